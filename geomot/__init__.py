@@ -1,0 +1,24 @@
+"""geomot: semi-discrete optimal transport on exact geometry.
+
+Given a source probability measure ``mu`` and target Diracs ``(y_i, nu_i)``,
+find the heights ``h`` of the Brenier potential ``u_h(x) = max_i <x, y_i> + h_i``
+whose power cells ``W_i(h)`` carry the masses ``mu(W_i(h)) = nu_i``.
+
+>>> import numpy as np, geomot as gm
+>>> y = np.random.default_rng(0).random((100, 2))
+>>> res = gm.solve(gm.Uniform(gm.Box([0, 0], [1, 1])), y)
+>>> bool(res.converged)
+True
+
+Plotting lives in :mod:`geomot.plot` (imports matplotlib; not imported here).
+"""
+from .domains import Box, Disk, Domain, Polygon
+from .errors import GeometryError, GeomotError
+from .measures import Uniform
+from .newton import solve
+from .power import PowerDiagram
+from .result import IterationInfo, OTResult
+
+__all__ = ["Box", "Disk", "Domain", "Polygon", "Uniform", "PowerDiagram", "solve", "OTResult",
+           "IterationInfo", "GeomotError", "GeometryError"]
+__version__ = "0.1.0"

@@ -1,0 +1,203 @@
+"""Domains: the compact sets ``Omega`` that carry a source measure.
+
+A domain knows its dimension, volume, bounds and how to test containment, and
+exposes to the power-diagram code a *frame*: a centre ``c`` and a scale ``s``
+such that ``(x - c) / s`` maps the domain into the closed unit ball. All
+geometry is computed in that frame, which keeps coordinates of order one
+whatever the user's units (1e-6 or 1e6).
+
+2D domains
+    :class:`Box`, :class:`Polygon` (any simple polygon, convex or not, with
+    holes, or a shapely ``Polygon`` / ``MultiPolygon``), :class:`Disk` (exact
+    circular boundary).
+"""
+import numpy as np
+import shapely
+
+from ._validate import as_float_array, as_positive
+from .errors import GeomotError
+
+
+class Domain:
+    """Base class of domains. Subclasses set ``dim`` and implement the API."""
+
+    dim = None
+
+    @property
+    def volume(self):
+        """Lebesgue measure of the domain (area in 2D, volume in 3D)."""
+        raise NotImplementedError
+
+    @property
+    def bounds(self):
+        """``(lower, upper)``: the corners of the bounding box, arrays of shape (dim,)."""
+        raise NotImplementedError
+
+    def contains(self, x):
+        """Boolean array, True where the rows of ``x`` (shape (m, dim)) lie in the closed domain."""
+        raise NotImplementedError
+
+    @property
+    def frame(self):
+        """``(center, scale)`` with ``|x - center| <= scale`` for every ``x`` in the domain."""
+        lower, upper = self.bounds
+        return (lower + upper) / 2, float(np.linalg.norm(upper - lower) / 2)
+
+    def _check_x(self, x):
+        return as_float_array(x, "x", (None, self.dim))
+
+
+class Box(Domain):
+    """Axis-aligned box ``[lower_0, upper_0] x ... x [lower_{d-1}, upper_{d-1}]`` in 2D or 3D.
+
+    Parameters
+    ----------
+    lower, upper : array_like, shape (d,)
+        Opposite corners, ``lower < upper`` componentwise, d = 2 or 3.
+    """
+
+    def __init__(self, lower, upper):
+        lower = as_float_array(lower, "lower")
+        upper = as_float_array(upper, "upper")
+        if lower.ndim != 1 or lower.shape != upper.shape or lower.size not in (2, 3):
+            raise GeomotError(
+                f"Box needs lower and upper corners of equal shape (2,) or (3,); got {lower.shape} and {upper.shape}")
+        if not (lower < upper).all():
+            raise GeomotError(f"Box needs lower < upper in every coordinate (a box of positive volume); "
+                              f"got lower={lower.tolist()}, upper={upper.tolist()}")
+        self.lower, self.upper = lower, upper
+        self.dim = lower.size
+
+    @property
+    def volume(self):
+        return float(np.prod(self.upper - self.lower))
+
+    @property
+    def bounds(self):
+        return self.lower.copy(), self.upper.copy()
+
+    def contains(self, x):
+        x = self._check_x(x)
+        return np.all((x >= self.lower) & (x <= self.upper), axis=1)
+
+    @property
+    def vertices(self):
+        """Corners in counter-clockwise order (2D only), shape (4, 2)."""
+        if self.dim != 2:
+            raise GeomotError("Box.vertices is defined for 2D boxes only")
+        (a, b), (c, d) = self.lower, self.upper
+        return np.array([[a, b], [c, b], [c, d], [a, d]])
+
+    def __repr__(self):
+        return f"Box({self.lower.tolist()}, {self.upper.tolist()})"
+
+
+class Polygon(Domain):
+    """Polygonal domain in 2D: simple polygon, convex or not, with holes, or several parts.
+
+    Parameters
+    ----------
+    shell : array_like of shape (k, 2), or shapely Polygon / MultiPolygon
+        Outer boundary (any orientation, closing vertex optional), or a shapely
+        geometry used as is.
+    holes : sequence of array_like of shape (k_j, 2), optional
+        Inner boundaries (only with a coordinate ``shell``).
+
+    Raises
+    ------
+    GeomotError
+        If the polygon is not valid (self-intersecting, for instance) or has zero area.
+    """
+
+    dim = 2
+
+    def __init__(self, shell, holes=()):
+        if isinstance(shell, (shapely.Polygon, shapely.MultiPolygon)):
+            if len(holes):
+                raise GeomotError("Polygon: pass holes inside the shapely geometry, not as a separate argument")
+            geom = shell
+        else:
+            ring = as_float_array(shell, "Polygon shell", (None, 2))
+            hole_rings = [as_float_array(h, f"Polygon hole {k}", (None, 2)) for k, h in enumerate(holes)]
+            if len(ring) < 3:
+                raise GeomotError(f"Polygon shell needs at least 3 vertices; got {len(ring)}")
+            geom = shapely.Polygon(ring, hole_rings)
+        if geom.is_empty or not np.isfinite(shapely.get_coordinates(geom)).all():
+            raise GeomotError("Polygon is empty or has non-finite coordinates")
+        if not geom.is_valid:
+            raise GeomotError(f"Polygon is not valid ({shapely.is_valid_reason(geom)}); "
+                              f"expected a simple polygon: no self-intersection, holes inside the shell")
+        if not geom.area > 0:
+            raise GeomotError("Polygon has zero area; expected a domain of positive area")
+        self.geometry = shapely.normalize(geom)
+        shapely.prepare(self.geometry)
+        hull = self.geometry.convex_hull
+        self.is_convex = (isinstance(self.geometry, shapely.Polygon) and not self.geometry.interiors
+                          and self.geometry.area >= hull.area * (1 - 1e-12))
+
+    @property
+    def volume(self):
+        return float(self.geometry.area)
+
+    @property
+    def bounds(self):
+        b = np.asarray(self.geometry.bounds, dtype=float)
+        return b[:2], b[2:]
+
+    def contains(self, x):
+        x = self._check_x(x)
+        return shapely.intersects_xy(self.geometry, x[:, 0], x[:, 1])
+
+    @property
+    def vertices(self):
+        """Counter-clockwise vertices of a convex polygon's boundary, shape (k, 2), no repeated closing vertex."""
+        if not self.is_convex:
+            raise GeomotError("Polygon.vertices is defined for convex polygons only; use .geometry")
+        ring = shapely.get_coordinates(shapely.orient_polygons(self.geometry).exterior)[:-1]
+        return ring
+
+    def __repr__(self):
+        return f"Polygon(<{self.geometry.geom_type}, area={self.volume:.6g}, convex={self.is_convex}>)"
+
+
+class Disk(Domain):
+    """Closed disk ``{x : |x - center| <= radius}`` with its exact circular boundary.
+
+    Cell areas and facet lengths on a disk are exact to rounding: the cells are
+    intersected with the circle analytically (polygon part plus circular
+    segments), never with a polygonal approximation.
+    """
+
+    dim = 2
+
+    def __init__(self, center, radius):
+        self.center = as_float_array(center, "Disk center", (2,))
+        self.radius = as_positive(radius, "Disk radius")
+
+    @property
+    def volume(self):
+        return float(np.pi * self.radius ** 2)
+
+    @property
+    def bounds(self):
+        return self.center - self.radius, self.center + self.radius
+
+    @property
+    def frame(self):
+        return self.center.copy(), self.radius
+
+    def contains(self, x):
+        x = self._check_x(x)
+        return np.sum((x - self.center) ** 2, axis=1) <= self.radius ** 2
+
+    def __repr__(self):
+        return f"Disk({self.center.tolist()}, {self.radius!r})"
+
+
+def as_domain(domain):
+    """Return ``domain`` as a :class:`Domain`; shapely polygons become :class:`Polygon`."""
+    if isinstance(domain, Domain):
+        return domain
+    if isinstance(domain, (shapely.Polygon, shapely.MultiPolygon)):
+        return Polygon(domain)
+    raise GeomotError(f"expected a geomot domain (Box, Polygon, Disk) or a shapely Polygon; got {type(domain).__name__}")

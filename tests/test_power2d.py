@@ -1,0 +1,234 @@
+"""PowerDiagram in 2D against closed forms and an independent brute-force construction."""
+import numpy as np
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.spatial import Delaunay
+
+import geomot as gm
+from conftest import random_points_in
+from reference import brute_force_cells, facet_length, second_moment
+
+
+def generic_heights(domain, y, rng, noise=0.02):
+    lo, hi = domain.bounds
+    return -0.5 * (y ** 2).sum(axis=1) + noise * np.sum((hi - lo) ** 2) * rng.standard_normal(len(y))
+
+
+def dense_facets(pd):
+    indptr, indices = pd.neighbors
+    n = len(pd.points)
+    f = np.zeros((n, n))
+    rows = np.repeat(np.arange(n), np.diff(indptr))
+    f[rows, indices] = pd.facet_measures
+    return f
+
+
+@pytest.mark.parametrize("spill", [0.0, 0.3])
+def test_cells_match_brute_force(domain_case, spill):
+    name, domain, geometry = domain_case
+    rng = np.random.default_rng(1)
+    y = random_points_in(domain, 24, rng, spill)
+    h = generic_heights(domain, y, rng)
+    pd = gm.PowerDiagram(y, h, gm.Uniform(domain))
+    ref = brute_force_cells(y, h, geometry)
+    # the reference disk is a polygon with 2**15 vertices: its error is ~1e-8 relative
+    rtol = 1e-7 if name == "disk" else 1e-11
+    scale = np.sqrt(domain.volume)
+    ref_area = np.array([c.area for c in ref])
+    np.testing.assert_allclose(pd.volumes, ref_area, rtol=0, atol=rtol * scale ** 2)
+    np.testing.assert_allclose(pd.masses, ref_area / domain.volume, rtol=0, atol=rtol)
+    assert abs(pd.masses.sum() - 1) < 1e-12
+    assert not pd.empty[ref_area > 10 * rtol * scale ** 2].any()
+    assert (ref_area[pd.empty] <= 10 * rtol * scale ** 2).all()
+    live = ref_area > 1e3 * rtol * scale ** 2
+    ref_bary = np.array([[c.centroid.x, c.centroid.y] if not c.is_empty else [np.nan] * 2 for c in ref])
+    np.testing.assert_allclose(pd.barycenters[live], ref_bary[live], rtol=0, atol=1e-6 * scale)
+    ref_cost = np.array([second_moment(c, y[i]) for i, c in enumerate(ref)]) / 2 / domain.volume
+    np.testing.assert_allclose(pd.cost, ref_cost, rtol=1e-6, atol=1e-9 * scale ** 2)
+    ref_f = np.array([[facet_length(y, h, i, j, geometry) if i != j else 0 for j in range(len(y))] for i in range(len(y))])
+    np.testing.assert_allclose(dense_facets(pd), ref_f, rtol=0, atol=rtol * scale * 10)
+
+
+@pytest.mark.parametrize("a,b", [(1, 1), (3, 2), (8, 8), (5, 11)])
+def test_grid_centres_voronoi_closed_form(a, b):
+    """Grid centres with Voronoi heights -|y|^2/2: rectangles of area 1/(ab) (co-circular lattice)."""
+    c = np.stack(np.meshgrid((np.arange(a) + 0.5) / a, (np.arange(b) + 0.5) / b, indexing="ij"), -1).reshape(-1, 2)
+    pd = gm.PowerDiagram(c, -0.5 * (c ** 2).sum(1), gm.Uniform(gm.Box([0, 0], [1, 1])))
+    np.testing.assert_allclose(pd.masses, 1 / (a * b), rtol=1e-12)
+    np.testing.assert_allclose(pd.barycenters, c, atol=1e-14)
+    np.testing.assert_allclose(pd.cost.sum(), (1 / a ** 2 + 1 / b ** 2) / 24, rtol=1e-12)
+    H = pd.hessian().toarray()
+    d = np.abs(c[:, None, :] - c[None, :, :])
+    horizontal = np.isclose(d[..., 0], 1 / a) & (d[..., 1] < 1e-12)
+    vertical = np.isclose(d[..., 1], 1 / b) & (d[..., 0] < 1e-12)
+    expected = np.where(horizontal, -a / b, 0.0) + np.where(vertical, -b / a, 0.0)
+    np.fill_diagonal(expected, -expected.sum(1))
+    np.testing.assert_allclose(H, expected, atol=1e-9 * max(a / b, b / a))
+
+
+def test_diagonal_scaling_closed_form():
+    """y = A c + b with diagonal A: heights -c^T A c / 2 still give uniform masses."""
+    a, b = 6, 4
+    c = np.stack(np.meshgrid((np.arange(a) + 0.5) / a, (np.arange(b) + 0.5) / b, indexing="ij"), -1).reshape(-1, 2)
+    A = np.array([3.0, 0.2])
+    y = c * A + np.array([-2.0, 5.0])
+    pd = gm.PowerDiagram(y, -0.5 * (c ** 2 * A).sum(1), gm.Uniform(gm.Box([0, 0], [1, 1])))
+    np.testing.assert_allclose(pd.masses, 1 / (a * b), rtol=1e-12)
+
+
+def test_hessian_matches_finite_differences(domain_case):
+    name, domain, _ = domain_case
+    rng = np.random.default_rng(2)
+    y = random_points_in(domain, 30, rng, 0.1)
+    h = generic_heights(domain, y, rng, 0.005)
+    src = gm.Uniform(domain)
+    H = gm.PowerDiagram(y, h, src).hessian().toarray()
+    eps = 1e-6 * np.sum((domain.bounds[1] - domain.bounds[0]) ** 2)
+    fd = np.empty_like(H)
+    for j in range(len(y)):
+        e = np.zeros(len(y))
+        e[j] = eps
+        fd[:, j] = (gm.PowerDiagram(y, h + e, src).masses - gm.PowerDiagram(y, h - e, src).masses) / (2 * eps)
+    np.testing.assert_allclose(H, fd, rtol=0, atol=1e-5 * np.abs(H).max())
+    assert np.abs(H).max() > 0
+
+
+def test_hessian_is_a_laplacian(domain_case):
+    name, domain, _ = domain_case
+    rng = np.random.default_rng(3)
+    y = random_points_in(domain, 60, rng, 0.2)
+    pd = gm.PowerDiagram(y, generic_heights(domain, y, rng), gm.Uniform(domain))
+    H = pd.hessian()
+    assert H.format == "csr" and H.shape == (60, 60)
+    H = H.toarray()
+    np.testing.assert_allclose(H, H.T, atol=1e-12 * np.abs(H).max())
+    np.testing.assert_allclose(H.sum(1), 0, atol=1e-10 * np.abs(H).max())
+    assert np.linalg.eigvalsh(H).min() > -1e-9 * np.abs(H).max()
+    assert (H[~np.eye(60, dtype=bool)] <= 0).all()
+
+
+unit_square = gm.Uniform(gm.Box([0, 0], [1, 1]))
+point_sets = st.integers(1, 40).flatmap(lambda n: st.tuples(
+    st.just(n), st.integers(0, 2 ** 32 - 1), st.floats(0.0, 0.5), st.floats(0.0, 0.3)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(point_sets, st.floats(-1e3, 1e3))
+def test_masses_sum_to_one_and_constant_shift_is_invisible(case, shift):
+    n, seed, spill, noise = case
+    rng = np.random.default_rng(seed)
+    y = -spill + (1 + 2 * spill) * rng.random((n, 2))
+    h = -0.5 * (y ** 2).sum(1) + noise * rng.standard_normal(n)
+    pd = gm.PowerDiagram(y, h, unit_square)
+    assert abs(pd.masses.sum() - 1) < 1e-12
+    assert (pd.masses >= 0).all()
+    shifted = gm.PowerDiagram(y, h + shift, unit_square)
+    np.testing.assert_allclose(shifted.masses, pd.masses, atol=1e-12 * (1 + abs(shift)))
+
+
+@settings(max_examples=30, deadline=None)
+@given(point_sets)
+def test_permuting_points_permutes_cells(case):
+    n, seed, spill, noise = case
+    rng = np.random.default_rng(seed)
+    y = -spill + (1 + 2 * spill) * rng.random((n, 2))
+    h = -0.5 * (y ** 2).sum(1) + noise * rng.standard_normal(n)
+    p = rng.permutation(n)
+    a = gm.PowerDiagram(y, h, unit_square)
+    b = gm.PowerDiagram(y[p], h[p], unit_square)
+    np.testing.assert_allclose(b.masses, a.masses[p], atol=1e-14)
+    np.testing.assert_allclose(b.hessian().toarray(), a.hessian().toarray()[np.ix_(p, p)], atol=1e-9)
+
+
+@pytest.mark.parametrize("case", ["n=1", "n=2", "n=3 collinear", "collinear", "on boundary", "equal heights grid",
+                                  "all hidden but one", "far outside"])
+def test_degenerate_configurations_just_work(case):
+    box = gm.Box([0, 0], [1, 1])
+    line = np.column_stack([np.linspace(0.1, 0.9, 7), np.full(7, 0.5)])
+    y = {
+        "n=1": np.array([[0.3, 0.4]]),
+        "n=2": np.array([[0.3, 0.4], [0.6, 0.2]]),
+        "n=3 collinear": line[:3],
+        "collinear": line,
+        "on boundary": np.array([[0, 0], [1, 0], [1, 1], [0, 1], [0.5, 0], [0, 0.5], [0.5, 0.5]], float),
+        "equal heights grid": np.stack(np.meshgrid(np.linspace(0, 1, 5), np.linspace(0, 1, 5)), -1).reshape(-1, 2),
+        "all hidden but one": np.array([[0.5, 0.5], [0.2, 0.2], [0.8, 0.3]]),
+        "far outside": np.array([[1e3, 0], [1e3, 1], [1001, 0.5]]),
+    }[case]
+    h = {"equal heights grid": np.zeros(len(y)), "all hidden but one": np.array([10.0, 0, 0])}.get(
+        case, -0.5 * (y ** 2).sum(1))
+    pd = gm.PowerDiagram(y, h, gm.Uniform(box))
+    ref = np.array([c.area for c in brute_force_cells(y, h, shapely.box(0, 0, 1, 1))])
+    np.testing.assert_allclose(pd.masses, ref, atol=1e-9)
+    assert abs(pd.masses.sum() - 1) < 1e-12
+
+
+@pytest.mark.parametrize("scale", [1e-6, 1e6])
+def test_coordinates_at_extreme_scales(scale):
+    rng = np.random.default_rng(4)
+    y = rng.random((50, 2))
+    h = -0.5 * (y ** 2).sum(1) + 0.01 * rng.standard_normal(50)
+    ref = gm.PowerDiagram(y, h, gm.Box([0, 0], [1, 1]))
+    off = np.array([3.0, -7.0]) * scale
+    big = gm.PowerDiagram(scale * y + off, scale ** 2 * h - (scale * y) @ off, gm.Box(off, off + scale))
+    np.testing.assert_allclose(big.masses, ref.masses, atol=1e-9)
+    np.testing.assert_allclose(big.volumes, ref.volumes * scale ** 2, rtol=1e-8, atol=1e-12 * scale ** 2)
+    np.testing.assert_allclose(big.hessian().toarray(), ref.hessian().toarray() / scale ** 2,
+                               atol=1e-6 * np.abs(ref.hessian().toarray()).max() / scale ** 2)
+
+
+def test_locate_is_argmax_and_minus_one_outside(domain_case):
+    name, domain, geometry = domain_case
+    rng = np.random.default_rng(5)
+    y = random_points_in(domain, 40, rng, 0.2)
+    h = generic_heights(domain, y, rng)
+    pd = gm.PowerDiagram(y, h, gm.Uniform(domain))
+    x = random_points_in(domain, 2000, rng, 0.1)
+    got = pd.locate(x)
+    inside = shapely.intersects_xy(geometry, x[:, 0], x[:, 1])
+    brute = np.argmax(x @ y.T + h, axis=1)
+    np.testing.assert_array_equal(got[inside], brute[inside])
+    assert (got[~inside] == -1).all()
+
+
+def test_cells_are_closed_rings_with_the_right_area(domain_case):
+    name, domain, _ = domain_case
+    rng = np.random.default_rng(6)
+    y = random_points_in(domain, 30, rng, 0.2)
+    pd = gm.PowerDiagram(y, generic_heights(domain, y, rng), gm.Uniform(domain))
+    cells = pd.cells
+    assert len(cells) == 30
+    for i, ring in enumerate(cells):
+        if pd.empty[i]:
+            assert ring.shape == (0, 2)
+            continue
+        area = 0.0
+        for part in np.split(ring, np.flatnonzero(np.isnan(ring[:, 0]))):
+            part = part[~np.isnan(part[:, 0])]
+            np.testing.assert_array_equal(part[0], part[-1])
+            area += 0.5 * np.sum(part[:-1, 0] * part[1:, 1] - part[1:, 0] * part[:-1, 1])
+        # on the disk, cells are drawn with a 720-gon: its area deficit is pi r^2 (2 pi / 720)^2 / 6
+        assert area == pytest.approx(pd.volumes[i], rel=1e-10, abs=2e-5 * domain.volume if name == "disk" else 0)
+
+
+def test_simplices_are_delaunay_for_voronoi_heights():
+    y = np.random.default_rng(7).random((200, 2))
+    pd = gm.PowerDiagram(y, -0.5 * (y ** 2).sum(1), gm.Box([0, 0], [1, 1]))
+    ours = {tuple(sorted(t)) for t in pd.simplices.tolist()}
+    theirs = {tuple(sorted(t)) for t in Delaunay(y).simplices.tolist()}
+    assert ours == theirs
+    a, b, c = (y[pd.simplices[:, k]] for k in range(3))
+    assert ((b - a)[:, 0] * (c - a)[:, 1] - (b - a)[:, 1] * (c - a)[:, 0] > 0).all()
+
+
+def test_neighbors_are_sorted_csr_without_self():
+    y = np.random.default_rng(8).random((100, 2))
+    pd = gm.PowerDiagram(y, -0.5 * (y ** 2).sum(1), gm.Box([0, 0], [1, 1]))
+    indptr, indices = pd.neighbors
+    assert indptr.dtype == np.int64 and indices.dtype == np.int64
+    assert len(indptr) == 101 and indptr[-1] == len(indices) == len(pd.facet_measures)
+    rows = np.repeat(np.arange(100), np.diff(indptr))
+    assert (rows != indices).all() and (pd.facet_measures > 0).all()
+    assert all((np.diff(indices[indptr[i]:indptr[i + 1]]) > 0).all() for i in range(100))
