@@ -8,8 +8,11 @@ Minimises the convex energy of Gu-Luo-Sun-Yau (paper notes §3)
 with the damping of Kitagawa, Mérigot and Thibert (JEMS 2019): the Newton
 direction ``d`` solves ``H d = nu - w(h)`` (``H = dw/dh``, a graph Laplacian, on
 ``sum d = 0``) and the step ``alpha`` is halved from 1 until every cell keeps
-mass ``>= eps0 = min(min nu, min w(h0)) / 2`` and the gradient norm has dropped
-by the factor ``1 - alpha / 2``. Globally convergent from any start whose cells
+mass ``>= eps0 = min(min nu, min w(h0)) / 2`` and the error has dropped by the
+factor ``1 - alpha / 2``. The error is measured as ``|(w - nu) / nu|_2``, the
+Euclidean norm of the relative mass errors (KMT use ``|w - nu|_2``; with masses
+spanning several orders of magnitude, that norm reaches rounding level on the
+large cells while small cells still carry large relative errors). Globally convergent from any start whose cells
 are all non-empty, quadratically near the solution.
 """
 import time
@@ -21,22 +24,19 @@ from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import spsolve
 
 from ._validate import as_heights, as_masses, as_points, as_positive
-from .domains import Box, Disk
+from .domains import Box
 from .errors import GeomotError
 from .measures import as_source
 from .power import PowerDiagram, _UnitDomain, to_unit_frame
 from .result import IterationInfo, OTResult
 
-_MAX_HALVINGS = 60
+_MAX_HALVINGS = 40
 
 
-def _inscribed_disk(domain, unit):
-    """A disk (centre, radius) inside the unit-frame domain."""
-    c, s = unit.frame
-    if isinstance(domain, Disk):
+def _inscribed_disk(unit):
+    """A disk (centre, radius) inside the unit-frame domain (a polygon or the unit disk)."""
+    if unit.disk:
         return np.zeros(2), 1.0
-    if isinstance(domain, Box):
-        return np.zeros(2), float((domain.upper - domain.lower).min() / 2 / s)
     geom = unit.polygon if unit.polygon is not None else shapely.Polygon(unit.start)
     line = shapely.maximum_inscribed_circle(geom, 1e-3 * np.sqrt(unit.volume))
     a, b = shapely.get_coordinates(line)
@@ -47,38 +47,56 @@ def initial_heights(domain, unit, y):
     """Unit-frame heights whose cells are all non-empty: a Voronoi diagram.
 
     If every point lies in the domain, the Voronoi heights ``-|y_i|^2 / 2``
-    (each cell contains its point). Otherwise the points are shrunk by a
-    similarity ``z_i = t y_i + b`` into a disk inside the domain and given the
-    Voronoi heights of the ``z_i`` rescaled, ``-|z_i|^2 / (2 t)``: the cells of
-    ``y`` then equal the Voronoi cells of ``z`` (``<x, z_i> = t <x, y_i> + <x, b>``).
+    (each cell contains its point). Otherwise the points are mapped by a
+    similarity ``z_i = t y_i + b`` into the domain (the bounding box of the
+    points into a box domain, their bounding disk into a disk inscribed in
+    other domains, as large as fits) and given the Voronoi heights of the
+    ``z_i`` rescaled, ``-|z_i|^2 / (2 t)``: the cells of ``y`` are then the
+    Voronoi cells of ``z`` (``<x, z_i> = t <x, y_i> + <x, b>``). The larger
+    ``t``, the better conditioned the start.
     """
     c, s = unit.frame
     if domain.contains(c + s * y).all():
         return -0.5 * (y ** 2).sum(axis=1)
-    center, radius = _inscribed_disk(domain, unit)
-    mid = y.mean(axis=0)
-    spread = np.sqrt(((y - mid) ** 2).sum(axis=1).max())
-    t = 0.9 * radius / spread if spread > 0 else 1.0
+    lo, hi = y.min(axis=0), y.max(axis=0)
+    mid = (lo + hi) / 2
+    if isinstance(domain, Box):
+        center = np.zeros(2)
+        with np.errstate(divide="ignore"):
+            t = 0.9 * np.min((domain.upper - domain.lower) / s / np.maximum(hi - lo, 1e-300))
+    else:
+        center, radius = _inscribed_disk(unit)
+        spread = np.sqrt(((y - mid) ** 2).sum(axis=1).max())
+        t = 0.9 * radius / spread if spread > 0 else 1.0
+    t = min(t, 1.0)
     z = t * (y - mid) + center
     return -0.5 * (z ** 2).sum(axis=1) / t
 
 
-def newton_direction(hessian, residual):
+def newton_direction(hessian, residual, masses):
     """Solve ``H d = residual`` for the graph Laplacian ``H``, with ``d`` of zero mean.
 
-    One unknown per connected component of the facet graph is pinned to 0 (the
-    kernel of a Laplacian is the constants on each component); the result is
-    then shifted to zero mean.
+    When the facet graph is connected (the usual case) the kernel of ``H`` is
+    the constants: one unknown is pinned to 0 and the rest solved exactly. The
+    pinned equation is the one left unsolved, and it absorbs the rounding of
+    ``sum(residual) = 0`` (about 1e-16): the cell of largest mass is pinned,
+    where that is negligible relative to the mass.
+    When it is not (a domain in several parts whose cells do not straddle the
+    gaps), moving mass between components is a flat direction of the energy,
+    invisible to ``H``: the step then solves ``(H + tau I) d = residual`` with
+    ``tau`` a small fraction of the mean diagonal, which adds a gradient step
+    along those directions; the line search takes care of its length.
     """
     n = hessian.shape[0]
-    ncomp, label = connected_components(hessian, directed=False)
-    pinned = np.zeros(n, bool)
-    pinned[np.unique(label, return_index=True)[1]] = True
-    free = np.flatnonzero(~pinned)
+    ncomp = connected_components(hessian, directed=False)[0] if n > 1 else 1
     d = np.zeros(n)
-    if free.size:
-        reduced = sp.csc_matrix(hessian[free][:, free])
-        d[free] = spsolve(reduced, residual[free], permc_spec="COLAMD")
+    if ncomp == 1:
+        if n > 1:
+            keep = np.arange(n) != np.argmax(masses)
+            d[keep] = spsolve(sp.csc_matrix(hessian[keep][:, keep]), residual[keep], permc_spec="COLAMD")
+    else:
+        tau = 1e-3 * hessian.diagonal().mean()
+        d = spsolve(sp.csc_matrix(hessian + tau * sp.eye_array(n)), residual, permc_spec="COLAMD")
     return d - d.mean()
 
 
@@ -168,18 +186,21 @@ def solve(source, points, masses=None, *, tol=1e-10, maxiter=100, heights0=None,
             break
         if it == maxiter:
             break
-        d = newton_direction(pd._hessian_unit_frame(), nu - w)
+        d = newton_direction(pd._hessian_unit_frame(), nu - w, w)
+        rel = np.linalg.norm((w - nu) / nu)
         step = 1.0
         for _ in range(_MAX_HALVINGS):
             trial = PowerDiagram._from_unit(points, source, unit, y, h + step * d)
             wt = trial.masses
-            if wt.min() >= eps0 and np.linalg.norm(wt - nu) <= (1 - step / 2) * gnorm:
+            rt = np.linalg.norm((wt - nu) / nu)
+            if wt.min() >= eps0 and rt <= (1 - step / 2) * rel and rt < rel:
                 break
             step /= 2
         else:
             status = 2
-            message = (f"line search failed after {_MAX_HALVINGS} halvings at max relative error {err:.3g}: "
-                       f"tol={tol:.3g} is probably below what floating point allows for this problem")
+            message = (f"line search failed after {_MAX_HALVINGS} halvings at max relative error {err:.3g}"
+                       + (": tol is probably below what floating point allows for this problem"
+                          if err < 1e-6 else ""))
             break
         h, pd, w = h + step * d, trial, wt
     final = pd._shifted(-float(np.mean(pd.heights)))

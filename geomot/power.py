@@ -89,12 +89,12 @@ def _segments(geometry):
 
 
 def _auxiliary_points(y, h):
-    """Three points around the unit frame whose cells do not meet the unit disk.
+    """Three points around the unit disk whose cells do not meet it.
 
     For ``|x| <= 1``: ``<x, y_k> + h_k - (<x, g> + h_g) >= h_k - |y_k - g| - h_g >= 1``
     with ``h_g = min_k (h_k - |y_k - g|) - 1``.
     """
-    radius = 3.0 * (1.0 + np.sqrt((y ** 2).sum(axis=1).max()))
+    radius = 2.0
     angles = np.pi / 2 + 2 * np.pi / 3 * np.arange(_N_AUX)
     g = radius * np.column_stack([np.cos(angles), np.sin(angles)])
     dist = np.sqrt(((y[:, None, :] - g[None, :, :]) ** 2).sum(axis=2))
@@ -232,9 +232,9 @@ class PowerDiagram:
         first = np.r_[True, ring_owner[1:] != ring_owner[:-1]]
         coords, ring_id = shapely.get_coordinates(rings, return_index=True)
         ring_offsets = np.r_[0, np.cumsum(np.bincount(ring_id, minlength=len(rings)))].astype(np.int64)
-        m = ring_moments(np.ascontiguousarray(coords), ring_offsets)
-        sign = np.sign(m[:, 0]) * np.where(first, 1.0, -1.0)
         cell_of_ring = touching[owner[ring_owner]]
+        m = ring_moments(np.ascontiguousarray(coords), ring_offsets, y[cell_of_ring])
+        sign = np.sign(m[:, 0]) * np.where(first, 1.0, -1.0)
         moments[touching] = 0.0
         np.add.at(moments, cell_of_ring, m * sign[:, None])
         # facets of the touching cells: their edges, intersected with the domain
@@ -286,9 +286,7 @@ class PowerDiagram:
 
     @property
     def cost(self):
-        m, y = self._moments, self._y
-        second = m[:, 3] - 2 * (y[:, 0] * m[:, 1] + y[:, 1] * m[:, 2]) + (y ** 2).sum(axis=1) * m[:, 0]
-        return np.maximum(second, 0.0) / 2 / self._unit.volume * self._scale ** 2
+        return np.maximum(self._moments[:, 3], 0.0) / 2 / self._unit.volume * self._scale ** 2
 
     # ------------------------------------------------------------------ facets and Hessian
     def _facet_matrix(self):

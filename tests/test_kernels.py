@@ -11,12 +11,15 @@ def adjacency_numpy(triangles, n):
     return np.r_[0, np.cumsum(np.bincount(e[:, 0], minlength=n))], e[:, 1]
 
 
-def ring_moments_numpy(coords, offsets):
+def ring_moments_numpy(coords, offsets, ref):
+    """Shoelace sums about the reference point of each ring (no local-origin trick)."""
     out = []
-    for a, b in zip(offsets[:-1], offsets[1:]):
-        p, q = coords[a:b - 1], coords[a + 1:b]
+    for r, (a, b) in enumerate(zip(offsets[:-1], offsets[1:])):
+        p, q = coords[a:b - 1] - ref[r], coords[a + 1:b] - ref[r]
         cr = p[:, 0] * q[:, 1] - p[:, 1] * q[:, 0]
-        out.append([cr.sum() / 2, (cr * (p[:, 0] + q[:, 0])).sum() / 6, (cr * (p[:, 1] + q[:, 1])).sum() / 6,
+        area = cr.sum() / 2
+        out.append([area, (cr * (p[:, 0] + q[:, 0])).sum() / 6 + ref[r, 0] * area,
+                    (cr * (p[:, 1] + q[:, 1])).sum() / 6 + ref[r, 1] * area,
                     (cr * ((p ** 2).sum(1) + (q ** 2).sum(1) + (p * q).sum(1))).sum() / 12])
     return np.array(out)
 
@@ -39,6 +42,11 @@ def test_ring_moments_match_numpy():
         rings.append(np.vstack([r, r[:1]])[:: 1 if k % 2 else -1])
     coords = np.vstack(rings)
     offsets = np.r_[0, np.cumsum([len(r) for r in rings])].astype(np.int64)
-    np.testing.assert_allclose(ring_moments(coords, offsets), ring_moments_numpy(coords, offsets), rtol=1e-12, atol=1e-15)
+    ref = rng.random((len(rings), 2))
+    np.testing.assert_allclose(ring_moments(coords, offsets, ref), ring_moments_numpy(coords, offsets, ref),
+                               rtol=1e-12, atol=1e-14)
     unit_square = np.array([[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]], float)
-    np.testing.assert_allclose(ring_moments(unit_square, np.array([0, 5])), [[1, 0.5, 0.5, 2 / 3]])
+    # int over [0,1]^2 of 1, x, y, |x|^2 and |x - (1/2, 1/2)|^2
+    np.testing.assert_allclose(ring_moments(unit_square, np.array([0, 5]), np.zeros((1, 2))), [[1, 0.5, 0.5, 2 / 3]])
+    np.testing.assert_allclose(ring_moments(unit_square, np.array([0, 5]), np.full((1, 2), 0.5)),
+                               [[1, 0.5, 0.5, 1 / 6]])

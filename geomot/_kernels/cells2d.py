@@ -122,6 +122,20 @@ def _edge_moments(px, py, qx, qy, disk, acc):
 
 
 @njit(cache=True)
+def _to_cell_moments(acc, ox, oy, yx, yy, out):
+    """Turn integrals of 1, (x - o), |x - o|^2 into integrals of 1, x, |x - y|^2 (written to ``out``).
+
+    ``int |x - y|^2 = int |x - o|^2 + 2 <o - y, int (x - o)> + |o - y|^2 int 1``.
+    """
+    dx = ox - yx
+    dy = oy - yy
+    out[0] = acc[0]
+    out[1] = acc[1] + ox * acc[0]
+    out[2] = acc[2] + oy * acc[0]
+    out[3] = acc[3] + 2.0 * (dx * acc[1] + dy * acc[2]) + (dx * dx + dy * dy) * acc[0]
+
+
+@njit(cache=True)
 def _clip(ring, labels, m, ax, ay, b, slot, out_ring, out_labels):
     """Clip the convex ring ``ring[:m]`` by ``<x, a> <= b``; return the new vertex count.
 
@@ -185,7 +199,7 @@ def power_cells(points, heights, indptr, indices, start, n_cells, disk):
     labels : (offsets[-1],) int64
         Edge labels (CSR slot or -1), aligned with ``vertices``.
     moments : (n_cells, 4) float64
-        Integrals of 1, x, y, |x|^2 over the cell (∩ disk).
+        Integrals over the cell (∩ disk) of 1, x, y and ``|x - y_i|^2``.
     facets : (indices.size,) float64
         Length of the facet between ``i`` and ``indices[slot]`` seen from cell ``i`` (∩ disk).
     """
@@ -224,36 +238,42 @@ def power_cells(points, heights, indptr, indices, start, n_cells, disk):
                 break
         if m < 3:
             continue
+        # moments about a local origin o: the first vertex for polygons (small
+        # cells far from the frame origin keep their digits), the centre for the disk
+        ox = 0.0 if disk else ring[0, 0]
+        oy = 0.0 if disk else ring[0, 1]
         acc = np.zeros(4)
         base = offsets[i]
         for k in range(m):
             kn = k + 1 if k + 1 < m else 0
-            length = _edge_moments(ring[k, 0], ring[k, 1], ring[kn, 0], ring[kn, 1], disk, acc)
+            length = _edge_moments(ring[k, 0] - ox, ring[k, 1] - oy, ring[kn, 0] - ox, ring[kn, 1] - oy, disk, acc)
             if lab[k] >= 0:
                 facets[lab[k]] += length
             vertices[base + k, 0] = ring[k, 0]
             vertices[base + k, 1] = ring[k, 1]
             labels[base + k] = lab[k]
         counts[i] = m
-        moments[i, 0] = acc[0]
-        moments[i, 1] = acc[1]
-        moments[i, 2] = acc[2]
-        moments[i, 3] = acc[3]
+        _to_cell_moments(acc, ox, oy, yx, yy, moments[i])
     return offsets, counts, vertices, labels, moments, facets
 
 
 @njit(cache=True)
-def ring_moments(coords, ring_offsets):
-    """Integrals of 1, x, y, |x|^2 inside each closed ring (signed: + if counter-clockwise).
+def ring_moments(coords, ring_offsets, ref):
+    """Signed integrals of 1, x, y, ``|x - ref_r|^2`` inside each closed ring r (+ if counter-clockwise).
 
     ``coords`` (k, 2) holds the rings one after another, each closed (first
-    vertex repeated last); ring ``r`` is ``coords[ring_offsets[r]:ring_offsets[r+1]]``.
+    vertex repeated last); ring ``r`` is ``coords[ring_offsets[r]:ring_offsets[r+1]]``
+    and ``ref`` (n_rings, 2) the point its second moment is taken about.
+    Integrals are accumulated about the ring's first vertex, for precision.
     """
     n = ring_offsets.size - 1
     out = np.zeros((n, 4))
     for r in range(n):
         acc = np.zeros(4)
-        for k in range(ring_offsets[r], ring_offsets[r + 1] - 1):
-            _triangle_moments(coords[k, 0], coords[k, 1], coords[k + 1, 0], coords[k + 1, 1], acc)
-        out[r] = acc
+        a = ring_offsets[r]
+        ox = coords[a, 0]
+        oy = coords[a, 1]
+        for k in range(a, ring_offsets[r + 1] - 1):
+            _triangle_moments(coords[k, 0] - ox, coords[k, 1] - oy, coords[k + 1, 0] - ox, coords[k + 1, 1] - oy, acc)
+        _to_cell_moments(acc, ox, oy, ref[r, 0], ref[r, 1], out[r])
     return out
