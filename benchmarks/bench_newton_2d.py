@@ -1,0 +1,95 @@
+"""Time to max relative mass error <= tol: geomot's damped Newton beside pysdot and sdot.
+
+Problems (uniform source on the unit square, uniform target masses 1/n):
+  uniform  -- y = default_rng(0).random((n, 2))            (targets inside the square)
+  outside  -- y = default_rng(0).random((n, 2)) + [2, 0]   (every target outside it)
+
+Each peer runs in its own venv (set up with benchmarks/peers/setup_peers.sh) on the
+same arrays in the same run; its returned weights are checked by geomot's exact masses
+(column "checked"). Times are wall clock of the solve after an untimed warm-up
+(numba compilation, jax tracing), best of --repeat runs.
+
+    python benchmarks/bench_newton_2d.py                      # n = 1e3 .. 1e5, peers if set up
+    python benchmarks/bench_newton_2d.py --sizes 1e6 --peers  # geomot alone at n = 1e6
+"""
+import argparse
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+import geomot as gm
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from peers import available_peers, run_peer  # noqa: E402
+
+SQUARE = gm.Uniform(gm.Box([0, 0], [1, 1]))
+
+
+def problem(kind, n):
+    y = np.random.default_rng(0).random((n, 2))
+    return y + [2.0, 0.0] if kind == "outside" else y
+
+
+def checked_error(y, weights):
+    """Max relative mass error of power weights psi (|x - y|^2 - psi), measured by geomot."""
+    heights = (weights - (y ** 2).sum(1)) / 2
+    m = gm.PowerDiagram(y, heights, SQUARE).masses
+    return float(np.max(np.abs(m * len(y) - 1)))
+
+
+def time_geomot(y, tol, repeat):
+    best, res = np.inf, None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        res = gm.solve(SQUARE, y, tol=tol)
+        best = min(best, time.perf_counter() - t)
+    return {"ok": res.converged, "seconds": best, "iterations": res.iterations, "max_rel_error": res.max_rel_error,
+            "checked": res.max_rel_error}
+
+
+def fmt(r):
+    if r is None:
+        return "—"
+    if not r.get("ok"):
+        return "failed: " + str(r.get("error") or "not converged")[:40]
+    it = r.get("iterations")
+    return f"{r['seconds']:.3f} s ({it if it is not None else '?'} it, {r['checked']:.0e})"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", nargs="+", type=float, default=[1e3, 1e4, 1e5])
+    ap.add_argument("--problems", nargs="+", default=["uniform", "outside"])
+    ap.add_argument("--peers", nargs="*", default=None, help="peers to run (default: all set up)")
+    ap.add_argument("--tol", type=float, default=1e-8)
+    ap.add_argument("--repeat", type=int, default=3, help="timed runs for n <= 1e4 (1 above)")
+    args = ap.parse_args()
+    peers = available_peers() if args.peers is None else args.peers
+    gm.solve(SQUARE, problem("uniform", 500))  # warm-up: numba compilation (cached on disk)
+    print(f"# machine: {platform.processor() or platform.machine()}, {platform.system()}, python "
+          f"{platform.python_version()}, numpy {np.__version__}; tol = {args.tol:g}")
+    head = ["problem", "n", "geomot"] + peers + ["geomot / fastest peer"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for kind in args.problems:
+        for n in (int(s) for s in args.sizes):
+            y = problem(kind, n)
+            repeat = args.repeat if n <= 10_000 else 1
+            ours = time_geomot(y, args.tol, repeat)
+            row = [kind, f"{n:.0e}", fmt(ours)]
+            best_peer = np.inf
+            for name in peers:
+                r = run_peer(name, y, tol=args.tol, repeat=repeat, timeout=1800)
+                if r.get("ok"):
+                    r["checked"] = checked_error(y, r["weights"])
+                    best_peer = min(best_peer, r["seconds"])
+                row.append(fmt(r))
+            row.append(f"{ours['seconds'] / best_peer:.2f}" if np.isfinite(best_peer) else "—")
+            print("| " + " | ".join(row) + " |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+"""Render every demo figure into one folder (default: out/).
+
+    python demos/gallery.py [--out out]
+"""
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import power_diagram  # noqa: E402
+
+DEMOS = [power_diagram]
+
+
+def main(out="out"):
+    files = []
+    for demo in DEMOS:
+        t = time.perf_counter()
+        made = demo.main(out, verbose=False)
+        print(f"{demo.__name__}: {time.perf_counter() - t:.1f} s -> " + ", ".join(str(f) for f in made), flush=True)
+        files += made
+    return files
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--out", default="out")
+    main(ap.parse_args().out)
