@@ -204,7 +204,7 @@ def solve(source, points, masses=None, *, tol=1e-10, maxiter=100, heights0=None,
         rel = np.linalg.norm((w - nu) / nu)
         step = 1.0
         for _ in range(_MAX_HALVINGS):
-            trial = PowerDiagram._from_unit(points, source, unit, y, h + step * d)
+            trial = PowerDiagram._from_unit(points, source, unit, y, h + step * d, previous=pd)
             wt = trial.masses
             rt = np.linalg.norm((wt - nu) / nu)
             if wt.min() >= eps0 and rt <= (1 - step / 2) * rel and rt < rel:

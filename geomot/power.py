@@ -22,6 +22,7 @@ import shapely
 from scipy.spatial import ConvexHull, QhullError, cKDTree
 
 from ._kernels.cells2d import adjacency_from_triangles, power_cells, ring_moments
+from ._kernels.flips import regular_flips
 from ._validate import as_float_array, as_heights, as_points
 from .domains import Box, Disk, Polygon
 from .errors import GeometryError, GeomotError
@@ -117,14 +118,44 @@ def _morton_order(y):
 
 
 def _lower_hull_triangles(y, h):
-    """Triangles of the lower convex hull of the lifted points ``(y_i, -h_i)`` (one Qhull call)."""
+    """Lower convex hull of the lifted points ``(y_i, -h_i)`` (one Qhull call).
+
+    Returns ``(triangles, neighbors)``: int64 (m, 3) triangles, counter-clockwise
+    in the plane, and the triangle across the edge opposite each vertex (-1 on
+    the boundary).
+    """
     order = _morton_order(y)
     try:
         hull = ConvexHull(np.column_stack([y, -h])[order])
     except QhullError as exc:
         raise GeometryError(f"Qhull failed on the lifted points: {exc}") from None
     lower = hull.equations[:, 2] < 0
-    return np.ascontiguousarray(order[hull.simplices[lower]], dtype=np.int64)
+    renumber = np.full(len(lower), -1, np.int64)
+    renumber[lower] = np.arange(lower.sum())
+    tri = np.ascontiguousarray(order[hull.simplices[lower]], dtype=np.int64)
+    nbr = np.ascontiguousarray(renumber[hull.neighbors[lower]])
+    a, b, c = y[tri[:, 0]], y[tri[:, 1]], y[tri[:, 2]]
+    cw = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0]) < 0
+    tri[cw] = tri[cw][:, [0, 2, 1]]
+    nbr[cw] = nbr[cw][:, [0, 2, 1]]
+    return tri, nbr
+
+
+def _regular_triangulation(y, h, previous):
+    """Weighted Delaunay triangulation: flips from ``previous`` when given, else (or if they fail) Qhull.
+
+    Returns ``(triangles, neighbors, reusable)``; ``reusable`` says whether the
+    result may seed later flips (every point is a vertex and no triangle is flat).
+    """
+    if previous is not None:
+        tri, nbr = previous[0].copy(), previous[1].copy()
+        if regular_flips(tri, nbr, y, h, 10 * len(tri)) >= 0:
+            return tri, nbr, True
+    tri, nbr = _lower_hull_triangles(y, h)
+    a, b, c = y[tri[:, 0]], y[tri[:, 1]], y[tri[:, 2]]
+    area2 = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
+    reusable = bool(np.bincount(tri.ravel(), minlength=len(y)).all() and (np.abs(area2) > 0).all())
+    return tri, nbr, reusable
 
 
 class PowerDiagram:
@@ -182,21 +213,27 @@ class PowerDiagram:
         return other
 
     @classmethod
-    def _from_unit(cls, points, source, unit, y, h):
-        """Build from unit-frame data already validated (the solvers' fast path)."""
+    def _from_unit(cls, points, source, unit, y, h, previous=None):
+        """Build from unit-frame data already validated (the solvers' fast path).
+
+        With ``previous``, a diagram of the same points, its triangulation is
+        repaired by flips instead of rebuilt by Qhull (Qhull is the fallback).
+        """
         self = cls.__new__(cls)
         heights = from_unit_frame_heights(points, h, unit.frame)
-        self._init_unit(points, heights, source, unit, y, h)
+        seed = previous._triangulation if previous is not None else None
+        self._init_unit(points, heights, source, unit, y, h, seed)
         return self
 
-    def _init_unit(self, points, heights, source, unit, y, h):
+    def _init_unit(self, points, heights, source, unit, y, h, seed=None):
         self.points, self.heights, self.source = points, heights, source
         self._unit, self._y, self._h = unit, y, h
         n = len(y)
         g, hg = _auxiliary_points(y, h)
         yy = np.ascontiguousarray(np.vstack([y, g]))
         hh = np.concatenate([h, hg])
-        triangles = _lower_hull_triangles(yy, hh)
+        triangles, tri_nbr, reusable = _regular_triangulation(yy, hh, seed)
+        self._triangulation = (triangles, tri_nbr) if reusable else None
         indptr, indices = adjacency_from_triangles(triangles, n + _N_AUX)
         indptr = indptr[:n + 1]
         indices = indices[:indptr[-1]]
@@ -400,12 +437,9 @@ class PowerDiagram:
         if not hasattr(self, "_simplices"):
             y, h = self._y, self._h
             try:
-                tri = _lower_hull_triangles(y, h) if len(y) >= 3 else np.empty((0, 3), np.int64)
+                tri = _lower_hull_triangles(y, h)[0] if len(y) >= 3 else np.empty((0, 3), np.int64)
             except GeometryError:
                 tri = np.empty((0, 3), np.int64)
-            a, b, c = y[tri[:, 0]], y[tri[:, 1]], y[tri[:, 2]]
-            cw = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0]) < 0
-            tri[cw] = tri[cw][:, [0, 2, 1]]
             self._simplices = tri
         return self._simplices
 

@@ -50,3 +50,53 @@ def test_ring_moments_match_numpy():
     np.testing.assert_allclose(ring_moments(unit_square, np.array([0, 5]), np.zeros((1, 2))), [[1, 0.5, 0.5, 2 / 3]])
     np.testing.assert_allclose(ring_moments(unit_square, np.array([0, 5]), np.full((1, 2), 0.5)),
                                [[1, 0.5, 0.5, 1 / 6]])
+
+
+def test_flips_reach_the_qhull_triangulation():
+    """From the Delaunay triangulation, flips must reach the regular triangulation of new heights."""
+    from geomot._kernels.flips import regular_flips
+    from geomot.power import _lower_hull_triangles
+    rng = np.random.default_rng(2)
+    y = rng.random((400, 2))
+    tri, nbr = _lower_hull_triangles(y, -0.5 * (y ** 2).sum(1))
+    h = -0.5 * (y ** 2).sum(1) + 2e-5 * rng.standard_normal(400)
+    want, _ = _lower_hull_triangles(y, h)
+    assert len(np.unique(want)) == 400  # no point disappears: 2-2 flips suffice
+    flips = regular_flips(tri, nbr, y, h, 100_000)
+    assert flips > 0
+    assert {tuple(sorted(t)) for t in tri.tolist()} == {tuple(sorted(t)) for t in want.tolist()}
+    # neighbours stay consistent: t's k-th neighbour shares the edge opposite vertex k
+    for t in range(len(tri)):
+        for k in range(3):
+            u = nbr[t, k]
+            if u >= 0:
+                assert {tri[t, (k + 1) % 3], tri[t, (k + 2) % 3]} <= set(tri[u].tolist())
+    a, b, c = y[tri[:, 0]], y[tri[:, 1]], y[tri[:, 2]]
+    assert ((b - a)[:, 0] * (c - a)[:, 1] - (b - a)[:, 1] * (c - a)[:, 0] > 0).all()
+
+
+def test_flips_report_failure_when_a_point_must_disappear():
+    from geomot._kernels.flips import regular_flips
+    from geomot.power import _lower_hull_triangles
+    y = np.array([[0, 0], [1, 0], [0.5, 1], [0.5, 0.4]], float)
+    tri, nbr = _lower_hull_triangles(y, -0.5 * (y ** 2).sum(1))
+    h = -0.5 * (y ** 2).sum(1)
+    h[3] -= 10.0  # the inner point is now hidden: only a 3-1 flip could remove it
+    assert regular_flips(tri, nbr, y, h, 1000) == -1
+
+
+def test_diagram_from_flips_equals_diagram_from_qhull():
+    import geomot as gm
+    from geomot.power import PowerDiagram
+    rng = np.random.default_rng(3)
+    y = rng.random((2000, 2))
+    src = gm.Uniform(gm.Box([0, 0], [1, 1]))
+    h0 = -0.5 * (y ** 2).sum(1)
+    base = PowerDiagram(y, h0, src)
+    h1 = h0 + 1e-4 * rng.standard_normal(2000)
+    unit, yu = base._unit, base._y
+    hu1 = base._h + (h1 - h0) / base._scale ** 2
+    flipped = PowerDiagram._from_unit(y, src, unit, yu, hu1, previous=base)
+    fresh = PowerDiagram(y, h1, src)
+    np.testing.assert_allclose(flipped.masses, fresh.masses, atol=1e-15)
+    np.testing.assert_allclose(flipped.hessian().toarray(), fresh.hessian().toarray(), atol=1e-9)

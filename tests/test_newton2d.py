@@ -43,9 +43,10 @@ def test_newton_converges(domain_case, case):
                      "masses require moving mass across it, the energy is flat along that direction and the "
                      "damped Newton stalls (status 2)")
     y, nu = hard_cases(domain, np.random.default_rng(10))[case]
-    # A 1e-3-wide blob of 300 points: its heights differ by ~1e-5 while their rounding
-    # is ~1e-16, so cell masses are only defined to ~1e-10 relative; ask for 1e-8.
-    tol = 1e-8 if case == "clustered" else 1e-10
+    # A 1e-3-wide blob of 300 points: neighbouring heights differ by ~1e-6 of their size,
+    # so cell masses are only defined to ~1e-9 .. 1e-8 relative (Qhull, flips and the
+    # brute-force reference disagree at that level on the thin rectangle); ask for 1e-7.
+    tol = 1e-7 if case == "clustered" else 1e-10
     res = gm.solve(gm.Uniform(domain), y, nu, tol=tol, normalize=True)
     check_solution(res, nu / nu.sum() if nu is not None else np.full(len(y), 1 / len(y)), tol)
     grad = [h.grad_norm for h in res.history]
