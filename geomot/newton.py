@@ -22,12 +22,13 @@ import qdldl
 import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import connected_components
+from scipy.sparse.linalg import LinearOperator, cg
 
 from ._validate import as_heights, as_masses, as_points, as_positive
 from .domains import Box
 from .errors import GeomotError
 from .measures import as_source
-from .power import PowerDiagram, _UnitDomain, to_unit_frame
+from .power import FlipFailure, PowerDiagram, _UnitDomain, to_unit_frame
 from .result import IterationInfo, OTResult
 
 _MAX_HALVINGS = 40
@@ -73,45 +74,67 @@ def initial_heights(domain, unit, y):
     return -0.5 * (z ** 2).sum(axis=1) / t
 
 
-def _solve_spd(matrix, rhs):
-    """Solve a sparse symmetric positive definite system: LDL^T (qdldl) + one step of iterative refinement.
-
-    The refinement step costs two triangular solves and lets Newton reach
-    the floating-point floor on ill-conditioned problems (tight clusters).
-    """
-    solver = qdldl.Solver(sp.triu(matrix, format="csc"))
-    x = solver.solve(rhs)
-    return x + solver.solve(rhs - matrix @ x)
-
-
-def newton_direction(hessian, residual, masses):
-    """Solve ``H d = residual`` for the graph Laplacian ``H``, with ``d`` of zero mean.
+class NewtonDirection:
+    """Solve ``H d = residual`` for the graph Laplacians ``H`` of successive Newton steps.
 
     When the facet graph is connected (the usual case) the kernel of ``H`` is
-    the constants: one unknown is pinned to 0 and the rest solved exactly. The
-    pinned equation is the one left unsolved, and it absorbs the rounding of
-    ``sum(residual) = 0`` (about 1e-16): the cell of largest mass is pinned,
-    where that is negligible relative to the mass.
-    When it is not (a domain in several parts whose cells do not straddle the
-    gaps), moving mass between components is a flat direction of the energy,
-    invisible to ``H``: the step then solves ``(H + tau I) d = residual`` with
-    ``tau`` a small fraction of the mean diagonal, which adds a gradient step
-    along those directions; the line search takes care of its length.
+    the constants: the unknown of cell ``pinned`` is set to 0 and the others
+    solved, then ``d`` is shifted to zero mean. The pinned equation is the one
+    left unsolved; it absorbs the rounding of ``sum(residual) = 0`` (about
+    1e-16), so the cell of largest target mass is pinned, where that is
+    negligible relative to the mass.
 
-    Both systems are symmetric positive definite: sparse LDL^T with an AMD
-    ordering (qdldl) solves them, three times faster than SuperLU here.
+    The reduced system is symmetric positive definite. It is factored by
+    sparse LDL^T with an AMD ordering (qdldl, three times faster than SuperLU
+    here) and the factor is kept: the next Hessians, close to it, are solved by
+    conjugate gradients preconditioned with it (a few iterations near the
+    solution), and refactored only when that needs more than 10 iterations.
+    The conjugate gradients stop at a relative residual ``rtol`` (an inexact
+    Newton step: the caller makes it proportional to the current error, which
+    keeps the convergence quadratic).
+
+    When the facet graph is not connected (a domain in several parts whose
+    cells do not straddle the gaps), moving mass between components is a flat
+    direction of the energy, invisible to ``H``: the step then solves
+    ``(H + tau I) d = residual``, ``tau`` a small fraction of the mean diagonal,
+    which adds a gradient step along those directions; the line search takes
+    care of its length.
     """
-    n = hessian.shape[0]
-    ncomp = connected_components(hessian, directed=False)[0] if n > 1 else 1
-    d = np.zeros(n)
-    if ncomp == 1:
-        if n > 1:
-            keep = np.arange(n) != np.argmax(masses)
-            d[keep] = _solve_spd(hessian[keep][:, keep], residual[keep])
-    else:
-        tau = 1e-3 * hessian.diagonal().mean()
-        d = _solve_spd(hessian + tau * sp.eye_array(n), residual)
-    return d - d.mean()
+
+    def __init__(self, pinned):
+        self.pinned = pinned
+        self.factor = None
+
+    def __call__(self, hessian, residual, rtol=1e-12):
+        n = hessian.shape[0]
+        if n == 1:
+            return np.zeros(1)
+        if connected_components(hessian, directed=False)[0] > 1:
+            tau = 1e-3 * hessian.diagonal().mean()
+            d = _factor_and_solve(hessian + tau * sp.eye_array(n), residual)[1]
+            return d - d.mean()
+        keep = np.arange(n) != self.pinned
+        reduced = sp.csr_array(hessian[keep][:, keep])
+        d = np.zeros(n)
+        if self.factor is not None:
+            x, info = cg(reduced, residual[keep], rtol=rtol, atol=0.0, maxiter=10,
+                         M=LinearOperator(reduced.shape, matvec=self.factor.solve, dtype=float))
+            if info == 0:
+                d[keep] = x
+                return d - d.mean()
+        self.factor, d[keep] = _factor_and_solve(reduced, residual[keep])
+        return d - d.mean()
+
+
+def _factor_and_solve(matrix, rhs):
+    """LDL^T factor (qdldl) of a sparse SPD matrix and the solution, with one step of iterative refinement.
+
+    The refinement costs two triangular solves and lets Newton reach the
+    floating-point floor on ill-conditioned problems (tight clusters).
+    """
+    factor = qdldl.Solver(sp.triu(matrix, format="csc"))
+    x = factor.solve(rhs)
+    return factor, x + factor.solve(rhs - matrix @ x)
 
 
 def solve(source, points, masses=None, *, tol=1e-10, maxiter=100, heights0=None, normalize=False,
@@ -181,6 +204,7 @@ def solve(source, points, masses=None, *, tol=1e-10, maxiter=100, heights0=None,
     w = pd.masses
     eps0 = 0.5 * min(nu.min(), w.min())
     history = []
+    direction = NewtonDirection(pinned=int(np.argmax(nu)))
     status, message = 1, f"iteration limit maxiter={maxiter} reached"
     step = 0.0
     if verbose:
@@ -200,11 +224,16 @@ def solve(source, points, masses=None, *, tol=1e-10, maxiter=100, heights0=None,
             break
         if it == maxiter:
             break
-        d = newton_direction(pd._hessian_unit_frame(), nu - w, w)
+        d = direction(pd._hessian_unit_frame(), nu - w, rtol=float(np.clip(1e-3 * err, 1e-13, 1e-4)))
         rel = np.linalg.norm((w - nu) / nu)
         step = 1.0
         for _ in range(_MAX_HALVINGS):
-            trial = PowerDiagram._from_unit(points, source, unit, y, h + step * d, previous=pd)
+            try:
+                trial = PowerDiagram._from_unit(points, source, unit, y, h + step * d, previous=pd,
+                                                fallback=step < 1 / 16)
+            except FlipFailure:
+                step /= 2
+                continue
             wt = trial.masses
             rt = np.linalg.norm((wt - nu) / nu)
             if wt.min() >= eps0 and rt <= (1 - step / 2) * rel and rt < rel:

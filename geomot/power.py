@@ -141,16 +141,23 @@ def _lower_hull_triangles(y, h):
     return tri, nbr
 
 
-def _regular_triangulation(y, h, previous):
+class FlipFailure(Exception):
+    """Flips from the previous triangulation got stuck (a point should vanish) and no fallback was allowed."""
+
+
+def _regular_triangulation(y, h, previous, fallback=True):
     """Weighted Delaunay triangulation: flips from ``previous`` when given, else (or if they fail) Qhull.
 
     Returns ``(triangles, neighbors, reusable)``; ``reusable`` says whether the
-    result may seed later flips (every point is a vertex and no triangle is flat).
+    result may seed later flips (every point is a vertex and no triangle is
+    flat). If the flips fail and ``fallback`` is False, raises :class:`FlipFailure`.
     """
     if previous is not None:
         tri, nbr = previous[0].copy(), previous[1].copy()
         if regular_flips(tri, nbr, y, h, 10 * len(tri)) >= 0:
             return tri, nbr, True
+        if not fallback:
+            raise FlipFailure
     tri, nbr = _lower_hull_triangles(y, h)
     a, b, c = y[tri[:, 0]], y[tri[:, 1]], y[tri[:, 2]]
     area2 = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
@@ -213,28 +220,31 @@ class PowerDiagram:
         return other
 
     @classmethod
-    def _from_unit(cls, points, source, unit, y, h, previous=None):
+    def _from_unit(cls, points, source, unit, y, h, previous=None, fallback=True):
         """Build from unit-frame data already validated (the solvers' fast path).
 
         With ``previous``, a diagram of the same points, its triangulation is
-        repaired by flips instead of rebuilt by Qhull (Qhull is the fallback).
+        repaired by flips instead of rebuilt by Qhull. When the flips get
+        stuck, Qhull rebuilds it, or with ``fallback=False`` :class:`FlipFailure`
+        is raised (a line search can then reject the step: stuck flips mean
+        a point left the triangulation, i.e. an empty cell).
         """
         self = cls.__new__(cls)
         heights = from_unit_frame_heights(points, h, unit.frame)
         seed = previous._triangulation if previous is not None else None
-        self._init_unit(points, heights, source, unit, y, h, seed)
+        self._init_unit(points, heights, source, unit, y, h, seed, fallback)
         return self
 
-    def _init_unit(self, points, heights, source, unit, y, h, seed=None):
+    def _init_unit(self, points, heights, source, unit, y, h, seed=None, fallback=True):
         self.points, self.heights, self.source = points, heights, source
         self._unit, self._y, self._h = unit, y, h
         n = len(y)
         g, hg = _auxiliary_points(y, h)
         yy = np.ascontiguousarray(np.vstack([y, g]))
         hh = np.concatenate([h, hg])
-        triangles, tri_nbr, reusable = _regular_triangulation(yy, hh, seed)
+        triangles, tri_nbr, reusable = _regular_triangulation(yy, hh, seed, fallback)
         self._triangulation = (triangles, tri_nbr) if reusable else None
-        indptr, indices = adjacency_from_triangles(triangles, n + _N_AUX)
+        indptr, indices = adjacency_from_triangles(triangles, tri_nbr, n + _N_AUX)
         indptr = indptr[:n + 1]
         indices = indices[:indptr[-1]]
         offsets, counts, vertices, labels, moments, facets = power_cells(

@@ -16,39 +16,36 @@ from numba import njit, prange
 
 
 @njit(cache=True)
-def adjacency_from_triangles(triangles, n_points):
-    """Symmetric CSR adjacency ``(indptr, indices)`` of the edges of ``triangles``.
+def adjacency_from_triangles(triangles, neighbors, n_points):
+    """Symmetric CSR adjacency ``(indptr, indices)`` of the edges of a triangulation.
 
-    ``triangles`` is (m, 3) int64; rows of the result are sorted and without
-    repeats. Vertices that appear in no triangle have empty rows.
+    ``triangles`` (m, 3) int64 and ``neighbors`` (m, 3) int64, the triangle
+    across the edge opposite each vertex (-1 on the boundary): each edge is
+    taken once, from its triangle of smaller index. Rows are not sorted;
+    vertices in no triangle have empty rows.
     """
     m = triangles.shape[0]
     count = np.zeros(n_points + 1, np.int64)
     for t in range(m):
         for k in range(3):
-            count[triangles[t, k] + 1] += 2
-    ptr = np.cumsum(count)
-    fill = ptr[:-1].copy()
-    raw = np.empty(ptr[-1], np.int64)
+            u = neighbors[t, k]
+            if u < 0 or u > t:
+                count[triangles[t, (k + 1) % 3] + 1] += 1
+                count[triangles[t, (k + 2) % 3] + 1] += 1
+    indptr = np.cumsum(count)
+    fill = indptr[:-1].copy()
+    indices = np.empty(indptr[-1], np.int64)
     for t in range(m):
         for k in range(3):
-            a = triangles[t, k]
-            b = triangles[t, (k + 1) % 3]
-            raw[fill[a]] = b
-            fill[a] += 1
-            raw[fill[b]] = a
-            fill[b] += 1
-    indptr = np.zeros(n_points + 1, np.int64)
-    indices = np.empty(ptr[-1], np.int64)
-    out = 0
-    for i in range(n_points):
-        row = np.sort(raw[ptr[i]:ptr[i + 1]])
-        for k in range(row.size):
-            if k == 0 or row[k] != row[k - 1]:
-                indices[out] = row[k]
-                out += 1
-        indptr[i + 1] = out
-    return indptr, indices[:out]
+            u = neighbors[t, k]
+            if u < 0 or u > t:
+                a = triangles[t, (k + 1) % 3]
+                b = triangles[t, (k + 2) % 3]
+                indices[fill[a]] = b
+                fill[a] += 1
+                indices[fill[b]] = a
+                fill[b] += 1
+    return indptr, indices
 
 
 @njit(cache=True)
