@@ -224,10 +224,16 @@ def solve(source, points, masses=None, *, tol=1e-10, maxiter=100, heights0=None,
             break
         if it == maxiter:
             break
-        d = direction(pd._hessian_unit_frame(), nu - w, rtol=float(np.clip(1e-3 * err, 1e-13, 1e-4)))
+        # Heights cannot change sum(w) = 1, so the part of nu - w that rounding put in
+        # sum(nu) - sum(w) (~ n * 1e-16) is dropped, spread in proportion to nu,
+        # rather than left for the pinned cell to absorb.
+        residual = nu - w
+        residual -= nu * (residual.sum() / nu.sum())
+        d = direction(pd._hessian_unit_frame(), residual, rtol=float(np.clip(1e-3 * err, 1e-13, 1e-4)))
         rel = np.linalg.norm((w - nu) / nu)
         step = 1.0
-        for _ in range(_MAX_HALVINGS):
+        # near the solution Newton steps are full: many halvings only mean tol is below the floor
+        for _ in range(_MAX_HALVINGS if err > 1e-6 else 8):
             try:
                 trial = PowerDiagram._from_unit(points, source, unit, y, h + step * d, previous=pd,
                                                 fallback=step < 1 / 16)
@@ -241,7 +247,7 @@ def solve(source, points, masses=None, *, tol=1e-10, maxiter=100, heights0=None,
             step /= 2
         else:
             status = 2
-            message = (f"line search failed after {_MAX_HALVINGS} halvings at max relative error {err:.3g}"
+            message = (f"line search failed at max relative error {err:.3g}"
                        + (": tol is probably below what floating point allows for this problem"
                           if err < 1e-6 else ""))
             break

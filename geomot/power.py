@@ -21,7 +21,7 @@ import scipy.sparse as sp
 import shapely
 from scipy.spatial import ConvexHull, QhullError, cKDTree
 
-from ._kernels.cells2d import adjacency_from_triangles, power_cells, ring_moments
+from ._kernels.cells2d import adjacency_from_triangles, facet_laplacian, power_cells, ring_moments
 from ._kernels.flips import regular_flips
 from ._validate import as_float_array, as_heights, as_points
 from .domains import Box, Disk, Polygon
@@ -257,7 +257,7 @@ class PowerDiagram:
         self._area = area
         self._moments = moments
         self._indptr, self._indices, self._facets = indptr, indices, facets
-        self._hessian_unit = None
+        self._laplacian_cache = None
         self._lifted_tree = None
 
     def _clip_to_polygon(self, y, indptr, indices, moments, facets):
@@ -352,11 +352,22 @@ class PowerDiagram:
         return np.maximum(self._moments[:, 3], 0.0) / 2 / self._unit.volume * self._scale ** 2
 
     # ------------------------------------------------------------------ facets and Hessian
+    def _laplacian(self):
+        """Unit-frame Hessian and symmetric facet lengths, both CSR with the same pattern (one kernel pass)."""
+        if self._laplacian_cache is None:
+            n = len(self._y)
+            ptr, idx, val, facet = facet_laplacian(self._indptr, self._indices, self._facets, self._y, n,
+                                                   1.0 / self._unit.volume)
+            self._laplacian_cache = (sp.csr_array((val, idx, ptr), shape=(n, n)),
+                                  sp.csr_array((facet, idx, ptr), shape=(n, n)))
+        return self._laplacian_cache
+
+    def _hessian_unit_frame(self):
+        return self._laplacian()[0]
+
     def _facet_matrix(self):
-        """Symmetric sparse matrix of facet lengths in the unit frame (real cells only)."""
-        n = len(self._y)
-        f = sp.csr_array((self._facets, self._indices, self._indptr), shape=(n, n + _N_AUX))[:, :n]
-        f = ((f + f.T) * 0.5).tocsr()
+        """Symmetric sparse matrix of facet lengths in the unit frame, sorted, without zeros."""
+        f = self._laplacian()[1].copy()
         f.eliminate_zeros()
         f.sort_indices()
         return f
@@ -370,19 +381,6 @@ class PowerDiagram:
     def facet_measures(self):
         return self._facet_matrix().data * self._scale
 
-    def _hessian_unit_frame(self):
-        if self._hessian_unit is None:
-            f = self._facet_matrix().tocoo()
-            i, j = f.row, f.col
-            dist = np.sqrt(((self._y[i] - self._y[j]) ** 2).sum(axis=1))
-            off = -f.data / dist / self._unit.volume
-            n = len(self._y)
-            diag = -np.bincount(i, weights=off, minlength=n)
-            self._hessian_unit = sp.csr_array(
-                (np.concatenate([off, diag]), (np.concatenate([i, np.arange(n)]), np.concatenate([j, np.arange(n)]))),
-                shape=(n, n))
-        return self._hessian_unit
-
     def hessian(self):
         r"""Hessian ``dw/dh`` of the cell masses, a scipy.sparse CSR array (n, n).
 
@@ -390,7 +388,9 @@ class PowerDiagram:
         length times the source density) and ``H_ii = -sum_{j != i} H_ij``:
         symmetric, positive semi-definite, rows summing to 0.
         """
-        return self._hessian_unit_frame() / self._scale ** 2
+        h = self._hessian_unit_frame() / self._scale ** 2
+        h.sort_indices()
+        return h
 
     # ------------------------------------------------------------------ geometry for users
     def cell_geometries(self):

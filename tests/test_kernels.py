@@ -103,3 +103,23 @@ def test_diagram_from_flips_equals_diagram_from_qhull():
     fresh = PowerDiagram(y, h1, src)
     np.testing.assert_allclose(flipped.masses, fresh.masses, atol=1e-15)
     np.testing.assert_allclose(flipped.hessian().toarray(), fresh.hessian().toarray(), atol=1e-9)
+
+
+def test_facet_laplacian_matches_scipy_twin():
+    """The numba Hessian equals its scipy.sparse construction (symmetrised facets over distances)."""
+    import scipy.sparse as sp
+
+    import geomot as gm
+    from geomot._kernels.cells2d import facet_laplacian
+    y = np.random.default_rng(4).random((500, 2)) * 1.4 - 0.2
+    pd = gm.PowerDiagram(y, -0.5 * (y ** 2).sum(1), gm.Box([0, 0], [1, 1]))
+    n, yu = 500, pd._y
+    f = sp.csr_array((pd._facets, pd._indices, pd._indptr), shape=(n, pd._indptr.size + 2))[:, :n]
+    f = ((f + f.T) * 0.5).tocoo()
+    off = -f.data / np.sqrt(((yu[f.row] - yu[f.col]) ** 2).sum(1)) / pd._unit.volume
+    want = sp.coo_array((off, (f.row, f.col)), shape=(n, n)).toarray()
+    want[np.diag_indices(n)] = -want.sum(1)
+    ptr, idx, val, facet = facet_laplacian(pd._indptr, pd._indices, pd._facets, yu, n, 1 / pd._unit.volume)
+    got = sp.csr_array((val, idx, ptr), shape=(n, n)).toarray()
+    np.testing.assert_allclose(got, want, rtol=1e-14, atol=1e-12)
+    np.testing.assert_allclose(sp.csr_array((facet, idx, ptr), shape=(n, n)).toarray(), f.toarray(), rtol=1e-14)
