@@ -35,8 +35,7 @@ def problem(kind, n):
 
 def checked_error(y, weights):
     """Max relative mass error of power weights psi (|x - y|^2 - psi), measured by geomot."""
-    heights = (weights - (y ** 2).sum(1)) / 2
-    m = gm.PowerDiagram(y, heights, SQUARE).masses
+    m = gm.PowerDiagram.from_weights(y, weights, SQUARE).masses
     return float(np.max(np.abs(m * len(y) - 1)))
 
 

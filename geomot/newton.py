@@ -28,7 +28,7 @@ from ._validate import as_heights, as_masses, as_points, as_positive
 from .domains import Box
 from .errors import GeomotError
 from .measures import as_source
-from .power import FlipFailure, PowerDiagram, _UnitDomain, to_unit_frame
+from .power import FlipFailure, PowerDiagram, _UnitDomain, halfweights, to_unit_frame
 from .result import IterationInfo, OTResult
 
 _MAX_HALVINGS = 40
@@ -190,17 +190,17 @@ def solve(source, points, masses=None, *, tol=1e-10, maxiter=100, heights0=None,
     y, _ = to_unit_frame(points, np.zeros(n), unit.frame)
     clock = time.perf_counter()
     note = ""
+    # the state is the unit-frame half power weights g = h + |y|^2 / 2 (see power.halfweights)
+    g = None
     if heights0 is not None:
-        h = to_unit_frame(points, as_heights(heights0, n), unit.frame)[1]
-        pd = PowerDiagram._from_unit(points, source, unit, y, h)
+        g = halfweights(y, to_unit_frame(points, as_heights(heights0, n), unit.frame)[1])
+        pd = PowerDiagram._from_unit(points, source, unit, y, g)
         if pd.empty.any():
             note = f" (heights0 left {int(pd.empty.sum())} cells empty: started from a Voronoi diagram instead)"
-            h = None
-    else:
-        h = None
-    if h is None:
-        h = initial_heights(domain, unit, y)
-        pd = PowerDiagram._from_unit(points, source, unit, y, h)
+            g = None
+    if g is None:
+        g = halfweights(y, initial_heights(domain, unit, y))
+        pd = PowerDiagram._from_unit(points, source, unit, y, g)
     w = pd.masses
     eps0 = 0.5 * min(nu.min(), w.min())
     history = []
@@ -235,7 +235,7 @@ def solve(source, points, masses=None, *, tol=1e-10, maxiter=100, heights0=None,
         # near the solution Newton steps are full: many halvings only mean tol is below the floor
         for _ in range(_MAX_HALVINGS if err > 1e-6 else 8):
             try:
-                trial = PowerDiagram._from_unit(points, source, unit, y, h + step * d, previous=pd,
+                trial = PowerDiagram._from_unit(points, source, unit, y, g + step * d, previous=pd,
                                                 fallback=step < 1 / 16)
             except FlipFailure:
                 step /= 2
@@ -251,7 +251,7 @@ def solve(source, points, masses=None, *, tol=1e-10, maxiter=100, heights0=None,
                        + (": tol is probably below what floating point allows for this problem"
                           if err < 1e-6 else ""))
             break
-        h, pd, w = h + step * d, trial, wt
+        g, pd, w = g + step * d, trial, wt
     final = pd._shifted(-float(np.mean(pd.heights)))
     return OTResult(final, nu, converged=status == 0, status=status, message=message + note,
                     iterations=len(history) - 1, history=history)

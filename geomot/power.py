@@ -50,6 +50,16 @@ def from_unit_frame_heights(points, unit_heights, frame):
     return unit_heights * s ** 2 - (points - c) @ c
 
 
+def halfweights(y, h):
+    """Half power weights ``g = h + |y|^2 / 2`` (the diagram's internal variable, unit frame)."""
+    return h + 0.5 * (y ** 2).sum(axis=1)
+
+
+def heights_from_halfweights(y, g):
+    """Inverse of :func:`halfweights`."""
+    return g - 0.5 * (y ** 2).sum(axis=1)
+
+
 class _UnitDomain:
     """A 2D domain seen in its unit frame, in the form the cell kernel wants."""
 
@@ -208,20 +218,48 @@ class PowerDiagram:
         heights = as_heights(heights, len(points))
         unit = _UnitDomain(source.domain)
         y, h = to_unit_frame(points, heights, unit.frame)
-        self._init_unit(points, heights, source, unit, y, h)
+        self._init_unit(points, heights, source, unit, y, halfweights(y, h))
 
     def _shifted(self, constant):
         """The same diagram with ``constant`` added to every height (cells do not change)."""
         other = PowerDiagram.__new__(PowerDiagram)
         other.__dict__.update(self.__dict__)
         other.heights = self.heights + constant
-        other._h = self._h + constant / self._scale ** 2
+        other._g = self._g + constant / self._scale ** 2
         other._lifted_tree = None
         return other
 
     @classmethod
-    def _from_unit(cls, points, source, unit, y, h, previous=None, fallback=True):
-        """Build from unit-frame data already validated (the solvers' fast path).
+    def from_weights(cls, points, weights, source):
+        """The diagram of power weights ``psi`` (``x`` in cell i iff ``|x - y_i|^2 - psi_i`` is smallest).
+
+        ``psi_i = 2 h_i + |y_i|^2``: the convention of pysdot, sdot and geogram.
+        Weights carry more digits than heights for large n (see :attr:`weights`).
+        """
+        source = as_source(source)
+        points = as_points(points, source.dim)
+        weights = as_float_array(weights, "weights", (len(points),))
+        unit = _UnitDomain(source.domain)
+        c, s = unit.frame
+        y = (points - c) / s
+        return cls._from_unit(points, source, unit, y, (0.5 * weights - 0.5 * (c @ c)) / s ** 2)
+
+    @property
+    def weights(self):
+        """Power weights ``psi_i = 2 h_i + |y_i|^2``, shape (n,).
+
+        The same diagram as :attr:`heights`, with more digits: ``h_i`` is of the
+        size of ``|y_i|^2`` while the cells depend on differences ``h_i - h_j``
+        that can be a millionth of that, so rebuilding a diagram from ``heights``
+        reproduces cell masses only to about ``n * 1e-15`` relative; from
+        ``weights`` (computed without forming ``h``), to rounding.
+        """
+        c, s = self._unit.frame
+        return 2 * (s ** 2 * self._g) + c @ c
+
+    @classmethod
+    def _from_unit(cls, points, source, unit, y, g, previous=None, fallback=True):
+        """Build from unit-frame points and half power weights ``g`` already validated (the solvers' fast path).
 
         With ``previous``, a diagram of the same points, its triangulation is
         repaired by flips instead of rebuilt by Qhull. When the flips get
@@ -230,25 +268,25 @@ class PowerDiagram:
         a point left the triangulation, i.e. an empty cell).
         """
         self = cls.__new__(cls)
-        heights = from_unit_frame_heights(points, h, unit.frame)
+        heights = from_unit_frame_heights(points, heights_from_halfweights(y, g), unit.frame)
         seed = previous._triangulation if previous is not None else None
-        self._init_unit(points, heights, source, unit, y, h, seed, fallback)
+        self._init_unit(points, heights, source, unit, y, g, seed, fallback)
         return self
 
-    def _init_unit(self, points, heights, source, unit, y, h, seed=None, fallback=True):
+    def _init_unit(self, points, heights, source, unit, y, g, seed=None, fallback=True):
         self.points, self.heights, self.source = points, heights, source
-        self._unit, self._y, self._h = unit, y, h
+        self._unit, self._y, self._g = unit, y, g
         n = len(y)
-        g, hg = _auxiliary_points(y, h)
-        yy = np.ascontiguousarray(np.vstack([y, g]))
-        hh = np.concatenate([h, hg])
-        triangles, tri_nbr, reusable = _regular_triangulation(yy, hh, seed, fallback)
+        aux, aux_h = _auxiliary_points(y, heights_from_halfweights(y, g))
+        yy = np.ascontiguousarray(np.vstack([y, aux]))
+        gg = np.concatenate([g, halfweights(aux, aux_h)])
+        triangles, tri_nbr, reusable = _regular_triangulation(yy, heights_from_halfweights(yy, gg), seed, fallback)
         self._triangulation = (triangles, tri_nbr) if reusable else None
         indptr, indices = adjacency_from_triangles(triangles, tri_nbr, n + _N_AUX)
         indptr = indptr[:n + 1]
         indices = indices[:indptr[-1]]
         offsets, counts, vertices, labels, moments, facets = power_cells(
-            yy, hh, indptr, indices, unit.start, n, unit.disk)
+            yy, gg, indptr, indices, unit.start, n, unit.disk)
         self._rings = (offsets, counts, vertices, labels)
         self._boundary_geoms = None
         if unit.polygon is not None:
@@ -445,7 +483,7 @@ class PowerDiagram:
         plane) belong to no triangle.
         """
         if not hasattr(self, "_simplices"):
-            y, h = self._y, self._h
+            y, h = self._y, heights_from_halfweights(self._y, self._g)
             try:
                 tri = _lower_hull_triangles(y, h)[0] if len(y) >= 3 else np.empty((0, 3), np.int64)
             except GeometryError:
@@ -463,7 +501,7 @@ class PowerDiagram:
         x = as_float_array(x, "x", (None, 2))
         c, s = self._unit.frame
         if self._lifted_tree is None:
-            psi = 2 * self._h + (self._y ** 2).sum(axis=1)
+            psi = 2 * self._g
             self._lifted_tree = cKDTree(np.column_stack([self._y, np.sqrt(psi.max() - psi)]))
         xu = (x - c) / s
         return self._lifted_tree.query(np.column_stack([xu, np.zeros(len(xu))]))[1].astype(np.int64)

@@ -98,8 +98,8 @@ def test_diagram_from_flips_equals_diagram_from_qhull():
     base = PowerDiagram(y, h0, src)
     h1 = h0 + 1e-4 * rng.standard_normal(2000)
     unit, yu = base._unit, base._y
-    hu1 = base._h + (h1 - h0) / base._scale ** 2
-    flipped = PowerDiagram._from_unit(y, src, unit, yu, hu1, previous=base)
+    gu1 = base._g + (h1 - h0) / base._scale ** 2
+    flipped = PowerDiagram._from_unit(y, src, unit, yu, gu1, previous=base)
     fresh = PowerDiagram(y, h1, src)
     np.testing.assert_allclose(flipped.masses, fresh.masses, atol=1e-15)
     np.testing.assert_allclose(flipped.hessian().toarray(), fresh.hessian().toarray(), atol=1e-9)

@@ -157,3 +157,14 @@ def test_n_equals_one_and_two():
     c = res.heights @ [1, -1] / 4
     seg = np.arccos(c) - c * np.sqrt(1 - c * c)
     assert seg / np.pi == pytest.approx(0.75, rel=1e-10)
+
+
+def test_weights_reproduce_the_masses_to_rounding():
+    """Heights lose ~n * 1e-15 relative to the |y|^2 / 2 they carry; power weights do not."""
+    y = np.random.default_rng(20).random((20000, 2))
+    res = gm.solve(gm.Box([0, 0], [1, 1]), y, tol=1e-11)
+    assert res.converged
+    again = gm.PowerDiagram.from_weights(y, res.weights, gm.Box([0, 0], [1, 1]))
+    np.testing.assert_allclose(again.masses, res.masses, rtol=1e-12)
+    np.testing.assert_allclose(res.weights, 2 * res.heights + (y ** 2).sum(1) - np.mean(2 * res.heights + (y ** 2).sum(1)),
+                               atol=1e-9)

@@ -4,7 +4,11 @@ Conventions (all coordinates in the domain's unit frame, see ``Domain.frame``):
 cell ``i`` is ``{x : <x, y_i> + h_i >= <x, y_j> + h_j for all j}``, i.e. the
 intersection over the weighted-Delaunay neighbours ``j`` of the half-planes
 
-    <x, y_j - y_i> <= h_i - h_j.
+    <x, y_j - y_i> <= h_i - h_j,   written   <x - (y_i + y_j)/2, y_j - y_i> <= g_i - g_j
+
+with the half power weights ``g = h + |y|^2 / 2``. The second form is how the
+kernels evaluate it: ``g`` stays small where ``h`` is of the size of ``|y|^2``,
+so nearby cells keep the digits that ``h_i - h_j`` would cancel away.
 
 A clipped cell is stored as a ring of vertices (counter-clockwise) with one
 label per edge: the edge from vertex ``k`` to vertex ``k+1`` carries the CSR
@@ -133,10 +137,10 @@ def _to_cell_moments(acc, ox, oy, yx, yy, out):
 
 
 @njit(cache=True)
-def _clip(ring, labels, m, ax, ay, b, slot, out_ring, out_labels):
-    """Clip the convex ring ``ring[:m]`` by ``<x, a> <= b``; return the new vertex count.
+def _clip(ring, labels, m, ax, ay, mx, my, b, slot, out_ring, out_labels):
+    """Clip the convex ring ``ring[:m]`` by ``<x - mid, a> <= b``; return the new vertex count.
 
-    The new edge along the line ``<x, a> = b`` is labelled ``slot``.
+    The new edge along the line ``<x - mid, a> = b`` is labelled ``slot``.
     """
     out = 0
     for k in range(m):
@@ -145,8 +149,8 @@ def _clip(ring, labels, m, ax, ay, b, slot, out_ring, out_labels):
         kn = k + 1 if k + 1 < m else 0
         qx = ring[kn, 0]
         qy = ring[kn, 1]
-        fp = px * ax + py * ay - b
-        fq = qx * ax + qy * ay - b
+        fp = (px - mx) * ax + (py - my) * ay - b
+        fq = (qx - mx) * ax + (qy - my) * ay - b
         if fp <= 0.0:
             out_ring[out, 0] = px
             out_ring[out, 1] = py
@@ -171,14 +175,15 @@ def _clip(ring, labels, m, ax, ay, b, slot, out_ring, out_labels):
 
 
 @njit(cache=True, parallel=True)
-def power_cells(points, heights, indptr, indices, start, n_cells, disk):
+def power_cells(points, halfweights, indptr, indices, start, n_cells, disk):
     """Clip every cell ``i < n_cells`` and integrate it.
 
     Parameters
     ----------
-    points : (N, 2) float64, heights : (N,) float64
-        Points and heights in the unit frame (N may exceed ``n_cells``: the
-        extra points are auxiliary and get no cell of their own).
+    points : (N, 2) float64, halfweights : (N,) float64
+        Points and half power weights ``g = h + |y|^2 / 2`` in the unit frame
+        (N may exceed ``n_cells``: the extra points are auxiliary and get no
+        cell of their own).
     indptr, indices : CSR adjacency of the weighted Delaunay triangulation.
         A row ``i`` with no neighbour is a hidden point: its cell is empty.
     start : (V, 2) float64
@@ -227,8 +232,8 @@ def power_cells(points, heights, indptr, indices, start, n_cells, disk):
         yy = points[i, 1]
         for s in range(lo, hi):
             j = indices[s]
-            m = _clip(ring, lab, m, points[j, 0] - yx, points[j, 1] - yy,
-                      heights[i] - heights[j], s, ring2, lab2)
+            m = _clip(ring, lab, m, points[j, 0] - yx, points[j, 1] - yy, 0.5 * (points[j, 0] + yx),
+                      0.5 * (points[j, 1] + yy), halfweights[i] - halfweights[j], s, ring2, lab2)
             ring, ring2 = ring2, ring
             lab, lab2 = lab2, lab
             if m == 0:
