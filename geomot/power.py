@@ -234,7 +234,6 @@ class PowerDiagram:
         """The diagram of power weights ``psi`` (``x`` in cell i iff ``|x - y_i|^2 - psi_i`` is smallest).
 
         ``psi_i = 2 h_i + |y_i|^2``: the convention of pysdot, sdot and geogram.
-        Weights carry more digits than heights for large n (see :attr:`weights`).
         """
         source = as_source(source)
         points = as_points(points, source.dim)
@@ -246,14 +245,7 @@ class PowerDiagram:
 
     @property
     def weights(self):
-        """Power weights ``psi_i = 2 h_i + |y_i|^2``, shape (n,).
-
-        The same diagram as :attr:`heights`, with more digits: ``h_i`` is of the
-        size of ``|y_i|^2`` while the cells depend on differences ``h_i - h_j``
-        that can be a millionth of that, so rebuilding a diagram from ``heights``
-        reproduces cell masses only to about ``n * 1e-15`` relative; from
-        ``weights`` (computed without forming ``h``), to rounding.
-        """
+        """Power weights ``psi_i = 2 h_i + |y_i|^2``, shape (n,) (for other codes; same diagram as heights)."""
         c, s = self._unit.frame
         return 2 * (s ** 2 * self._g) + c @ c
 

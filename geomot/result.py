@@ -74,13 +74,6 @@ class OTResult:
         self.history = history
 
     @property
-    def weights(self):
-        """Power weights ``psi_i = 2 h_i + |y_i|^2`` (mean 0): the same solution with more digits than
-        :attr:`heights` for large n (see :attr:`PowerDiagram.weights`)."""
-        psi = self.diagram.weights
-        return psi - psi.mean()
-
-    @property
     def max_rel_error(self):
         """``max_i |w_i - nu_i| / nu_i`` at the returned heights."""
         return float(np.max(np.abs(self.masses - self.target_masses) / self.target_masses))
