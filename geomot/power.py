@@ -9,7 +9,12 @@ the projection of the face of the Brenier potential ``u_h(x) = max_i <x, y_i> + 
 with gradient ``y_i``. In power-diagram terms the weights are
 ``psi_i = 2 h_i + |y_i|^2`` and ``x`` is in ``W_i`` iff ``|x - y_i|^2 - psi_i``
 is smallest. The cells are dual to the weighted Delaunay triangulation: the
-lower convex hull of the lifted points ``(y_i, -h_i)``, built by ONE Qhull call.
+lower convex hull of the lifted points ``(y_i, -h_i)``, built by ONE Qhull call
+(a solver passes the previous diagram instead: its triangulation is repaired
+by edge flips, Qhull being the fallback).
+
+Internally (unit frame) the variable is the half power weight
+``g = h + |y|^2 / 2``; see :mod:`geomot._kernels.cells2d` for why.
 
 Three auxiliary points far from the domain, with heights low enough that
 their cells never meet it, make that hull full-dimensional for any input
@@ -175,6 +180,13 @@ def _regular_triangulation(y, h, previous, fallback=True):
     return tri, nbr, reusable
 
 
+def _as_2d_source(source):
+    source = as_source(source)
+    if source.dim != 2:
+        raise GeomotError(f"PowerDiagram supports 2D sources for now; got dimension {source.dim}")
+    return source
+
+
 class PowerDiagram:
     r"""Power diagram of weighted points, clipped to the support of a source measure.
 
@@ -211,9 +223,7 @@ class PowerDiagram:
     """
 
     def __init__(self, points, heights, source):
-        source = as_source(source)
-        if source.dim != 2:
-            raise GeomotError(f"PowerDiagram supports 2D sources for now; got dimension {source.dim}")
+        source = _as_2d_source(source)
         points = as_points(points, source.dim)
         heights = as_heights(heights, len(points))
         unit = _UnitDomain(source.domain)
@@ -235,7 +245,7 @@ class PowerDiagram:
 
         ``psi_i = 2 h_i + |y_i|^2``: the convention of pysdot, sdot and geogram.
         """
-        source = as_source(source)
+        source = _as_2d_source(source)
         points = as_points(points, source.dim)
         weights = as_float_array(weights, "weights", (len(points),))
         unit = _UnitDomain(source.domain)
