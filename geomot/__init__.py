@@ -18,7 +18,8 @@ from .measures import Uniform
 from .newton import solve
 from .power import PowerDiagram
 from .result import IterationInfo, OTResult
+from .singular import SingularSet, singular_set
 
 __all__ = ["Box", "Disk", "Domain", "Polygon", "Uniform", "PowerDiagram", "solve", "OTResult",
-           "IterationInfo", "GeomotError", "GeometryError"]
+           "IterationInfo", "SingularSet", "singular_set", "GeomotError", "GeometryError"]
 __version__ = "0.1.0"

@@ -421,6 +421,43 @@ class PowerDiagram:
     def facet_measures(self):
         return self._facet_matrix().data * self._scale
 
+    def facets(self):
+        """Every facet of positive length as a segment: ``(pairs, segments)``.
+
+        ``pairs`` int64 (k, 2) with ``i < j``; ``segments`` (k, 2, 2), the end
+        points of ``F_ij = W_i ∩ W_j`` in user coordinates (clipped to the exact
+        circle on a disk; on a non-convex polygon a facet cut by the boundary
+        gives one row per piece).
+        """
+        offsets, counts, vertices, labels = self._rings
+        n = len(self._y)
+        edge = _ring_edges(offsets[:-1], counts)
+        slot = labels[edge]
+        owner = np.repeat(np.arange(n), counts)
+        keep = slot >= 0
+        edge, slot, owner = edge[keep], slot[keep], owner[keep]
+        other = self._indices[slot]
+        keep = (other < n) & (owner < other) & (self._facets[slot] > 0)
+        edge, owner, other = edge[keep], owner[keep], other[keep]
+        a = vertices[edge]
+        b = vertices[_next_in_ring(edge, offsets, counts)]
+        unit = self._unit
+        if unit.disk:
+            a, b, inside = _clip_segments_to_unit_disk(a, b)
+            owner, other, a, b = owner[inside], other[inside], a[inside], b[inside]
+        elif unit.polygon is not None:
+            pieces = shapely.intersection(shapely.linestrings(np.stack([a, b], axis=1)), unit.polygon)
+            parts, which = shapely.get_parts(pieces, return_index=True)
+            lines = shapely.get_type_id(parts) == shapely.GeometryType.LINESTRING
+            parts, which = parts[lines], which[lines]
+            xy = shapely.get_coordinates(parts).reshape(-1, 2, 2) if len(parts) else np.empty((0, 2, 2))
+            owner, other, a, b = owner[which], other[which], xy[:, 0], xy[:, 1]
+        c, s = unit.frame
+        segments = c + s * np.stack([a, b], axis=1)
+        length = np.linalg.norm(segments[:, 1] - segments[:, 0], axis=1)
+        keep = length > 0
+        return np.column_stack([owner, other])[keep].astype(np.int64), segments[keep]
+
     def hessian(self):
         r"""Hessian ``dw/dh`` of the cell masses, a scipy.sparse CSR array (n, n).
 
@@ -516,6 +553,21 @@ class PowerDiagram:
 
     def __repr__(self):
         return f"PowerDiagram(n={len(self.points)}, source={self.source!r}, empty cells={int(self.empty.sum())})"
+
+
+def _clip_segments_to_unit_disk(a, b):
+    """Clip segments [a, b] (rows) to the closed unit disk; returns new ends and which are non-empty."""
+    d = b - a
+    qa = (d * d).sum(axis=1)
+    qb = (a * d).sum(axis=1)
+    qc = (a * a).sum(axis=1) - 1.0
+    disc = qb * qb - qa * qc
+    with np.errstate(invalid="ignore", divide="ignore"):
+        root = np.sqrt(np.maximum(disc, 0.0))
+        t1 = np.clip((-qb - root) / qa, 0.0, 1.0)
+        t2 = np.clip((-qb + root) / qa, 0.0, 1.0)
+    inside = (disc > 0) & (qa > 0) & (t2 > t1)
+    return a + t1[:, None] * d, a + t2[:, None] * d, inside
 
 
 def _ring_edges(starts, counts):
