@@ -119,3 +119,123 @@ def newton_history(result, ax=None):
     ax.grid(True, which="both", alpha=0.3)
     ax.set_title(f"{'converged' if result.converged else 'not converged'} in {result.iterations} iterations")
     return ax
+
+
+def weighted_delaunay(diagram, ax=None, show_cells=True):
+    """The weighted Delaunay triangulation (dual of the power diagram, Fig. 7 of the paper).
+
+    Draws the triangles of ``diagram.simplices`` over the cell boundaries: an
+    edge ``(i, j)`` of the triangulation crosses the facet ``F_ij``.
+    """
+    ax = _axes(ax)
+    if show_cells:
+        coll = PathCollection(cell_paths(diagram), facecolor="none", edgecolor="tab:blue", linewidth=0.8)
+        ax.add_collection(coll)
+        domain_outline(diagram.source.domain, ax)
+    y = diagram.points
+    ax.triplot(y[:, 0], y[:, 1], diagram.simplices, color="tab:orange", lw=0.8)
+    ax.plot(y[:, 0], y[:, 1], "o", color="tab:red", ms=3)
+    ax.set_aspect("equal")
+    ax.autoscale_view()
+    return ax
+
+
+def singular_set(sing, ax=None, color="crimson", lw=2.0, label=r"$\Sigma_1$"):
+    """Overlay a :class:`~geomot.SingularSet`: its curves (Sigma_1) and branch points (Sigma_2)."""
+    ax = _axes(ax)
+    for k, curve in enumerate(sing.curves):
+        ax.plot(curve[:, 0], curve[:, 1], color=color, lw=lw, label=label if k == 0 else None)
+    if len(sing.branch_points):
+        ax.plot(sing.branch_points[:, 0], sing.branch_points[:, 1], "*", color="gold", mec="black", ms=12,
+                label=r"$\Sigma_2$")
+    return ax
+
+
+def _lifted_cells(result):
+    """Cells lifted to the graph of u_h: for each cell, its rings with z = <x, y_i> + h_i."""
+    faces, values = [], []
+    for i, ring in enumerate(result.diagram.cells):
+        if len(ring) == 0:
+            continue
+        for part in np.split(ring, np.flatnonzero(np.isnan(ring[:, 0]))):
+            part = part[~np.isnan(part[:, 0])]
+            if len(part) >= 3:
+                z = part @ result.points[i] + result.heights[i]
+                faces.append(np.column_stack([part, z]))
+                values.append(i)
+    return faces, np.array(values)
+
+
+def brenier_potential(result, ax=None, sing=None, cmap="viridis", alpha=0.9):
+    """The graph of ``u_h(x) = max_i <x, y_i> + h_i`` over the domain, a convex polyhedron (Fig. 6, 8).
+
+    Each face is a cell lifted to its supporting plane. With ``sing`` (a
+    :class:`~geomot.SingularSet`), the ridges of ``u_h`` over ``Sigma_1`` are drawn in red.
+    """
+    from mpl_toolkits.mplot3d.art3d import Poly3DCollection
+    if ax is None:
+        ax = plt.figure(figsize=(7, 6)).add_subplot(projection="3d")
+    faces, owner = _lifted_cells(result)
+    z = np.concatenate([f[:, 2] for f in faces])
+    coll = Poly3DCollection(faces, cmap=cmap, edgecolor="k", linewidth=0.15, alpha=alpha)
+    coll.set_array(np.array([f[:, 2].mean() for f in faces]))
+    ax.add_collection3d(coll)
+    if sing is not None:
+        for curve in sing.curves:
+            zc = result.potential(curve)
+            ax.plot(curve[:, 0], curve[:, 1], zc, color="red", lw=2.5, zorder=10)
+    lo, hi = result.source.domain.bounds
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.set_zlim(z.min(), z.max())
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.set_zlabel(r"$u_h$")
+    return ax
+
+
+def legendre_dual(result, ax=None, cmap="magma"):
+    """The Legendre dual ``u_h^*``: the lower convex hull of the lifted targets ``(y_i, -h_i)`` (Fig. 6).
+
+    Its faces project to the weighted Delaunay triangles, dual to the cells of ``u_h``.
+    """
+    if ax is None:
+        ax = plt.figure(figsize=(7, 6)).add_subplot(projection="3d")
+    y, h = result.points, result.heights
+    tri = result.diagram.simplices
+    ax.plot_trisurf(y[:, 0], y[:, 1], -h, triangles=tri, cmap=cmap, edgecolor="k", linewidth=0.15, alpha=0.9)
+    ax.scatter(y[:, 0], y[:, 1], -h, color="black", s=4)
+    ax.set_xlabel("y$_1$")
+    ax.set_ylabel("y$_2$")
+    ax.set_zlabel(r"$-h$")
+    return ax
+
+
+def target_colors(points):
+    """One colour per target from its position (hue by angle, lightness by radius about the centroid)."""
+    from matplotlib.colors import hsv_to_rgb
+    d = points - points.mean(axis=0)
+    r = np.linalg.norm(d, axis=1)
+    hue = (np.arctan2(d[:, 1], d[:, 0]) / (2 * np.pi)) % 1.0
+    val = 0.45 + 0.55 * r / max(r.max(), 1e-300)
+    return hsv_to_rgb(np.column_stack([hue, np.full(len(d), 0.75), val]))
+
+
+def transport_map(result, axes=None, sing=None):
+    """The map ``T``: source cells and their targets in matching colours; returns (source ax, target ax)."""
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(12, 5.5))
+    colors = target_colors(result.points)
+    ax_s, ax_t = axes
+    coll = PathCollection(cell_paths(result.diagram), facecolor=colors, edgecolor="none")
+    ax_s.add_collection(coll)
+    domain_outline(result.source.domain, ax_s)
+    if sing is not None:
+        singular_set(sing, ax_s)
+    ax_s.set_aspect("equal")
+    ax_s.autoscale_view()
+    ax_s.set_title(r"source: cell $W_i$ coloured as its target $y_i$")
+    ax_t.scatter(result.points[:, 0], result.points[:, 1], c=colors, s=6)
+    ax_t.set_aspect("equal")
+    ax_t.set_title(r"target Diracs $y_i$")
+    return ax_s, ax_t

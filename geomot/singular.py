@@ -38,7 +38,11 @@ class SingularSet:
     angles : ndarray, shape (k,)
         ``theta_ij`` (radians) between the supporting planes' normals.
     curves : list of ndarray, each (m, 2)
-        ``Sigma_1`` as polylines; a closed curve repeats its first point last.
+        ``Sigma_1`` as polylines, longest first; a closed curve repeats its
+        first point last. On sampled targets, concave corners of the support
+        give short spurs (a few cells long) beside the main curves.
+    lengths : ndarray, shape (len(curves),)
+        Length of each curve (decreasing).
     branch_points : ndarray, shape (p, 2)
         ``Sigma_2`` points: where three or more singular facets meet.
     branch_degree : ndarray of int64, shape (p,)
@@ -52,6 +56,7 @@ class SingularSet:
     jumps: np.ndarray
     angles: np.ndarray
     curves: list
+    lengths: np.ndarray
     branch_points: np.ndarray
     branch_degree: np.ndarray
     criterion: str
@@ -89,7 +94,11 @@ def singular_set(result, threshold=None, criterion="spacing"):
         ``|y_i - y_j| > threshold * max(s_i, s_j)``, ``s_i`` the distance from
         ``y_i`` to its 4th nearest target (default 5: scale-free; between
         neighbouring cells of a convex, evenly sampled support the ratio stays
-        below about 4, measured on uniform samples and grids).
+        below about 4, measured on uniform samples and grids). Gaps are
+        closed as in edge detection: a facet above ``0.6 * threshold`` whose
+        two ends both touch singular facets is singular too, so that sampling
+        noise does not cut a ridge in pieces (spurs are not added: a spur has
+        a free end).
         ``criterion="angle"``: when ``theta_ij > threshold`` (radians, the
         paper's criterion; no default, it depends on the units of ``y``).
     criterion : {"spacing", "angle"}
@@ -108,7 +117,14 @@ def singular_set(result, threshold=None, criterion="spacing"):
     if criterion == "spacing":
         threshold = 5.0 if threshold is None else float(threshold)
         spacing = local_spacing(y)
-        singular = jumps > threshold * np.maximum(spacing[pairs[:, 0]], spacing[pairs[:, 1]])
+        ratio = jumps / np.maximum(spacing[pairs[:, 0]], spacing[pairs[:, 1]])
+        weak = np.flatnonzero(ratio > 0.6 * threshold)
+        a, b, where = _nodes(segments[weak], diagram)
+        strong = ratio[weak] > threshold
+        touches = np.zeros(len(where), bool)
+        touches[a[strong]] = touches[b[strong]] = True
+        singular = np.zeros(len(pairs), bool)
+        singular[weak[strong | (touches[a] & touches[b])]] = True
     elif criterion == "angle":
         if threshold is None:
             raise GeomotError("criterion='angle' needs a threshold in radians")
@@ -118,28 +134,41 @@ def singular_set(result, threshold=None, criterion="spacing"):
         raise GeomotError(f"criterion must be 'spacing' or 'angle'; got {criterion!r}")
     pairs, segments, jumps, angles = pairs[singular], segments[singular], jumps[singular], angles[singular]
     curves, branch_points, degree = _chain(segments, diagram)
-    return SingularSet(pairs, segments, jumps, angles, curves, branch_points, degree, criterion, threshold)
+    lengths = np.array([np.linalg.norm(np.diff(c, axis=0), axis=1).sum() for c in curves])
+    order = np.argsort(-lengths, kind="stable")
+    curves, lengths = [curves[k] for k in order], lengths[order]
+    return SingularSet(pairs, segments, jumps, angles, curves, lengths, branch_points, degree, criterion,
+                       threshold)
 
 
-def _chain(segments, diagram):
-    """Chain segments sharing end points into polylines; nodes of degree >= 3 are branch points."""
-    k = len(segments)
-    if k == 0:
-        return [], np.empty((0, 2)), np.empty(0, np.int64)
+def _nodes(segments, diagram):
+    """Node ids of the two ends of each segment (ends closer than 1e-9 x the domain size are one node).
+
+    Returns ``(a, b, where)``: node ids of first and second ends, node coordinates.
+    """
+    if len(segments) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty((0, 2))
     lo, hi = diagram.source.domain.bounds
     tol = 1e-9 * float(np.linalg.norm(hi - lo))
     ends = segments.reshape(-1, 2)
     close = cKDTree(ends).query_pairs(tol, output_type="ndarray")
     m = len(ends)
     link = coo_array((np.ones(len(close)), (close[:, 0], close[:, 1])), shape=(m, m))
-    node = connected_components(link, directed=False)[1]  # end point -> node id
-    a, b = node[0::2], node[1::2]
+    node = connected_components(link, directed=False)[1]
+    where = np.zeros((node.max() + 1, 2))
+    where[node] = ends
+    return node[0::2], node[1::2], where
+
+
+def _chain(segments, diagram):
+    """Chain segments sharing end points into polylines; nodes of degree >= 3 are branch points."""
+    if len(segments) == 0:
+        return [], np.empty((0, 2)), np.empty(0, np.int64)
+    a, b, where = _nodes(segments, diagram)
     # facets shorter than the snapping tolerance (co-circular vertices) are points, not curve pieces
     real = a != b
     a, b, k = a[real], b[real], int(real.sum())
-    nnodes = node.max() + 1
-    where = np.zeros((nnodes, 2))
-    where[node] = ends
+    nnodes = len(where)
     degree = np.bincount(np.concatenate([a, b]), minlength=nnodes)
     # walk the graph: chains between nodes of degree != 2, then the remaining closed loops
     incident = [[] for _ in range(nnodes)]

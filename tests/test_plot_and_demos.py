@@ -43,9 +43,54 @@ def test_newton_history_plots_every_iteration():
     plt.close("all")
 
 
-def test_power_diagram_demo_writes_pngs(tmp_path):
-    import power_diagram
-    files = power_diagram.main(tmp_path, n=80, verbose=False)
-    assert len(files) == 2
+@pytest.mark.parametrize("name,n,count", [("power_diagram", 80, 2), ("fig6_fig7_teaching", 12, 2),
+                                          ("fig8_fig9_two_clusters", 300, 2), ("fig10_dumbbell", 400, 1)])
+def test_demos_write_pngs(tmp_path, name, n, count):
+    demo = __import__(name)
+    files = demo.main(tmp_path, n=n, verbose=False)
+    assert len(files) == count
     for f in files:
         assert f.exists() and f.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and f.stat().st_size > 10_000
+    plt.close("all")
+
+
+def two_cluster_result():
+    left = np.random.default_rng(5).random((300, 2)) * [0.3, 1]
+    return gm.solve(gm.Box([0, 0], [1, 1]), np.vstack([left, left * [-1, 1] + [1, 0]]))
+
+
+def test_singular_set_overlay_draws_each_curve():
+    res = two_cluster_result()
+    sing = gm.singular_set(res)
+    ax = gplot.singular_set(sing)
+    lines = ax.get_lines()
+    assert len(lines) == len(sing.curves) == 1
+    np.testing.assert_allclose(lines[0].get_xdata(), 0.5, atol=1e-9)
+    plt.close("all")
+
+
+def test_brenier_potential_and_legendre_dual_draw_faces():
+    from mpl_toolkits.mplot3d.art3d import Poly3DCollection
+    res = two_cluster_result()
+    ax = gplot.brenier_potential(res, sing=gm.singular_set(res))
+    faces = [c for c in ax.collections if isinstance(c, Poly3DCollection)]
+    assert len(faces) == 1 and len(faces[0].get_array()) == int((~res.diagram.empty).sum())
+    ridge = ax.get_lines()[0]
+    z = np.asarray(ridge.get_data_3d()[2])
+    x = np.column_stack(ridge.get_data_3d()[:2])
+    np.testing.assert_allclose(z, res.potential(x))
+    ax = gplot.legendre_dual(res)
+    surf = [c for c in ax.collections if isinstance(c, Poly3DCollection)]
+    assert len(surf) == 1 and len(surf[0].get_array()) == len(res.diagram.simplices)
+    plt.close("all")
+
+
+def test_weighted_delaunay_and_transport_map():
+    res = two_cluster_result()
+    ax = gplot.weighted_delaunay(res.diagram)
+    assert len(ax.get_lines()) >= 2  # triangle edges and points
+    ax_s, ax_t = gplot.transport_map(res)
+    cells = [c for c in ax_s.collections if isinstance(c, PathCollection)]
+    np.testing.assert_allclose(cells[0].get_facecolor()[:, :3], gplot.target_colors(res.points))
+    np.testing.assert_allclose(ax_t.collections[0].get_offsets(), res.points)
+    plt.close("all")

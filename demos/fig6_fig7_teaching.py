@@ -1,0 +1,58 @@
+"""Fig. 6 and 7 of the paper, for teaching: the Brenier polyhedron, its Legendre dual,
+the power diagram and its dual weighted Delaunay triangulation.
+
+A handful of targets with their OT heights for the uniform square, so that every
+face, vertex and dual edge can be read off the pictures.
+
+    python demos/fig6_fig7_teaching.py [--out out] [--n 25]
+"""
+import argparse
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+import geomot as gm  # noqa: E402
+import geomot.plot as gplot  # noqa: E402
+
+
+def main(out="out", n=25, verbose=True):
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    y = np.random.default_rng(7).random((n, 2)) * 1.2 - 0.1
+    res = gm.solve(gm.Box([0, 0], [1, 1]), y, verbose=verbose)
+    fig = plt.figure(figsize=(13, 5.5))
+    ax = fig.add_subplot(1, 2, 1, projection="3d")
+    gplot.brenier_potential(res, ax=ax)
+    ax.set_title(r"Brenier potential $u_h(x)=\max_i\langle x,y_i\rangle+h_i$:" "\none face per cell, gradient $y_i$")
+    ax = fig.add_subplot(1, 2, 2, projection="3d")
+    gplot.legendre_dual(res, ax=ax)
+    ax.set_title("Legendre dual $u_h^*$: lower convex hull of $(y_i, -h_i)$\none vertex per cell, one face per power vertex")
+    fig.tight_layout()
+    fig.savefig(out / "fig6_brenier_legendre.png", dpi=110)
+    plt.close(fig)
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5.8))
+    gplot.power_diagram(res.diagram, ax=axes[0], color_by=np.arange(n) % 20, cmap="tab20", colorbar=False)
+    for i, p in enumerate(y):
+        axes[0].annotate(str(i), p, fontsize=7, xytext=(2, 2), textcoords="offset points")
+    axes[0].set_title(f"power diagram: {n} cells of equal mass 1/{n}\n(targets in red, some outside the square)")
+    gplot.weighted_delaunay(res.diagram, ax=axes[1])
+    axes[1].set_title("weighted Delaunay triangulation (orange), dual of the cells (blue):\n"
+                      r"edge $(i,j)$ $\perp$ facet $F_{ij}$, Hessian $H_{ij}=-|F_{ij}|/|y_i-y_j|$")
+    fig.tight_layout()
+    fig.savefig(out / "fig7_power_diagram_dual.png", dpi=110)
+    plt.close(fig)
+    return [out / "fig6_brenier_legendre.png", out / "fig7_power_diagram_dual.png"]
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--out", default="out")
+    ap.add_argument("--n", type=int, default=25)
+    a = ap.parse_args()
+    for f in main(a.out, a.n):
+        print("wrote", f)
