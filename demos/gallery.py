@@ -8,12 +8,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import fig5_singular_structure  # noqa: E402
 import fig6_fig7_teaching  # noqa: E402
 import fig8_fig9_two_clusters  # noqa: E402
 import fig10_dumbbell  # noqa: E402
 import power_diagram  # noqa: E402
 
-DEMOS = [power_diagram, fig6_fig7_teaching, fig8_fig9_two_clusters, fig10_dumbbell]
+DEMOS = [power_diagram, fig5_singular_structure, fig6_fig7_teaching, fig8_fig9_two_clusters, fig10_dumbbell]
 
 
 def main(out="out"):

@@ -179,7 +179,7 @@ def brenier_potential(result, ax=None, sing=None, cmap="viridis", alpha=0.9):
     z = np.concatenate([f[:, 2] for f in faces])
     coll = Poly3DCollection(faces, cmap=cmap, edgecolor="k", linewidth=0.15, alpha=alpha)
     coll.set_array(np.array([f[:, 2].mean() for f in faces]))
-    ax.add_collection3d(coll)
+    ax.add_collection3d(coll, autolim=False)  # limits are set below; autoscaling overflows here
     if sing is not None:
         for curve in sing.curves:
             zc = result.potential(curve)

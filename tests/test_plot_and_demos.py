@@ -43,7 +43,8 @@ def test_newton_history_plots_every_iteration():
     plt.close("all")
 
 
-@pytest.mark.parametrize("name,n,count", [("power_diagram", 80, 2), ("fig6_fig7_teaching", 12, 2),
+@pytest.mark.parametrize("name,n,count", [("power_diagram", 80, 2), ("fig5_singular_structure", 300, 1),
+                                          ("fig6_fig7_teaching", 12, 2),
                                           ("fig8_fig9_two_clusters", 300, 2), ("fig10_dumbbell", 400, 1)])
 def test_demos_write_pngs(tmp_path, name, n, count):
     demo = __import__(name)
