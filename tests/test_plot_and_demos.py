@@ -45,13 +45,15 @@ def test_newton_history_plots_every_iteration():
 
 @pytest.mark.parametrize("name,n,count", [("power_diagram", 80, 2), ("fig5_singular_structure", 300, 1),
                                           ("fig6_fig7_teaching", 12, 2),
-                                          ("fig8_fig9_two_clusters", 300, 2), ("fig10_dumbbell", 400, 1)])
+                                          ("fig8_fig9_two_clusters", 300, 2), ("fig10_dumbbell", 400, 1),
+                                          ("newton_animation", 60, 1)])
 def test_demos_write_pngs(tmp_path, name, n, count):
     demo = __import__(name)
     files = demo.main(tmp_path, n=n, verbose=False)
     assert len(files) == count
     for f in files:
-        assert f.exists() and f.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and f.stat().st_size > 10_000
+        magic = b"GIF89a" if f.suffix == ".gif" else b"\x89PNG\r\n\x1a\n"
+        assert f.exists() and f.read_bytes()[:len(magic)] == magic and f.stat().st_size > 10_000
     plt.close("all")
 
 
