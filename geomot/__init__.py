@@ -14,6 +14,7 @@ Plotting lives in :mod:`geomot.plot` (imports matplotlib; not imported here).
 """
 from .domains import Box, Disk, Domain, Polygon
 from .errors import GeometryError, GeomotError
+from .generate import OTGenerator
 from .measures import Uniform
 from .newton import solve
 from .power import PowerDiagram
@@ -21,5 +22,5 @@ from .result import IterationInfo, OTResult
 from .singular import SingularSet, singular_set
 
 __all__ = ["Box", "Disk", "Domain", "Polygon", "Uniform", "PowerDiagram", "solve", "OTResult",
-           "IterationInfo", "SingularSet", "singular_set", "GeomotError", "GeometryError"]
+           "IterationInfo", "SingularSet", "singular_set", "OTGenerator", "GeomotError", "GeometryError"]
 __version__ = "0.1.0"

@@ -1,0 +1,75 @@
+"""Grid data, mode metrics on hand-made sample sets, the OT generator."""
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import geomot as gm
+from geomot.datasets import GRID_MEANS, GRID_STD, grid_gaussians
+from geomot.metrics import mode_stats, novelty
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "demos"))
+
+
+def test_grid_data():
+    assert GRID_MEANS.shape == (25, 2) and set(GRID_MEANS[:, 0]) == {-4, -2, 0, 2, 4}
+    x = grid_gaussians(50_000, seed=0)
+    np.testing.assert_array_equal(x, grid_gaussians(50_000, seed=0))
+    st = mode_stats(x, GRID_MEANS, GRID_STD)
+    assert st.modes == 25
+    assert st.high_quality == pytest.approx(1 - np.exp(-4.5), abs=0.003)  # P(|z| <= 3) for a 2D Gaussian
+    assert st.reverse_kl < 1e-3
+
+
+def test_mode_metrics_on_hand_made_sets():
+    means = GRID_MEANS
+    # all samples exactly on 5 means, equally: 5 modes, all high quality, KL = log(25 / 5)
+    s = np.repeat(means[:5], 10, axis=0)
+    st = mode_stats(s, means, GRID_STD)
+    assert st.modes == 5 and st.high_quality == 1.0
+    assert st.reverse_kl == pytest.approx(np.log(5))
+    # half the samples 0.2 away from their mean (> 3 std = 0.15): modes still count, quality halves
+    s = np.vstack([means, means + [0.2, 0.0]])
+    st = mode_stats(s, means, GRID_STD)
+    assert st.modes == 25 and st.high_quality == 0.5 and st.reverse_kl == pytest.approx(0.0, abs=1e-15)
+    # a sample 0.2 from its mean only: that mode is not captured
+    st = mode_stats(means[:1] + [0.2, 0.0], means, GRID_STD)
+    assert st.modes == 0 and st.high_quality == 0.0
+
+
+def test_novelty():
+    train = np.array([[0.0, 0.0], [1.0, 0.0]])
+    frac, med = novelty(np.array([[0.0, 0.0], [0.5, 0.0], [1.0, 3.0]]), train)
+    assert frac == pytest.approx(2 / 3) and med == pytest.approx(0.5)
+
+
+def test_ot_generator_keeps_modes_and_never_fills_the_gaps():
+    train = grid_gaussians(512, seed=3)
+    gen = gm.OTGenerator().fit(train)
+    assert gen.result_.converged
+    s = gen.sample(5000, seed=4)
+    st = mode_stats(s, GRID_MEANS, GRID_STD)
+    assert st.modes == 25 and st.high_quality > 0.995
+    # mode proportions follow the training data (cells carry 1/N each)
+    train_counts = mode_stats(train, GRID_MEANS, GRID_STD).counts / len(train)
+    np.testing.assert_allclose(st.counts / len(s), train_counts, atol=0.012)
+    assert novelty(s, train)[0] > 0.99
+    # every sample is a convex combination of training samples of one mode
+    assert np.linalg.norm(s[:, None, :] - GRID_MEANS[None], axis=2).min(axis=1).max() < 0.3
+    np.testing.assert_array_equal(gen.sample(100, seed=7), gen.sample(100, seed=7))
+
+
+def test_ot_generator_errors():
+    with pytest.raises(gm.GeomotError, match="fit"):
+        gm.OTGenerator().sample(10)
+    with pytest.raises(gm.GeomotError, match="at least 3"):
+        gm.OTGenerator().fit(np.zeros((2, 2)))
+
+
+def test_mode_collapse_demo_runs_small(tmp_path):
+    import mode_collapse
+    files = mode_collapse.main(tmp_path, runs=2, n_train=128, do_sweep=True, sizes=(64, 128), verbose=False)
+    text = (tmp_path / "mode_collapse.md").read_text()
+    assert "geomot OT generator" in text and "PacGAN4 (paper)" in text and "Smallest N" in text
+    assert files[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
