@@ -5,7 +5,6 @@ the neck: source points just above and just below them go to different bells.
 
     python demos/fig10_dumbbell.py [--out out] [--n 4000]
 """
-import argparse
 import sys
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import geomot.plot as gplot  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from shapes import dumbbell, sample  # noqa: E402
+from common import cli  # noqa: E402
 
 
 def main(out="out", n=4000, verbose=True):
@@ -37,8 +37,9 @@ def main(out="out", n=4000, verbose=True):
                          color="crimson")
     axes[0].legend(loc="lower left")
     spurs = sing.lengths[2:]
+    found = ", ".join(f"{length:.2f}" for length in sing.lengths[:2]) or "none"
     fig.suptitle(f"Fig. 10: rectangle → dumbbell ({n} Diracs): $\\Sigma_1 = \\gamma_1 \\cup \\gamma_2$ "
-                 f"(lengths {sing.lengths[0]:.2f}, {sing.lengths[1]:.2f})"
+                 f"(lengths {found})"
                  + (f", plus {len(spurs)} spurs ≤ {spurs.max():.3f} long at the neck corners" if len(spurs) else ""))
     fig.tight_layout()
     fig.savefig(out / "fig10_dumbbell.png", dpi=110)
@@ -47,9 +48,4 @@ def main(out="out", n=4000, verbose=True):
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--out", default="out")
-    ap.add_argument("--n", type=int, default=4000)
-    a = ap.parse_args()
-    for f in main(a.out, a.n):
-        print("wrote", f)
+    cli(main, __doc__, 4000)

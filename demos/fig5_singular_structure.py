@@ -8,7 +8,6 @@ meet at a branch point x1, whose subgradient is the triangle between the parts
 
     python demos/fig5_singular_structure.py [--out out] [--n 2400]
 """
-import argparse
 import sys
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import geomot.plot as gplot  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from shapes import sample  # noqa: E402
+from common import cli  # noqa: E402
 
 
 def main(out="out", n=2400, verbose=True):
@@ -60,9 +60,4 @@ def main(out="out", n=2400, verbose=True):
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--out", default="out")
-    ap.add_argument("--n", type=int, default=2400)
-    a = ap.parse_args()
-    for f in main(a.out, a.n):
-        print("wrote", f)
+    cli(main, __doc__, 2400)

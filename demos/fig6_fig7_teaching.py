@@ -6,7 +6,6 @@ face, vertex and dual edge can be read off the pictures.
 
     python demos/fig6_fig7_teaching.py [--out out] [--n 25]
 """
-import argparse
 from pathlib import Path
 
 import matplotlib
@@ -17,6 +16,7 @@ import numpy as np  # noqa: E402
 
 import geomot as gm  # noqa: E402
 import geomot.plot as gplot  # noqa: E402
+from common import cli  # noqa: E402
 
 
 def main(out="out", n=25, verbose=True):
@@ -50,9 +50,4 @@ def main(out="out", n=25, verbose=True):
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--out", default="out")
-    ap.add_argument("--n", type=int, default=25)
-    a = ap.parse_args()
-    for f in main(a.out, a.n):
-        print("wrote", f)
+    cli(main, __doc__, 25)

@@ -7,7 +7,6 @@ source, cells coloured as their targets.
 
     python demos/fig8_fig9_two_clusters.py [--out out] [--n 3000]
 """
-import argparse
 import sys
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import geomot.plot as gplot  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from shapes import sample, two_disks  # noqa: E402
+from common import cli  # noqa: E402
 
 
 def main(out="out", n=3000, verbose=True):
@@ -60,9 +60,4 @@ def main(out="out", n=3000, verbose=True):
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--out", default="out")
-    ap.add_argument("--n", type=int, default=3000)
-    a = ap.parse_args()
-    for f in main(a.out, a.n):
-        print("wrote", f)
+    cli(main, __doc__, 3000)

@@ -7,7 +7,6 @@ the solver is deterministic, so these are exactly the steps of one solve.
 
     python demos/newton_animation.py [--out out] [--n 400]
 """
-import argparse
 from pathlib import Path
 
 import matplotlib
@@ -21,6 +20,7 @@ from matplotlib.colors import LogNorm  # noqa: E402
 
 import geomot as gm  # noqa: E402
 import geomot.plot as gplot  # noqa: E402
+from common import cli  # noqa: E402
 
 
 def main(out="out", n=400, verbose=True):
@@ -58,9 +58,4 @@ def main(out="out", n=400, verbose=True):
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--out", default="out")
-    ap.add_argument("--n", type=int, default=400)
-    a = ap.parse_args()
-    for f in main(a.out, a.n):
-        print("wrote", f)
+    cli(main, __doc__, 400)

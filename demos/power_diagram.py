@@ -8,7 +8,6 @@ solve on a non-convex polygon with a hole and on a disk (exact circular cells).
 
     python demos/power_diagram.py [--out out] [--n 600]
 """
-import argparse
 from pathlib import Path
 
 import matplotlib
@@ -19,6 +18,7 @@ import numpy as np  # noqa: E402
 
 import geomot as gm  # noqa: E402
 import geomot.plot as gplot  # noqa: E402
+from common import cli  # noqa: E402
 
 
 def targets(n, rng):
@@ -65,9 +65,4 @@ def main(out="out", n=600, verbose=True):
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--out", default="out")
-    ap.add_argument("--n", type=int, default=600)
-    a = ap.parse_args()
-    for f in main(a.out, a.n):
-        print("wrote", f)
+    cli(main, __doc__, 600)
