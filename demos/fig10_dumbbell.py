@@ -30,7 +30,7 @@ def main(out="out", n=4000, verbose=True):
     sing = gm.singular_set(res)
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.6))
     gplot.transport_map(res, axes, sing=sing)
-    for k, curve in enumerate(sing.curves[:2]):  # the two longest: gamma_1 above the neck, gamma_2 below
+    for curve in sing.curves[:2]:  # the two longest: gamma_1 above the neck, gamma_2 below
         mid = curve[len(curve) // 2]
         name = 1 if mid[1] > 0.3 else 2
         axes[0].annotate(f"$\\gamma_{name}$", mid, xytext=(8, 0), textcoords="offset points", fontsize=14,
