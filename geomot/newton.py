@@ -12,8 +12,10 @@ mass ``>= eps0 = min(min nu, min w(h0)) / 2`` and the error has dropped by the
 factor ``1 - alpha / 2``. The error is measured as ``|(w - nu) / nu|_2``, the
 Euclidean norm of the relative mass errors (KMT use ``|w - nu|_2``; with masses
 spanning several orders of magnitude, that norm reaches rounding level on the
-large cells while small cells still carry large relative errors). Globally convergent from any start whose cells
-are all non-empty, quadratically near the solution.
+large cells while small cells still carry large relative errors). Globally
+convergent from any start whose cells are all non-empty, quadratically near
+the solution. Between steps the weighted Delaunay triangulation is repaired by
+edge flips (see :mod:`geomot._kernels.flips`) instead of rebuilt by Qhull.
 """
 import time
 
