@@ -498,8 +498,8 @@ class PowerDiagram:
         by a row of NaN. An empty cell is an array of shape (0, 2).
         """
         geoms = shapely.orient_polygons(self.cell_geometries())
-        rings, owner = shapely.get_rings(shapely.get_parts(geoms, return_index=True)[0], return_index=True)
-        part_owner = shapely.get_parts(geoms, return_index=True)[1]
+        parts, part_owner = shapely.get_parts(geoms, return_index=True)
+        rings, owner = shapely.get_rings(parts, return_index=True)
         coords, ring_id = shapely.get_coordinates(rings, return_index=True)
         n = len(self._y)
         ring_cell = part_owner[owner]

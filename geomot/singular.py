@@ -169,30 +169,29 @@ def _chain(segments, diagram):
     real = a != b
     a, b, k = a[real], b[real], int(real.sum())
     nnodes = len(where)
-    degree = np.bincount(np.concatenate([a, b]), minlength=nnodes)
-    # walk the graph: chains between nodes of degree != 2, then the remaining closed loops
-    incident = [[] for _ in range(nnodes)]
-    for e in range(k):
-        incident[a[e]].append(e)
-        incident[b[e]].append(e)
+    # node -> incident edges as a CSR pair (ptr, edge_at); the walk below visits singular facets only
+    ends_of = np.concatenate([a, b])
+    ptr = np.r_[0, np.cumsum(np.bincount(ends_of, minlength=nnodes))]
+    edge_at = np.tile(np.arange(k), 2)[np.argsort(ends_of, kind="stable")]
+    degree = np.diff(ptr)
     used = np.zeros(k, bool)
     curves = []
 
-    def walk(start, e):
-        path, cur = [start], start
+    def walk(first, e):
+        path, cur = [first], first
         while True:
             used[e] = True
             cur = b[e] if a[e] == cur else a[e]
             path.append(cur)
             if degree[cur] != 2:
                 return path
-            nxt = [f for f in incident[cur] if not used[f]]
+            nxt = [f for f in edge_at[ptr[cur]:ptr[cur + 1]] if not used[f]]
             if not nxt:
                 return path
             e = nxt[0]
 
     for v in np.flatnonzero(degree != 2):
-        for e in incident[v]:
+        for e in edge_at[ptr[v]:ptr[v + 1]]:
             if not used[e]:
                 curves.append(where[walk(v, e)])
     for e in range(k):

@@ -67,7 +67,7 @@ def facet_length(points, heights, i, j, domain_geometry):
     return shapely.LineString([p0 + lo * v, p0 + hi * v]).intersection(domain_geometry).length
 
 
-def second_moment(cell, y, resolution=None):
+def second_moment(cell, y):
     """int_cell |x - y|^2 dx for a polygonal cell, by triangulating it (shapely's constrained Delaunay)."""
     total = 0.0
     tris = shapely.get_parts(shapely.constrained_delaunay_triangles(cell)) if not cell.is_empty else []
