@@ -111,9 +111,13 @@ def estimate(draw, y, h, n_samples, assigner, *, batch=1 << 16, hessian_samples=
 
     Streams ``n_samples`` samples from ``draw`` in batches of ``batch``.
     With ``hessian_samples > 0`` the first ``hessian_samples`` samples also
-    give the slab estimate of ``H = dw/dh`` (module docstring): ``delta`` is
-    the gap quantile that puts a fraction ``p = clip(200 n / N_H, 0.02, 0.2)`` of
-    those samples in the slabs. With ``moments``, the sums of ``x`` and
+    give the slab estimate of ``H = dw/dh`` (module docstring): a sample whose
+    two best cells are ``i, j`` lies at distance
+    ``gap / |y_i - y_j|`` from their bisector; those within ``eps`` of it
+    count ``1 / (2 N eps |y_i - y_j|)`` towards ``-H_ij``, ``eps`` the quantile
+    of the distances that puts a fraction ``p = clip(200 n / N_H, 0.02, 0.2)``
+    of the samples in the slabs (slabs of one width in space, whatever the
+    spacing of the targets). With ``moments``, the sums of ``x`` and
     ``|x|^2`` over the samples of each cell, divided by ``N``.
     """
     n, d = y.shape
@@ -122,7 +126,7 @@ def estimate(draw, y, h, n_samples, assigner, *, batch=1 << 16, hessian_samples=
     cost = 0.0
     first = np.zeros((n, d)) if moments else None
     second_m = np.zeros(n) if moments else None
-    rows, cols, delta, seen_h = [], [], None, 0
+    rows, cols, weights, width, seen_h = [], [], [], None, 0
     done = 0
     while done < n_samples:
         k = min(batch, n_samples - done)
@@ -137,12 +141,15 @@ def estimate(draw, y, h, n_samples, assigner, *, batch=1 << 16, hessian_samples=
             second_m += np.bincount(best, weights=(x ** 2).sum(axis=1), minlength=n)
         if seen_h < hessian_samples and n > 1:
             use = min(k, hessian_samples - seen_h)
-            if delta is None:
-                p = float(np.clip(200 * n / hessian_samples, 0.02, 0.2))
-                delta = float(np.quantile(gap[:use], p))
-            sel = np.flatnonzero(gap[:use] < delta)
-            rows.append(best[sel])
-            cols.append(second[sel])
+            b, c = best[:use], second[:use]
+            dist = gap[:use] / np.linalg.norm(y[b] - y[c], axis=1)  # distance to the bisector of y_b, y_c
+            if width is None:
+                p = float(np.clip(50 * n / hessian_samples, 0.01, 0.1))
+                width = float(np.quantile(dist, p))
+            sel = np.flatnonzero(dist < width)
+            rows.append(b[sel])
+            cols.append(c[sel])
+            weights.append(1 / np.linalg.norm(y[b[sel]] - y[c[sel]], axis=1))
             seen_h += use
         done += k
     w = counts / n_samples
@@ -150,11 +157,9 @@ def estimate(draw, y, h, n_samples, assigner, *, batch=1 << 16, hessian_samples=
     if moments:
         out.first_moments, out.second_moments = first / n_samples, second_m / n_samples
     if hessian_samples and n > 1:
-        i, j = np.concatenate(rows), np.concatenate(cols)
-        if delta > 0 and len(i):
-            off = sp.coo_matrix((np.full(len(i), -1.0 / (2 * seen_h * delta)), (i, j)), shape=(n, n)).tocsr()
-        else:
-            off = sp.csr_matrix((n, n))
+        i, j, wt = np.concatenate(rows), np.concatenate(cols), np.concatenate(weights)
+        scale = -1.0 / (2 * seen_h * width) if width > 0 else 0.0
+        off = sp.coo_matrix((scale * wt, (i, j)), shape=(n, n)).tocsr()
         off = off + off.T
         out.hessian = (off - sp.diags(np.asarray(off.sum(axis=1)).ravel())).tocsr()
     elif hessian_samples:
@@ -188,9 +193,9 @@ def monte_carlo_masses(source, points, heights, n_samples, *, batch=1 << 16, dev
     return est.masses, est.stderr
 
 
-def _as_count(value, name):
-    if int(value) != value or value < 1:
-        raise GeomotError(f"{name} must be a positive integer; got {value!r}")
+def _as_count(value, name, minimum=1):
+    if int(value) != value or value < minimum:
+        raise GeomotError(f"{name} must be an integer >= {minimum}; got {value!r}")
     return int(value)
 
 
@@ -317,7 +322,7 @@ def solve_monte_carlo(source, points, masses=None, *, optimizer="newton", tol=1e
     if optimizer not in ("newton", "adam"):
         raise GeomotError(f"optimizer must be 'newton' or 'adam'; got {optimizer!r}")
     batch = _as_count(batch, "batch")
-    maxiter = _as_count(maxiter, "maxiter") if maxiter is not None else (50 if optimizer == "newton" else 100_000)
+    maxiter = _as_count(maxiter, "maxiter", 0) if maxiter is not None else (50 if optimizer == "newton" else 100_000)
     max_samples = _as_count(max_samples, "max_samples") if max_samples is not None else None
     assigner = _Assigner(device)
     rng = np.random.default_rng(seed)
@@ -382,42 +387,87 @@ class _Run:
         return err, noise, stop
 
 
-def _newton(run, h, tol, maxiter, initial):
+def _newton(run, h, tol, maxiter, initial, line_samples=1 << 17):
     """Damped Newton with Monte Carlo masses and Hessian (module docstring).
 
-    A step is halved (same direction, fresh samples) when its estimate is
-    worse than the last accepted one by more than the noise, or leaves a cell
-    below ``eps0 = min(min nu, min w(h0)) / 2`` (the damping of
-    Kitagawa-Merigot-Thibert), down to ``1/1024``.
+    Far from the solution (``max error >= 1/2``) the step is damped as in
+    Kitagawa-Merigot-Thibert, judged on one batch of samples (:func:`_damping`);
+    near it the full step is taken. A step
+    shorter than ``1/4`` doubles the samples of the next estimate: the
+    direction was poor, most often because the Hessian was estimated from too
+    few samples in the slabs.
     """
     k = initial
-    prev = None  # (heights, error, direction, step) of the last accepted point
-    step, eps0 = 0.0, None
+    step, revived = 0.0, False
     for _ in range(maxiter + 1):
         if not run.affordable(k):
             return est, h, 1, f"sample budget max_samples={run.max_samples} exhausted"
         est = run.estimate(h, k, hessian_samples=min(k, 1 << 21))
         err, noise, stop = run.record(est, h, step)
-        if eps0 is None:
-            eps0 = 0.5 * min(run.nu.min(), max(est.masses.min(), 1 / k))
         if err <= tol and noise <= tol / 2:
             return est, h, 0, f"converged: estimated max relative mass error {err:.3g} <= tol {tol:.3g} " \
                               f"(noise {noise:.2g}, {est.samples} samples)"
         if stop:
             return est, h, 3, "stopped by callback"
-        worse = err > prev[1] and err > 2 * noise if prev is not None else False
-        if prev is not None and (worse or est.masses.min() < eps0) and prev[3] > 1 / 1024:
-            h0, err0, d, s = prev
-            step = s / 2
-            h = h0 + step * d
-            prev = (h0, err0, d, step)
+        empty = np.flatnonzero(est.masses == 0)
+        if len(empty) and not revived:
+            # Newton cannot see cells that no sample reaches: raise them until they hold about their mass
+            diag = est.hessian.diagonal()
+            scale = float(np.median(diag[diag > 0])) if (diag > 0).any() else np.inf
+            h = h.copy()
+            h[empty] += _revival(run, h, empty) + run.nu[empty] / scale
+            h -= h.mean()
+            step, revived = 0.0, True
             continue
+        revived = False
         d = _newton_direction(est.hessian, run.nu - est.masses)
         step = 1.0
-        prev = (h, err, d, step)
-        h = h + d
-        k = max(k, run.samples_for(max(err / 4, tol / 2)))
+        if err >= 0.5:
+            step = _damping(run, h, d, max(line_samples, _pow2(64 * len(h))))
+        h = h + step * d
+        # more samples when the error asks for less noise, or when a short step says the direction was poor
+        k = max(2 * k if step < 0.25 else k, run.samples_for(max(err / 4, tol / 2)))
     return est, h, 1, f"iteration limit maxiter={maxiter} reached"
+
+
+def _revival(run, h, empty, m=1 << 14):
+    """Height increase that brings each empty cell ``i`` back: ``min_x u_h(x) - <x, y_i> - h_i`` over ``m`` samples.
+
+    A cell that no sample reaches has no facet in the Hessian estimate, so
+    Newton cannot see it; raising its height by its smallest gap to the
+    potential makes it touch the samples again (the caller adds
+    ``nu_i / median(H_jj)``, the rise that gives a typical cell about its mass).
+    """
+    x = run.draw(m)
+    run.used += m
+    best = run.assigner.bind(run.y, h)(x)[0]
+    u = np.einsum("ij,ij->i", x, run.y[best]) + h[best]
+    return (u[:, None] - (x @ run.y[empty].T + h[empty])).min(axis=0)
+
+
+def _damping(run, h, d, m, smallest=1 / 1024):
+    """Step ``a = 2^-j`` of Kitagawa-Merigot-Thibert, judged on one batch of ``m`` samples.
+
+    The largest ``a`` with ``|r(h + a d)|_2 <= (1 - a/2) |r(h)|_2``, ``r = (w - nu) / nu``
+    the relative mass errors, and no more empty cells than at ``h``; every
+    trial uses the same samples (common random numbers), so the comparison is
+    not swamped by the noise of independent estimates.
+    """
+    x = run.draw(m)
+    run.used += m
+    n = len(run.nu)
+
+    def errors(heights):
+        w = np.bincount(run.assigner.bind(run.y, heights)(x)[0], minlength=n) / m
+        return np.linalg.norm((w - run.nu) / run.nu), int((w == 0).sum())
+    r0, empty0 = errors(h)
+    step = 1.0
+    while step > smallest:
+        r, empty = errors(h + step * d)
+        if r <= (1 - step / 2) * r0 and empty <= empty0:
+            break
+        step /= 2
+    return step
 
 
 def _adam(run, h, tol, maxiter, batch_samples, lr, patience, beta1=0.9, beta2=0.999, eps=1e-12):

@@ -220,7 +220,7 @@ def top2_cuda(x, y, h, threads=128):
     stream of sample batches copies the targets once.
     """
     x = np.ascontiguousarray(x, dtype=np.float64)
-    if not cuda.is_cuda_array(y):  # callers that stream batches pass y, h already on the device
+    if not hasattr(y, "copy_to_host"):  # callers that stream batches pass y, h already on the device
         y, h = cuda.to_device(np.ascontiguousarray(y, np.float64)), cuda.to_device(np.ascontiguousarray(h, np.float64))
     m = len(x)
     best, second, gap = np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m)

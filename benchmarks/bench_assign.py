@@ -1,0 +1,79 @@
+"""Throughput of the Monte Carlo assignment kernels (the two best of <x, y_i> + h_i per sample).
+
+Prints samples/second and GFLOP/s (2 n d flops per sample) of
+
+- ``numba``: ``geomot._kernels.assign.top2_cpu`` (what the solvers use: SIMD lanes
+  below ``BLAS_MIN_DIM`` coordinates, BLAS blocks + a numba top-2 pass above);
+- ``lanes`` / ``blas``: each of its two paths forced, to show the crossover;
+- ``matmul``: the NumPy reference ``x @ y.T + h`` then ``argmax`` (argmax only: less work);
+
+beside the machine's matrix-product rate (a 3000 x 3000 float64 GEMM, best of 3),
+the "FLOP bound" the issue compares with.
+
+    python benchmarks/bench_assign.py [--targets 1e3 1e4 1e5] [--dims 2 8 16 32 64 128]
+"""
+import argparse
+import platform
+import time
+
+import numpy as np
+
+from geomot._kernels import assign
+
+
+def best_time(f, repeat=3):
+    f()
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def gemm_rate(size=3000):
+    a = np.random.default_rng(0).random((size, size))
+    return 2 * size ** 3 / best_time(lambda: a @ a)
+
+
+def forced(path):
+    def run(x, y, h):
+        m = len(x)
+        out = np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m)
+        if path == "blas":
+            assign._top2_blas(x, y, h, *out)
+        else:
+            assign._top2_lanes(np.ascontiguousarray(x.T), y, h, *out)
+        return out
+    return run
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--targets", type=float, nargs="+", default=[1e3, 1e4, 1e5])
+    parser.add_argument("--dims", type=int, nargs="+", default=[2, 8, 16, 32, 64, 128])
+    parser.add_argument("--work", type=float, default=4e9, help="flops per timed call (sets the sample count)")
+    args = parser.parse_args()
+    peak = gemm_rate()
+    print(f"# {platform.processor() or platform.machine()}, numpy {np.__version__}; "
+          f"GEMM (3000^3 float64): {peak / 1e9:.1f} GFLOP/s")
+    kernels = {"numba": assign.top2_cpu, "lanes": forced("lanes"), "blas": forced("blas"),
+               "matmul": assign.assign_numpy}
+    print(f"{'n':>7} {'d':>4} {'samples':>8} " + " ".join(f"{k + ' /s':>11} {'GF':>5}" for k in kernels)
+          + f" {'numba/GEMM':>10} {'numba/matmul':>12}")
+    rng = np.random.default_rng(0)
+    for n in map(int, args.targets):
+        y = rng.random((n, max(args.dims)))
+        h = rng.random(n)
+        for d in args.dims:
+            m = int(np.clip(args.work / (2 * n * d), 1024, 1 << 20))
+            x = rng.random((m, d))
+            yd = np.ascontiguousarray(y[:, :d])
+            rates = {k: m / best_time(lambda f=f: f(x, yd, h)) for k, f in kernels.items()}
+            flops = {k: r * 2 * n * d for k, r in rates.items()}
+            print(f"{n:7d} {d:4d} {m:8d} " + " ".join(f"{rates[k]:11.3g} {flops[k] / 1e9:5.1f}" for k in kernels)
+                  + f" {flops['numba'] / peak:10.0%} {rates['numba'] / rates['matmul']:12.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
