@@ -12,7 +12,7 @@ True
 
 Plotting lives in :mod:`geomot.plot` (imports matplotlib; not imported here).
 """
-from .domains import Box, Disk, Domain, Polygon
+from .domains import Box, ConvexPolytope, Disk, Domain, Polygon
 from .errors import GeometryError, GeomotError
 from .generate import OTGenerator
 from .measures import Uniform
@@ -21,6 +21,6 @@ from .power import PowerDiagram
 from .result import IterationInfo, OTResult
 from .singular import SingularSet, singular_set
 
-__all__ = ["Box", "Disk", "Domain", "Polygon", "Uniform", "PowerDiagram", "solve", "OTResult",
+__all__ = ["Box", "ConvexPolytope", "Disk", "Domain", "Polygon", "Uniform", "PowerDiagram", "solve", "OTResult",
            "IterationInfo", "SingularSet", "singular_set", "OTGenerator", "GeomotError", "GeometryError"]
 __version__ = "0.1.0"
