@@ -36,6 +36,7 @@ from .measures import as_source
 from .power import PowerDiagram, from_unit_frame_heights, halfweights, heights_from_halfweights, to_unit_frame
 
 _N_AUX = 4
+_FACET_NOISE = 1e-12  # facets smaller than this times (cell volume)^(2/3) are rounding noise
 _START_HALF = 2.0
 
 
@@ -201,6 +202,10 @@ class PowerDiagram3D(PowerDiagram):
         if status.any():
             raise GeometryError(f"3D cell clipping overflowed its work arrays for cells "
                                 f"{np.flatnonzero(status)[:10].tolist()} (a bug: please report it)")
+        # facets below rounding level (a bisector through an edge or vertex of the cell, as in
+        # cospherical input, leaves a sliver of area ~1e-16 instead of 0) are not facets
+        rows = np.repeat(np.arange(n), np.diff(indptr))
+        facets[facets <= _FACET_NOISE * np.abs(moments[rows, 0]) ** (2.0 / 3.0)] = 0.0
         self._sizes = sizes
         self._area = moments[:, 0]
         self._moments = moments
