@@ -20,14 +20,19 @@ Clipping by a plane keeps the vertices with signed distance ``d <= 0``, cuts
 every face polygon, and closes the hole with a new *cap* face on the plane,
 made by chaining the edges that the cut faces left on the plane. New vertices
 are keyed by the edge they cut, so faces sharing an edge share the vertex and
-the chaining is purely combinatorial (no tolerance). Only exact signs of ``d``
-are tested: a vertex with ``d == 0`` is kept and lies on the cap.
+the chaining is combinatorial. A vertex within ``SNAP`` (rounding level) of
+the plane counts as on it: it is kept and lies on the cap. Where rounding
+makes the polyhedron very slightly non-convex (cospherical input: many planes
+through one vertex) the chain may not close over all on-plane vertices; the
+cap is then their ring sorted by angle, which is the same polygon (the cap is
+convex and every on-plane vertex lies on its boundary).
 """
 import numpy as np
 from numba import njit, prange
 
 UNCHANGED = -1
 OVERFLOW = -2
+SNAP = 1e-14  # |d| <= SNAP |a| (a distance of 1e-14 in the unit frame, ~100 ulps) counts as on the plane
 
 
 @njit(cache=True)
@@ -48,8 +53,11 @@ def clip_polyhedron(V, nv, fptr, fidx, flab, nf, a, mid, b, label,
     cap_f = flab2.shape[0]
     dmax = -np.inf
     dmin = np.inf
+    snap = SNAP * np.sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2])
     for v in range(nv):
         d = (V[v, 0] - mid[0]) * a[0] + (V[v, 1] - mid[1]) * a[1] + (V[v, 2] - mid[2]) * a[2] - b
+        if abs(d) <= snap:
+            d = 0.0
         dist[v] = d
         dmax = max(dmax, d)
         dmin = min(dmin, d)
@@ -129,28 +137,31 @@ def clip_polyhedron(V, nv, fptr, fidx, flab, nf, a, mid, b, label,
         flab2[nf2] = flab[f]
         nf2 += 1
         fptr2[nf2] = pos
-    # the cap: follow nxt around the hole
+    # the cap: follow nxt around the hole; it must visit every on-plane vertex once
+    n_on = 0
     u0 = -1
     for v in range(nv2):
-        if nxt[v] >= 0:
-            u0 = v
-            break
-    if u0 < 0:
+        if on[v]:
+            n_on += 1
+            if u0 < 0 and nxt[v] >= 0:
+                u0 = v
+    if n_on < 3:
         return nv2, nf2
     start = pos
-    u = u0
     ok = False
-    for _ in range(nv2):
-        if pos >= cap_i:
-            return 0, OVERFLOW
-        fidx2[pos] = u
-        pos += 1
-        u = nxt[u]
-        if u < 0:
-            break
-        if u == u0:
-            ok = True
-            break
+    if u0 >= 0:
+        u = u0
+        for _ in range(n_on):
+            if pos >= cap_i:
+                return 0, OVERFLOW
+            fidx2[pos] = u
+            pos += 1
+            u = nxt[u]
+            if u < 0:
+                break
+            if u == u0:
+                ok = pos - start == n_on
+                break
     if not ok:
         pos = start
         pos = _cap_by_angle(V2, nv2, on, a, fidx2, pos)
