@@ -418,3 +418,45 @@ def test_bad_input_solve_and_locate():
         pd.locate(np.zeros((4, 2)))
     with pytest.raises(gm.GeomotError, match="2D only"):
         pd.cell_geometries()
+
+
+# ---------------------------------------------------------------- the clipping kernel on exact degenerate cuts
+def _polytope_volume(normals, offsets):
+    from geomot._kernels.cells3d import polyhedron_moments, start_polyhedron
+    V, fptr, fidx, flab = start_polyhedron(np.asarray(normals, float), np.asarray(offsets, float), 2.0)
+    out = np.zeros(5)
+    if len(flab) < 4:
+        return 0.0, flab
+    polyhedron_moments(V, len(V), fptr, fidx, flab, len(flab), np.zeros(3), out, np.zeros(0))
+    return out[0], flab
+
+
+@pytest.mark.parametrize("extra,offset,volume", [
+    ([1, 1, 0], 1.0, 1 / 2),       # through two opposite edges of the cube
+    ([1, 1, 1], 1.0, 1 / 6),       # through three vertices: a corner tetrahedron
+    ([1, 1, 1], 2.0, 5 / 6),       # through the other three
+    ([1, 0, 0], 1.0, 1.0),         # on a face: nothing cut
+    ([1, 0, 0], 0.0, 0.0),         # on the opposite face: nothing left
+    ([-1, -1, -1], -3.0, 0.0),     # touches one vertex from outside
+    ([1, -1, 0], 0.0, 1 / 2),      # through the diagonal plane
+])
+def test_clip_exact_degenerate_planes(extra, offset, volume):
+    eye = np.eye(3)
+    normals = np.vstack([eye, -eye, extra])
+    offsets = np.r_[1, 1, 1, 0, 0, 0, offset]
+    got, labels = _polytope_volume(normals, offsets)
+    assert got == pytest.approx(volume, abs=1e-15)
+    if volume > 0:
+        assert (labels >= -7).all()  # only faces of the given half-spaces, none of the starting cube
+
+
+def test_cap_by_angle_orders_a_scrambled_ring():
+    from geomot._kernels.cells3d import _cap_by_angle
+    square = np.array([[0, 0, 0], [1, 1, 0], [1, 0, 0], [0, 1, 0], [5, 5, 5]], float)
+    on = np.array([True, True, True, True, False])
+    out = np.full(8, -1, np.int64)
+    end = _cap_by_angle(square, 5, on, np.array([0, 0, 2.0]), out, 2)
+    assert end == 6
+    ring = square[out[2:6]]
+    normal = np.cross(ring[1:-1] - ring[0], ring[2:] - ring[0]).sum(0) / 2
+    np.testing.assert_allclose(normal, [0, 0, 1])  # unit square, counter-clockwise seen from +z

@@ -32,7 +32,7 @@ from numba import njit, prange
 
 UNCHANGED = -1
 OVERFLOW = -2
-SNAP = 1e-14  # |d| <= SNAP |a| (a distance of 1e-14 in the unit frame, ~100 ulps) counts as on the plane
+SNAP = 1e-14  # |d| below SNAP times the size of its terms (~100 ulps) counts as on the plane
 
 
 @njit(cache=True)
@@ -53,7 +53,9 @@ def clip_polyhedron(V, nv, fptr, fidx, flab, nf, a, mid, b, label,
     cap_f = flab2.shape[0]
     dmax = -np.inf
     dmin = np.inf
-    snap = SNAP * np.sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2])
+    # rounding level of d: the size of the terms it sums
+    snap = SNAP * (np.sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2])
+                   * (2.0 + np.sqrt(mid[0] * mid[0] + mid[1] * mid[1] + mid[2] * mid[2])) + abs(b))
     for v in range(nv):
         d = (V[v, 0] - mid[0]) * a[0] + (V[v, 1] - mid[1]) * a[1] + (V[v, 2] - mid[2]) * a[2] - b
         if abs(d) <= snap:
