@@ -283,7 +283,8 @@ class ConvexPolytope(Domain):
         try:
             hs = HalfspaceIntersection(np.column_stack([A, -b]), center)
         except QhullError as exc:
-            raise GeomotError(f"ConvexPolytope {{x : A x <= b}}: Qhull could not intersect the half-spaces ({exc})") from None
+            raise GeomotError(f"ConvexPolytope {{x : A x <= b}}: Qhull could not intersect the half-spaces "
+                              f"({exc})") from None
         return cls(hs.intersections)
 
     @property
@@ -316,4 +317,5 @@ def as_domain(domain):
         return domain
     if isinstance(domain, (shapely.Polygon, shapely.MultiPolygon)):
         return Polygon(domain)
-    raise GeomotError(f"expected a geomot domain (Box, Polygon, Disk, ConvexPolytope) or a shapely Polygon; got {type(domain).__name__}")
+    raise GeomotError(f"expected a geomot domain (Box, Polygon, Disk, ConvexPolytope) or a shapely Polygon; "
+                      f"got {type(domain).__name__}")

@@ -33,7 +33,13 @@ from ._validate import as_float_array, as_heights, as_points
 from .domains import Box, ConvexPolytope
 from .errors import GeometryError, GeomotError
 from .measures import as_source
-from .power import PowerDiagram, from_unit_frame_heights, halfweights, heights_from_halfweights, to_unit_frame
+from .power import (
+    PowerDiagram,
+    from_unit_frame_heights,
+    halfweights,
+    heights_from_halfweights,
+    to_unit_frame,
+)
 
 _N_AUX = 4
 _FACET_NOISE = 1e-12  # facets smaller than this times (cell volume)^(2/3) are rounding noise

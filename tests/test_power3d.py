@@ -83,7 +83,7 @@ def test_grid_centres_voronoi_closed_form(a, b, c):
     np.testing.assert_allclose(dense_facets(pd), expected_f, atol=1e-13)
     H = pd.hessian().toarray()
     np.testing.assert_allclose(H, expected_h, atol=1e-11 * max(1, np.abs(expected_h).max()))
-    indptr, indices = pd.neighbors
+    _, indices = pd.neighbors
     assert len(indices) == np.count_nonzero(expected_f)
 
 
