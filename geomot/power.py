@@ -204,6 +204,8 @@ class PowerDiagram:
     ----------
     points : array_like, shape (n, 2)
         Target points ``y_i`` (anywhere in the plane, pairwise distinct).
+        With a 3D source, shape (n, 3): the object is then a
+        :class:`geomot.power3d.PowerDiagram3D` (a subclass, same attributes).
     heights : array_like, shape (n,)
         Heights ``h_i`` of the supporting planes ``<x, y_i> + h_i``.
     source : geomot.Uniform or a domain
