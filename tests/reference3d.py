@@ -9,7 +9,7 @@ area of the face on each bisector. O(n^2): for n up to a few dozen.
 """
 import numpy as np
 from scipy.optimize import linprog
-from scipy.spatial import ConvexHull, HalfspaceIntersection
+from scipy.spatial import ConvexHull, HalfspaceIntersection, QhullError
 
 
 def cell_halfspaces(points, heights, i, normals, offsets):
@@ -32,7 +32,12 @@ def brute_force_cell(points, heights, i, normals, offsets, scale=1.0):
     empty = {"volume": 0.0, "barycenter": np.full(3, np.nan), "second": 0.0, "facets": {}}
     if lp.status != 0 or lp.x[3] <= 1e-9 * scale:
         return empty
-    hs = HalfspaceIntersection(np.column_stack([An, -bn]), lp.x[:3])
+    try:
+        hs = HalfspaceIntersection(np.column_stack([An, -bn]), lp.x[:3])
+    except QhullError:
+        if lp.x[3] <= 1e-7 * scale:  # a sliver thinner than the LP's tolerances can resolve
+            return empty
+        raise
     verts = hs.intersections
     hull = ConvexHull(verts)
     c0 = verts.mean(axis=0)
