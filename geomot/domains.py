@@ -6,8 +6,11 @@ such that ``(x - c) / s`` maps the domain into the closed unit ball. All
 geometry is computed in that frame, which keeps coordinates of order one
 whatever the user's units (1e-6 or 1e6).
 
+Any dimension
+    :class:`Box` (exact power diagrams in 2D; in higher dimension it is the
+    support of Monte Carlo sources, see :mod:`geomot.stochastic`).
 2D domains
-    :class:`Box`, :class:`Polygon` (any simple polygon, convex or not, with
+    :class:`Polygon` (any simple polygon, convex or not, with
     holes, or a shapely ``Polygon`` / ``MultiPolygon``), :class:`Disk` (exact
     circular boundary).
 
@@ -54,20 +57,20 @@ class Domain:
 
 
 class Box(Domain):
-    """Axis-aligned box ``[lower_0, upper_0] x ... x [lower_{d-1}, upper_{d-1}]`` in 2D or 3D.
+    """Axis-aligned box ``[lower_0, upper_0] x ... x [lower_{d-1}, upper_{d-1}]`` in any dimension.
 
     Parameters
     ----------
     lower, upper : array_like, shape (d,)
-        Opposite corners, ``lower < upper`` componentwise, d = 2 or 3.
+        Opposite corners, ``lower < upper`` componentwise, d >= 1.
     """
 
     def __init__(self, lower, upper):
         lower = as_float_array(lower, "lower")
         upper = as_float_array(upper, "upper")
-        if lower.ndim != 1 or lower.shape != upper.shape or lower.size not in (2, 3):
+        if lower.ndim != 1 or lower.shape != upper.shape or lower.size == 0:
             raise GeomotError(
-                f"Box needs lower and upper corners of equal shape (2,) or (3,); got {lower.shape} and {upper.shape}")
+                f"Box needs lower and upper corners of equal shape (d,); got {lower.shape} and {upper.shape}")
         if not (lower < upper).all():
             raise GeomotError(f"Box needs lower < upper in every coordinate (a box of positive volume); "
                               f"got lower={lower.tolist()}, upper={upper.tolist()}")
@@ -93,6 +96,10 @@ class Box(Domain):
             raise GeomotError("Box.vertices is defined for 2D boxes only")
         (a, b), (c, d) = self.lower, self.upper
         return np.array([[a, b], [c, b], [c, d], [a, d]])
+
+    def sample(self, u):
+        """Map points ``u`` of the unit cube ``[0, 1)^d`` onto the box, uniformly (an affine map)."""
+        return self.lower + u * (self.upper - self.lower)
 
     def __repr__(self):
         return f"Box({self.lower.tolist()}, {self.upper.tolist()})"
@@ -195,6 +202,12 @@ class Disk(Domain):
     def contains(self, x):
         x = self._check_x(x)
         return np.sum((x - self.center) ** 2, axis=1) <= self.radius ** 2
+
+    def sample(self, u):
+        """Map points ``u`` of the unit square onto the disk, uniformly: ``r = R sqrt(u_0)``, ``theta = 2 pi u_1``."""
+        r = self.radius * np.sqrt(u[:, 0])
+        t = 2 * np.pi * u[:, 1]
+        return self.center + np.column_stack([r * np.cos(t), r * np.sin(t)])
 
     def __repr__(self):
         return f"Disk({self.center.tolist()}, {self.radius!r})"

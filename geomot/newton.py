@@ -18,6 +18,7 @@ the solution. Between steps the weighted Delaunay triangulation is repaired by
 edge flips (see :mod:`geomot._kernels.flips`) instead of rebuilt by Qhull
 (2D; in 3D every trial diagram is one Qhull call).
 """
+import dataclasses
 import time
 
 import numpy as np
@@ -30,10 +31,11 @@ from scipy.sparse.linalg import LinearOperator, cg
 from ._validate import as_heights, as_masses, as_points, as_positive
 from .domains import Box
 from .errors import GeomotError
-from .measures import as_source
+from .measures import Uniform, as_source
 from .power import FlipFailure, PowerDiagram, _UnitDomain, halfweights, to_unit_frame
 from .power3d import PowerDiagram3D, _UnitDomain3D
 from .result import IterationInfo, OTResult
+from .stochastic import solve_monte_carlo
 
 _MAX_HALVINGS = 40
 
@@ -151,13 +153,19 @@ def _factor_and_solve(matrix, rhs):
     return factor, x + factor.solve(rhs - matrix @ x)
 
 
-def solve(source, points, masses=None, *, tol=1e-10, maxiter=100, heights0=None, normalize=False,
-          verbose=False, callback=None):
-    r"""Semi-discrete optimal transport by damped Newton (exact 2D and 3D geometry).
+def solve(source, points, masses=None, *, method="newton", tol=None, maxiter=None, heights0=None, normalize=False,
+          verbose=False, callback=None, **options):
+    r"""Semi-discrete optimal transport: damped Newton on exact 2D and 3D geometry, or Monte Carlo in any dimension.
 
     Finds heights ``h`` such that every power cell
     ``W_i(h) = {x : <x, y_i> + h_i >= <x, y_j> + h_j for all j}`` carries
     ``mu(W_i(h)) = nu_i``.
+
+    ``method="newton"`` (default) is documented here. ``method="monte-carlo"``
+    (Newton with Monte Carlo masses and Hessian) and ``method="adam"`` (the
+    pyOMT baseline) call :func:`geomot.stochastic.solve_monte_carlo` with
+    ``optimizer="newton"`` resp. ``"adam"``, default ``tol=1e-2``, and pass it
+    ``options`` (``seed``, ``qmc``, ``device``, ``clusters``, ``max_samples``, ...).
 
     Parameters
     ----------
@@ -167,10 +175,11 @@ def solve(source, points, masses=None, *, tol=1e-10, maxiter=100, heights0=None,
         Target points ``y_i``, pairwise distinct, anywhere in the plane or space.
     masses : array_like, shape (n,), optional
         Target masses ``nu_i > 0`` summing to 1 (default uniform ``1/n``).
+    method : {"newton", "monte-carlo", "adam"}
     tol : float
-        Stop when ``max_i |w_i - nu_i| / nu_i <= tol``.
+        Stop when ``max_i |w_i - nu_i| / nu_i <= tol`` (default 1e-10).
     maxiter : int
-        Maximum number of Newton iterations.
+        Maximum number of Newton iterations (default 100).
     heights0 : array_like, shape (n,), optional
         Starting heights. Their cells must all be non-empty; if some are
         empty, the default start (a Voronoi diagram) is used instead and the
@@ -190,9 +199,24 @@ def solve(source, points, masses=None, *, tol=1e-10, maxiter=100, heights0=None,
         convergence facts and history. Non-convergence is reported there
         (``converged``, ``status``, ``message``), never raised.
     """
+    if method in ("monte-carlo", "adam"):
+        return solve_monte_carlo(source, points, masses, optimizer="newton" if method == "monte-carlo" else "adam",
+                                 tol=1e-2 if tol is None else tol, maxiter=maxiter, heights0=heights0,
+                                 normalize=normalize, verbose=verbose, callback=callback, **options)
+    if method != "newton":
+        raise GeomotError(f"method must be 'newton', 'monte-carlo' or 'adam'; got {method!r}")
+    if options:
+        raise GeomotError(f"method='newton' takes no option {sorted(options)} (Monte Carlo options need "
+                          f"method='monte-carlo')")
+    tol = 1e-10 if tol is None else tol
+    maxiter = 100 if maxiter is None else maxiter
     source = as_source(source)
+    if not isinstance(source, Uniform):
+        raise GeomotError(f"method='newton' needs a uniform source on a domain; got {source!r} "
+                          f"(use method='monte-carlo')")
     if source.dim not in (2, 3):
-        raise GeomotError(f"solve supports 2D and 3D sources; got dimension {source.dim}")
+        raise GeomotError(f"method='newton' supports 2D and 3D sources; got dimension {source.dim} "
+                          f"(use method='monte-carlo')")
     # 3D: every diagram is one Qhull call (the flip repair is 2D only)
     Diagram, UnitDomain = (PowerDiagram3D, _UnitDomain3D) if source.dim == 3 else (PowerDiagram, _UnitDomain)
     points = as_points(points, source.dim)
@@ -235,7 +259,7 @@ def solve(source, points, masses=None, *, tol=1e-10, maxiter=100, heights0=None,
         if err <= tol:
             status, message = 0, f"converged: max relative mass error {err:.3g} <= tol {tol:.3g}"
             break
-        if callback is not None and it > 0 and callback(info):
+        if callback is not None and it > 0 and callback(dataclasses.replace(info, heights=pd.heights - pd.heights.mean())):
             status, message = 3, "stopped by callback"
             break
         if it == maxiter:
@@ -269,5 +293,5 @@ def solve(source, points, masses=None, *, tol=1e-10, maxiter=100, heights0=None,
             break
         g, pd, w = g + step * d, trial, wt
     final = pd._shifted(-float(np.mean(pd.heights)))
-    return OTResult(final, nu, converged=status == 0, status=status, message=message + note,
+    return OTResult.from_diagram(final, nu, converged=status == 0, status=status, message=message + note,
                     iterations=len(history) - 1, history=history)

@@ -1,8 +1,9 @@
 """The result of a semi-discrete OT solve."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._kernels.assign import top2_cpu
 from ._validate import as_float_array
 
 
@@ -24,6 +25,12 @@ class IterationInfo:
         Smallest cell mass ``min_i w_i``.
     seconds : float
         Wall-clock time since the solve started.
+    samples : int
+        Monte Carlo solvers: the number of samples behind this iteration's
+        mass estimate (0 for exact solvers).
+    heights : ndarray or None
+        The heights of the iteration (mean zero), given to ``callback``; None
+        in ``OTResult.history`` (which stays small).
     """
 
     iteration: int
@@ -32,6 +39,8 @@ class IterationInfo:
     step: float
     min_mass: float
     seconds: float
+    samples: int = 0
+    heights: np.ndarray = field(default=None, repr=False, compare=False)
 
 
 class OTResult:
@@ -42,15 +51,20 @@ class OTResult:
     heights : ndarray, shape (n,)
         Heights ``h`` of ``u_h(x) = max_i <x, y_i> + h_i``, normalised to ``sum(h) == 0``.
     masses : ndarray, shape (n,)
-        Achieved cell masses ``mu(W_i(h))``.
+        Achieved cell masses ``mu(W_i(h))``: exact (Newton), or their Monte
+        Carlo estimate (``method="monte-carlo"``/``"adam"``).
+    masses_stderr : ndarray, shape (n,)
+        Standard error of each mass: 0 for exact masses,
+        ``sqrt(w_i (1 - w_i) / N)`` for a Monte Carlo estimate from ``N`` samples.
     target_masses : ndarray, shape (n,)
         The requested masses ``nu``.
     points : ndarray, shape (n, d)
     source : the source measure
-    diagram : PowerDiagram
-        The power diagram at ``heights``.
+    diagram : PowerDiagram or None
+        The power diagram at ``heights`` (None for Monte Carlo solves).
     converged : bool
-        True when ``max_rel_error <= tol``.
+        True when ``max_rel_error <= tol`` (Monte Carlo: for the estimate, whose
+        noise is then below ``tol`` too; see :func:`geomot.stochastic.solve_monte_carlo`).
     status : int
         0 converged, 1 iteration limit, 2 line search failed (usually: ``tol``
         below what rounding allows), 3 stopped by the callback.
@@ -60,18 +74,27 @@ class OTResult:
         One entry per iteration, the starting point first.
     """
 
-    def __init__(self, diagram, target_masses, *, converged, status, message, iterations, history):
-        self.diagram = diagram
-        self.points = diagram.points
-        self.source = diagram.source
-        self.heights = diagram.heights
-        self.masses = diagram.masses
+    def __init__(self, points, heights, masses, target_masses, source, *, converged, status, message, iterations,
+                 history, diagram=None, masses_stderr=None, cost=None):
+        self.points = points
+        self.heights = heights
+        self.masses = masses
         self.target_masses = target_masses
+        self.source = source
+        self.diagram = diagram
+        self.masses_stderr = np.zeros_like(masses) if masses_stderr is None else masses_stderr
+        self._cost = cost
         self.converged = converged
         self.status = status
         self.message = message
         self.iterations = iterations
         self.history = history
+
+    @classmethod
+    def from_diagram(cls, diagram, target_masses, **info):
+        """The result of an exact solver, at the heights of ``diagram``."""
+        return cls(diagram.points, diagram.heights, diagram.masses, target_masses, diagram.source, diagram=diagram,
+                   **info)
 
     @property
     def max_rel_error(self):
@@ -80,22 +103,28 @@ class OTResult:
 
     @property
     def cost(self):
-        """Transport cost ``W2^2 / 2 = sum_i int_{W_i} |x - y_i|^2 / 2 dmu(x)``."""
-        return float(self.diagram.cost.sum())
+        """Transport cost ``W2^2 / 2 = sum_i int_{W_i} |x - y_i|^2 / 2 dmu(x)`` (Monte Carlo: its estimate)."""
+        return float(self.diagram.cost.sum()) if self.diagram is not None else self._cost
+
+    def _argmax(self, x):
+        if self.diagram is not None:
+            return self.diagram._argmax(x)
+        x = as_float_array(x, "x", (None, self.points.shape[1]))
+        return top2_cpu(x, self.points, self.heights)[0]
 
     def transport(self, x):
         """Optimal map ``T(x) = grad u_h(x) = y_{argmax_i <x, y_i> + h_i}``, x of shape (m, d).
 
         Defined for every ``x`` (the Brenier extension outside the domain).
         """
-        return self.points[self.diagram._argmax(x)]
+        return self.points[self._argmax(x)]
 
     def potential(self, x):
         """Brenier potential ``u_h(x) = max_i <x, y_i> + h_i``, x of shape (m, d)."""
         x = as_float_array(x, "x", (None, self.points.shape[1]))
-        i = self.diagram._argmax(x)
+        i = self._argmax(x)
         return np.einsum("ij,ij->i", x, self.points[i]) + self.heights[i]
 
     def __repr__(self):
         return (f"OTResult(n={len(self.points)}, converged={self.converged}, iterations={self.iterations}, "
-                f"max_rel_error={self.max_rel_error:.3g}, cost={self.cost:.6g})")
+                f"max_rel_error={self.max_rel_error:.3g}, cost={self.cost if self.cost is not None else float('nan'):.6g})")

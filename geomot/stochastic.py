@@ -1,51 +1,474 @@
-r"""Monte Carlo estimates for semi-discrete OT in any dimension (paper notes §4, §8).
+r"""Monte Carlo semi-discrete OT in any dimension (paper notes §4, §8).
 
 Where cells cannot be built (latent spaces, d = 10..100s), the cell masses
-``w_i(h) = mu(W_i(h))`` are estimated by drawing samples of ``mu`` and counting
-how many fall in each cell, ``W_i = {x : <x, y_i> + h_i >= <x, y_j> + h_j}``.
-With ``N`` samples the count of cell ``i`` is binomial: standard error
+``w_i(h) = mu(W_i(h))`` are estimated by drawing ``N`` samples of ``mu`` and
+counting how many fall in each cell ``W_i = {x : <x, y_i> + h_i >= <x, y_j> + h_j}``.
+The count of cell ``i`` is binomial: the standard error of ``w_i`` is
 ``sqrt(w_i (1 - w_i) / N)``.
+
+The energy ``E(h) = int u_h dmu - sum_i nu_i h_i`` is convex with gradient
+``w(h) - nu``. Two minimisers:
+
+``optimizer="newton"`` (the default, ours)
+    Newton's method with a Monte Carlo Hessian. ``H_ij = -mu(F_ij) / |y_i - y_j|``
+    is the measure of a thin slab about the facet ``F_ij`` divided by its
+    thickness in height units: a sample whose two best cells are ``i, j`` with
+    gap ``(<x, y_i> + h_i) - (<x, y_j> + h_j) < delta`` lies within
+    ``delta / |y_i - y_j|`` of ``F_ij``, so
+    ``H_ij ~ -(c_ij + c_ji) / (2 N delta)`` with ``c_ij`` those counts (the
+    assignment kernels return the two best cells and the gap at no extra
+    cost). The step solves ``H d = nu - w`` (conjugate gradients), is halved
+    when the next estimate is worse beyond its noise, and the sample count
+    grows with the accuracy reached, so the noise stays below the error.
+``optimizer="adam"`` (the baseline of the paper / pyOMT)
+    Adam on the Monte Carlo gradient with a fixed batch, doubled (and the
+    learning rate multiplied by 0.8) when the error has not improved for
+    ``patience`` steps.
+
+Convergence is declared when the estimated ``max_i |w_i - nu_i| / nu_i <= tol``
+and the estimate is precise enough to tell: its noise
+``z max_i se_i / nu_i <= tol / 2`` with ``z = sqrt(2 log 2n)`` (the typical
+maximum of ``n`` standard normal deviates).
+
+A hierarchical start (``clusters=k``, paper §4) solves to the ``k`` k-means
+centres of the targets first, then starts each target of cluster ``c`` from
+the Voronoi diagram, inside the coarse cell ``C_c``, of the targets mapped about
+the cell's barycentre ``xbar_c``:
+``h_i = H_c + <xbar_c, Y_c - y_i> - alpha_c |y_i - Y_c|^2 / 2``, ``alpha_c`` the
+ratio of the spreads of the cell and of the cluster.
 """
+import dataclasses
+import time
+
 import numpy as np
+import scipy.sparse as sp
 from numba import cuda
+from scipy.cluster.vq import kmeans2
+from scipy.sparse.csgraph import connected_components
+from scipy.sparse.linalg import cg
 
-from ._kernels.assign import assign_cpu, assign_cuda, assign_numpy
-from ._validate import as_float_array
+from ._kernels.assign import top2_cpu, top2_cuda, top2_numpy
+from ._validate import as_float_array, as_heights, as_masses, as_points, as_positive
 from .errors import GeomotError
+from .measures import Gaussian, Uniform, as_source
+from .result import IterationInfo, OTResult
+
+DEVICES = ("cpu", "numpy", "cuda")
 
 
-def monte_carlo_masses(sampler, points, heights, n_samples, *, batch=100_000, device="cpu", seed=None):
+def as_sampler(source, dim, seed=None, qmc=False):
+    """A stream ``draw(k) -> (k, dim)`` of samples of ``source``.
+
+    ``source`` is a measure (:class:`~geomot.Uniform`, :class:`~geomot.Gaussian`),
+    a domain (its uniform measure), or a callable ``k -> (k, dim)`` array (the
+    user's sampler, responsible for its own randomness; ``seed`` and ``qmc`` do
+    not apply to it).
+    """
+    if callable(source) and not isinstance(source, (Uniform, Gaussian)):
+        def draw(k):
+            return as_float_array(source(k), "the sampler's output", (k, dim))
+        return draw
+    measure = as_source(source)
+    if measure.dim != dim:
+        raise GeomotError(f"points have dimension {dim} but the source lives in dimension {measure.dim}")
+    return measure.sampler(seed, qmc)
+
+
+class _Assigner:
+    """The two best cells of samples, on one device; the targets are copied to the GPU once per estimate."""
+
+    def __init__(self, device):
+        if device not in DEVICES:
+            raise GeomotError(f"device must be one of {DEVICES}; got {device!r}")
+        if device == "cuda" and not cuda.is_available():
+            raise GeomotError("device='cuda' needs a CUDA GPU, and numba.cuda finds none "
+                              "(set NUMBA_ENABLE_CUDASIM=1 to run the kernel on the simulator); use device='cpu'")
+        self.device = device
+
+    def bind(self, y, h):
+        if self.device == "cuda":
+            yd, hd = cuda.to_device(y), cuda.to_device(h)
+            return lambda x: top2_cuda(x, yd, hd)[:3]
+        kernel = top2_cpu if self.device == "cpu" else top2_numpy
+        return lambda x: kernel(x, y, h)
+
+
+@dataclasses.dataclass
+class Estimate:
+    """One Monte Carlo pass at fixed heights (see :func:`estimate`)."""
+
+    masses: np.ndarray
+    stderr: np.ndarray
+    samples: int
+    cost: float
+    hessian: object = None
+    first_moments: np.ndarray = None
+    second_moments: np.ndarray = None
+
+
+def estimate(draw, y, h, n_samples, assigner, *, batch=1 << 16, hessian_samples=0, moments=False):
+    r"""Monte Carlo cell masses (and optionally Hessian and cell moments) at heights ``h``.
+
+    Streams ``n_samples`` samples from ``draw`` in batches of ``batch``.
+    With ``hessian_samples > 0`` the first ``hessian_samples`` samples also
+    give the slab estimate of ``H = dw/dh`` (module docstring): ``delta`` is
+    the gap quantile that puts a fraction ``p = clip(200 n / N_H, 0.02, 0.2)`` of
+    those samples in the slabs. With ``moments``, the sums of ``x`` and
+    ``|x|^2`` over the samples of each cell, divided by ``N``.
+    """
+    n, d = y.shape
+    run = assigner.bind(y, h)
+    counts = np.zeros(n, np.int64)
+    cost = 0.0
+    first = np.zeros((n, d)) if moments else None
+    second_m = np.zeros(n) if moments else None
+    rows, cols, delta, seen_h = [], [], None, 0
+    done = 0
+    while done < n_samples:
+        k = min(batch, n_samples - done)
+        x = draw(k)
+        best, second, gap = run(x)
+        counts += np.bincount(best, minlength=n)
+        r2 = ((x - y[best]) ** 2).sum(axis=1)
+        cost += 0.5 * float(r2.sum())
+        if moments:
+            for c in range(d):  # d bincounts: a loop over coordinates, not samples
+                first[:, c] += np.bincount(best, weights=x[:, c], minlength=n)
+            second_m += np.bincount(best, weights=(x ** 2).sum(axis=1), minlength=n)
+        if seen_h < hessian_samples and n > 1:
+            use = min(k, hessian_samples - seen_h)
+            if delta is None:
+                p = float(np.clip(200 * n / hessian_samples, 0.02, 0.2))
+                delta = float(np.quantile(gap[:use], p))
+            sel = np.flatnonzero(gap[:use] < delta)
+            rows.append(best[sel])
+            cols.append(second[sel])
+            seen_h += use
+        done += k
+    w = counts / n_samples
+    out = Estimate(w, np.sqrt(w * (1 - w) / n_samples), n_samples, cost / n_samples)
+    if moments:
+        out.first_moments, out.second_moments = first / n_samples, second_m / n_samples
+    if hessian_samples and n > 1:
+        i, j = np.concatenate(rows), np.concatenate(cols)
+        if delta > 0 and len(i):
+            off = sp.coo_matrix((np.full(len(i), -1.0 / (2 * seen_h * delta)), (i, j)), shape=(n, n)).tocsr()
+        else:
+            off = sp.csr_matrix((n, n))
+        off = off + off.T
+        out.hessian = (off - sp.diags(np.asarray(off.sum(axis=1)).ravel())).tocsr()
+    elif hessian_samples:
+        out.hessian = sp.csr_matrix((n, n))
+    return out
+
+
+def monte_carlo_masses(source, points, heights, n_samples, *, batch=1 << 16, device="cpu", seed=None, qmc=False):
     """Estimate the cell masses by Monte Carlo; returns ``(masses, standard_errors)``.
 
     Parameters
     ----------
-    sampler : callable ``(k, rng) -> (k, d) array``
-        Draws ``k`` samples of the source measure.
+    source : measure, domain, or callable ``k -> (k, d)``
+        See :func:`as_sampler`.
     points : (n, d) array, heights : (n,) array
     n_samples : int
         Total number of samples, drawn in batches of ``batch`` (memory stays bounded).
     device : {"cpu", "numpy", "cuda"}
-        ``"cpu"``: numba kernel; ``"numpy"``: matrix-product reference; ``"cuda"``:
-        numba.cuda kernel (a clear error when no GPU is available).
+        ``"cpu"``: numba kernels; ``"numpy"``: matrix-product reference;
+        ``"cuda"``: numba.cuda kernel (a clear error when no GPU is available).
     seed : int or Generator, optional
+    qmc : bool
+        Scrambled Sobol points instead of pseudo-random ones (the standard
+        errors returned are then the binomial ones, an upper bound in practice).
     """
     y = as_float_array(points, "points", (None, None))
-    h = as_float_array(heights, "heights", (len(y),))
-    if device == "cuda" and not cuda.is_available():
-        raise GeomotError("device='cuda' needs a CUDA GPU, and numba.cuda finds none; use device='cpu'")
-    if device not in ("cpu", "numpy", "cuda"):
-        raise GeomotError(f"device must be 'cpu', 'numpy' or 'cuda'; got {device!r}")
+    h = as_heights(heights, len(y))
+    n_samples = _as_count(n_samples, "n_samples")
+    est = estimate(as_sampler(source, y.shape[1], seed, qmc), y, h, n_samples, _Assigner(device),
+                   batch=_as_count(batch, "batch"))
+    return est.masses, est.stderr
+
+
+def _as_count(value, name):
+    if int(value) != value or value < 1:
+        raise GeomotError(f"{name} must be a positive integer; got {value!r}")
+    return int(value)
+
+
+def _pow2(k):
+    return 1 << int(np.ceil(np.log2(max(k, 1))))
+
+
+def initial_heights(source, y, draw):
+    """Heights whose cells are all non-empty: the Voronoi diagram of the targets mapped into the support.
+
+    The targets are mapped by ``z_i = t (y_i - m) + b`` (``m`` the mean of the
+    targets): into 90 % of the box for a uniform source on a box (their
+    bounding box, scaled), onto the mean and mean standard deviation of 4096
+    samples from ``draw`` for other sources. The heights ``-|z_i|^2 / (2 t)``
+    give the Voronoi cells of the ``z_i`` (``<x, z_i> = t <x, y_i> + const``).
+    """
+    m = y.mean(axis=0)
+    if isinstance(source, Uniform) and hasattr(source.domain, "lower"):
+        lo, hi = source.domain.lower, source.domain.upper
+        center, spread = (lo + hi) / 2, np.abs(y - m).max(axis=0)
+        t = 0.9 * np.min((hi - lo) / 2 / np.maximum(spread, 1e-300))
+    else:
+        x = draw(4096)
+        center = x.mean(axis=0)
+        t = x.std(axis=0).mean() / max(float(np.sqrt(((y - m) ** 2).mean())), 1e-300)
+    z = t * (y - m) + center
+    return -0.5 * (z ** 2).sum(axis=1) / t
+
+
+def _noise_factor(nu):
+    """``z max_i sqrt((1 - nu_i) / nu_i)``: the max relative noise of a mass estimate is this over ``sqrt(N)``."""
+    z = np.sqrt(2 * np.log(2 * len(nu)))
+    return float(z * np.sqrt((1 - nu) / nu).max())
+
+
+def _newton_direction(hessian, residual):
+    """Solve ``H d = residual`` for an estimated graph Laplacian ``H`` (Jacobi-preconditioned CG).
+
+    Mass moves only along the facet graph, so on each connected component the
+    residual is made zero-sum and ``d`` is taken zero-mean. A cell with no
+    slab sample (empty, or too small to be seen) gets a gradient step at the
+    typical Hessian scale, ``d_i = residual_i / median_j H_jj``.
+    """
+    diag = hessian.diagonal()
+    seen = diag > 0
+    if not seen.any():
+        return np.zeros_like(residual)
+    fill = float(np.median(diag[seen]))
+    n_comp, comp = connected_components(hessian, directed=False)
+    size = np.bincount(comp, minlength=n_comp)
+    linked = size[comp] > 1
+    r = residual.copy()
+    r[linked] -= (np.bincount(comp, weights=residual, minlength=n_comp) / size)[comp][linked]
+    a = hessian + sp.diags(np.where(linked, 1e-9 * fill, fill))
+    d, _ = cg(a, r, rtol=1e-6, maxiter=2000, M=sp.diags(1 / a.diagonal()))
+    d[linked] -= (np.bincount(comp, weights=d, minlength=n_comp) / size)[comp][linked]
+    return d
+
+
+def solve_monte_carlo(source, points, masses=None, *, optimizer="newton", tol=1e-2, maxiter=None, max_samples=None,
+                      heights0=None, normalize=False, clusters=None, qmc=False, device="cpu", seed=None,
+                      batch=1 << 16, lr=None, initial_samples=None, patience=20, verbose=False, callback=None):
+    r"""Semi-discrete OT by Monte Carlo, in any dimension (``gm.solve(..., method="monte-carlo")``).
+
+    Parameters
+    ----------
+    source : measure, domain or callable ``k -> (k, d)``
+        :class:`~geomot.Uniform` on a box (any d) or on a 2D domain,
+        :class:`~geomot.Gaussian`, or the user's sampler (see :func:`as_sampler`).
+    points : (n, d) array
+    masses : (n,) array, optional
+        Target masses, positive, summing to 1 (or ``normalize=True``); uniform by default.
+    optimizer : {"newton", "adam"}
+        See the module docstring. ``"newton"`` is ours, ``"adam"`` the pyOMT baseline.
+    tol : float
+        Target for the estimated ``max_i |w_i - nu_i| / nu_i`` (see the module
+        docstring for the noise condition). Each ``10x`` smaller ``tol`` costs
+        about ``100x`` more samples (Monte Carlo error ``~ N^-1/2``).
+    maxiter : int, optional
+        Iteration limit (default 50 for Newton, 100000 for Adam).
+    max_samples : int, optional
+        Budget on the total number of samples drawn (default: none).
+    heights0 : (n,) array, optional
+        Starting heights (default: :func:`initial_heights`).
+    clusters : int, optional
+        Hierarchical start on ``clusters`` k-means clusters of the targets.
+    qmc : bool
+        Scrambled Sobol samples (randomised quasi-Monte Carlo) instead of pseudo-random ones.
+    device : {"cpu", "numpy", "cuda"}
+        Assignment kernel (see :func:`monte_carlo_masses`).
+    seed : int, optional
+        Results are reproducible for a given seed (and device).
+    batch : int
+        Samples per kernel call (memory bound); a power of two.
+    lr : float, optional
+        Adam's learning rate, in height units (default: a tenth of the height
+        change that moves a cell's whole mass, estimated from the target spacing).
+    initial_samples : int, optional
+        Samples of the first estimate (Newton) or of each Adam step (default
+        ``100 / min(nu)`` resp. ``16 n``, rounded up to a power of two).
+    patience : int
+        Adam: steps without improvement before the batch doubles.
+    verbose : bool
+        Print one line per iteration (per 50 steps for Adam).
+    callback : callable, optional
+        ``callback(info)`` after every estimate, with an :class:`IterationInfo`
+        whose ``heights`` are the heights estimated; returning True stops (status 3).
+
+    Returns
+    -------
+    OTResult
+        Without a diagram: ``masses`` are the last estimate, ``masses_stderr``
+        their standard errors, ``cost`` its estimate; ``history`` gives the
+        samples of each iteration. ``status``: 0 converged, 1 iteration or
+        sample budget exhausted, 3 stopped by the callback.
+    """
+    y = as_float_array(points, "points", (None, None))
+    if y.shape[1] < 1:
+        raise GeomotError(f"points must have at least one coordinate; got shape {y.shape}")
+    y = as_points(y, y.shape[1])
+    n, dim = y.shape
+    nu = as_masses(masses, n, normalize=normalize)
+    tol = as_positive(tol, "tol")
+    if optimizer not in ("newton", "adam"):
+        raise GeomotError(f"optimizer must be 'newton' or 'adam'; got {optimizer!r}")
+    batch = _as_count(batch, "batch")
+    maxiter = _as_count(maxiter, "maxiter") if maxiter is not None else (50 if optimizer == "newton" else 100_000)
+    max_samples = _as_count(max_samples, "max_samples") if max_samples is not None else None
+    assigner = _Assigner(device)
     rng = np.random.default_rng(seed)
-    counts = np.zeros(len(y), np.int64)
-    done = 0
-    while done < n_samples:
-        k = min(batch, n_samples - done)
-        x = as_float_array(sampler(k, rng), "samples", (k, y.shape[1]))
-        if device == "cuda":
-            counts += assign_cuda(x, y, h)[1]
+    if not callable(source) or isinstance(source, (Uniform, Gaussian)):
+        source = as_source(source)
+    draw = as_sampler(source, dim, rng, qmc)
+    state = _Run(draw, y, nu, assigner, batch, max_samples, verbose, callback)
+    if heights0 is not None:
+        h = as_heights(heights0, n).copy()
+    elif clusters is not None:
+        h = _hierarchical_start(state, _as_count(clusters, "clusters"), tol, rng, source)
+    else:
+        h = initial_heights(source, y, draw)
+    if optimizer == "newton":
+        initial = initial_samples or _pow2(100 / nu.min())
+        est, h, status, message = _newton(state, h, tol, maxiter, _as_count(initial, "initial_samples"))
+    else:
+        initial = initial_samples or _pow2(16 * n)
+        est, h, status, message = _adam(state, h, tol, maxiter, _as_count(initial, "initial_samples"), lr, patience)
+    shift = float(h.mean())
+    return OTResult(y, h - shift, est.masses, nu, source, converged=status == 0, status=status,
+                    message=message, iterations=len(state.history) - 1, history=state.history,
+                    masses_stderr=est.stderr, cost=est.cost)
+
+
+class _Run:
+    """Shared bookkeeping of the Monte Carlo optimizers: estimates, history, log, budget."""
+
+    def __init__(self, draw, y, nu, assigner, batch, max_samples, verbose, callback):
+        self.draw, self.y, self.nu, self.assigner, self.batch = draw, y, nu, assigner, batch
+        self.max_samples, self.verbose, self.callback = max_samples, verbose, callback
+        self.noise_factor = _noise_factor(nu)
+        self.used = 0
+        self.history = []
+        self.clock = time.perf_counter()
+
+    def samples_for(self, noise):
+        """Smallest power of two ``N`` whose predicted max relative noise is at most ``noise``."""
+        return _pow2((self.noise_factor / noise) ** 2)
+
+    def affordable(self, k):
+        return self.max_samples is None or self.used + k <= self.max_samples
+
+    def estimate(self, h, k, **kw):
+        self.used += k
+        return estimate(self.draw, self.y, h, k, self.assigner, batch=self.batch, **kw)
+
+    def record(self, est, h, step, log=True):
+        """Append to the history, log, call back; returns ``(error, noise, stop)``."""
+        err = float(np.max(np.abs(est.masses - self.nu) / self.nu))
+        noise = self.noise_factor / np.sqrt(est.samples)
+        info = IterationInfo(len(self.history), err, float(np.linalg.norm(est.masses - self.nu)), step,
+                             float(est.masses.min()), time.perf_counter() - self.clock, est.samples)
+        self.history.append(info)
+        if self.verbose and log:
+            if info.iteration == 0:
+                print(f"{'iter':>5} {'samples':>11} {'max rel err':>12} {'noise':>9} {'step':>7} {'seconds':>8}",
+                      flush=True)
+            print(f"{info.iteration:5d} {est.samples:11d} {err:12.3e} {noise:9.2e} {step:7.3g} {info.seconds:8.2f}",
+                  flush=True)
+        stop = self.callback is not None and bool(self.callback(dataclasses.replace(info, heights=h - h.mean())))
+        return err, noise, stop
+
+
+def _newton(run, h, tol, maxiter, initial):
+    """Damped Newton with Monte Carlo masses and Hessian (module docstring).
+
+    A step is halved (same direction, fresh samples) when its estimate is
+    worse than the last accepted one by more than the noise, or leaves a cell
+    below ``eps0 = min(min nu, min w(h0)) / 2`` (the damping of
+    Kitagawa-Merigot-Thibert), down to ``1/1024``.
+    """
+    k = initial
+    prev = None  # (heights, error, direction, step) of the last accepted point
+    step, eps0 = 0.0, None
+    for _ in range(maxiter + 1):
+        if not run.affordable(k):
+            return est, h, 1, f"sample budget max_samples={run.max_samples} exhausted"
+        est = run.estimate(h, k, hessian_samples=min(k, 1 << 21))
+        err, noise, stop = run.record(est, h, step)
+        if eps0 is None:
+            eps0 = 0.5 * min(run.nu.min(), max(est.masses.min(), 1 / k))
+        if err <= tol and noise <= tol / 2:
+            return est, h, 0, f"converged: estimated max relative mass error {err:.3g} <= tol {tol:.3g} " \
+                              f"(noise {noise:.2g}, {est.samples} samples)"
+        if stop:
+            return est, h, 3, "stopped by callback"
+        worse = err > prev[1] and err > 2 * noise if prev is not None else False
+        if prev is not None and (worse or est.masses.min() < eps0) and prev[3] > 1 / 1024:
+            h0, err0, d, s = prev
+            step = s / 2
+            h = h0 + step * d
+            prev = (h0, err0, d, step)
+            continue
+        d = _newton_direction(est.hessian, run.nu - est.masses)
+        step = 1.0
+        prev = (h, err, d, step)
+        h = h + d
+        k = max(k, run.samples_for(max(err / 4, tol / 2)))
+    return est, h, 1, f"iteration limit maxiter={maxiter} reached"
+
+
+def _adam(run, h, tol, maxiter, batch_samples, lr, patience, beta1=0.9, beta2=0.999, eps=1e-12):
+    if lr is None:
+        # a tenth of the height change that empties a cell: nu_i / H_ii ~ spacing^2 / (2 d) (unit masses)
+        spacing = np.median(np.sqrt(((run.y - run.y.mean(axis=0)) ** 2).sum(axis=1))) / len(run.y) ** (1 / run.y.shape[1])
+        lr = 0.1 * spacing ** 2 / (2 * run.y.shape[1])
+    lr = as_positive(lr, "lr")
+    m, v = np.zeros_like(h), np.zeros_like(h)
+    best, stale = np.inf, 0
+    for t in range(maxiter + 1):
+        if not run.affordable(batch_samples):
+            return est, h, 1, f"sample budget max_samples={run.max_samples} exhausted"
+        est = run.estimate(h, batch_samples)
+        err, noise, stop = run.record(est, h, lr, log=t % 50 == 0)
+        if err <= tol and noise <= tol / 2:
+            return est, h, 0, f"converged: estimated max relative mass error {err:.3g} <= tol {tol:.3g}"
+        if stop:
+            return est, h, 3, "stopped by callback"
+        if err < best * (1 - 1e-3):
+            best, stale = err, 0
         else:
-            idx = assign_cpu(x, y, h) if device == "cpu" else assign_numpy(x, y, h)
-            counts += np.bincount(idx, minlength=len(y))
-        done += k
-    w = counts / n_samples
-    return w, np.sqrt(w * (1 - w) / n_samples)
+            stale += 1
+        if stale >= patience:  # progress stalled: double the batch, shrink the step (pyOMT)
+            batch_samples, lr, stale, best = 2 * batch_samples, 0.8 * lr, 0, err
+        g = est.masses - run.nu
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g ** 2
+        mhat, vhat = m / (1 - beta1 ** (t + 1)), v / (1 - beta2 ** (t + 1))
+        h = h - lr * mhat / (np.sqrt(vhat) + eps)
+        h -= h.mean()
+    return est, h, 1, f"iteration limit maxiter={maxiter} reached"
+
+
+def _hierarchical_start(run, k, tol, rng, source):
+    """Solve to the k-means centres of the targets, then split each coarse cell (module docstring)."""
+    y, nu = run.y, run.nu
+    k = min(k, len(y))
+    _, labels = kmeans2(y, k, minit="++", seed=rng)
+    used, labels = np.unique(labels, return_inverse=True)
+    nu_c = np.bincount(labels, weights=nu)
+    yc = np.stack([np.bincount(labels, weights=nu * y[:, c]) for c in range(y.shape[1])], axis=1) / nu_c[:, None]
+    coarse = _Run(run.draw, yc, nu_c, run.assigner, run.batch, None, False, None)
+    h0 = initial_heights(source, yc, run.draw)
+    _, hc, _, _ = _newton(coarse, h0, max(tol, 0.05), 20, _pow2(100 / nu_c.min()))
+    cells = coarse.estimate(hc, _pow2(400 / nu_c.min()), moments=True)
+    run.used += coarse.used
+    wc = np.maximum(cells.masses, 1e-300)
+    xbar = cells.first_moments / wc[:, None]
+    cell_var = np.maximum(cells.second_moments / wc - (xbar ** 2).sum(axis=1), 0)
+    dy = y - yc[labels]
+    cluster_var = np.bincount(labels, weights=nu * (dy ** 2).sum(axis=1)) / nu_c
+    alpha = np.sqrt(cell_var / np.where(cluster_var > 0, cluster_var, np.inf))
+    return hc[labels] + ((xbar[labels]) * (-dy)).sum(axis=1) - 0.5 * alpha[labels] * (dy ** 2).sum(axis=1)

@@ -1,4 +1,4 @@
-"""Monte Carlo assignment kernels (NumPy == numba CPU == numba.cuda simulator) and MC masses."""
+"""Monte Carlo OT: kernels (NumPy == numba CPU == numba.cuda simulator), samplers, estimates, solvers."""
 import os
 import subprocess
 import sys
@@ -7,31 +7,66 @@ import numpy as np
 import pytest
 
 import geomot as gm
-from geomot._kernels.assign import assign_cpu, assign_numpy
-from geomot.stochastic import monte_carlo_masses
+from geomot._kernels.assign import BLAS_MIN_DIM, assign_cpu, assign_numpy, top2_cpu, top2_numpy
+from geomot.stochastic import _Assigner, estimate, monte_carlo_masses, solve_monte_carlo
+
+SQUARE = gm.Uniform(gm.Box([0, 0], [1, 1]))
 
 
-@pytest.mark.parametrize("d", [2, 7, 64])
-def test_cpu_kernel_equals_numpy_reference(d):
-    rng = np.random.default_rng(d)
-    x, y, h = rng.standard_normal((3000, d)), rng.standard_normal((300, d)), rng.standard_normal(300)
-    np.testing.assert_array_equal(assign_cpu(x, y, h), assign_numpy(x, y, h, block=1000))
+@pytest.mark.parametrize("d", [1, 2, 3, 7, BLAS_MIN_DIM - 1, BLAS_MIN_DIM, 64])
+@pytest.mark.parametrize("n", [1, 2, 5, 300, 2500])
+def test_cpu_top2_equals_numpy_reference(d, n):
+    """Both CPU paths (SIMD lanes below BLAS_MIN_DIM, BLAS blocks above), odd sizes included."""
+    rng = np.random.default_rng(d * 1000 + n)
+    x, y, h = rng.standard_normal((777, d)), rng.standard_normal((n, d)), rng.standard_normal(n)
+    best, second, gap = top2_cpu(x, y, h)
+    rbest, rsecond, rgap = top2_numpy(x, y, h, block=100)
+    np.testing.assert_array_equal(best, rbest)
+    np.testing.assert_array_equal(second, rsecond)
+    np.testing.assert_allclose(gap, rgap, rtol=1e-9, atol=1e-9)
+    np.testing.assert_array_equal(assign_cpu(x, y, h), assign_numpy(x, y, h))
+    if n == 1:
+        assert (second == -1).all() and np.isinf(gap).all()
+
+
+def test_ties_go_to_the_smallest_index():
+    y = np.array([[1.0, 0.0], [1.0, 0.0 + 1e-300], [0.0, 1.0]])
+    x = np.array([[1.0, 0.0], [2.0, 0.0]])
+    h = np.zeros(3)
+    assert top2_cpu(x, y, h)[0].tolist() == [0, 0] == top2_numpy(x, y, h)[0].tolist()
 
 
 def test_cuda_kernel_equals_numpy_under_the_simulator():
-    """numba.cuda kernel run by the CUDA simulator in a subprocess (the variable must be set before import)."""
+    """numba.cuda tiled kernel on the CUDA simulator in a subprocess (the variable must be set before import).
+
+    d = 37 and n = 45 are not multiples of the 32 x 32 tiles, so partial tiles are exercised.
+    """
     code = (
         "import numpy as np\n"
-        "from geomot._kernels.assign import assign_cuda, assign_numpy\n"
+        "from geomot._kernels.assign import top2_cuda, top2_numpy\n"
+        "from geomot.stochastic import monte_carlo_masses\n"
         "rng = np.random.default_rng(0)\n"
-        "x, y, h = rng.standard_normal((300, 5)), rng.standard_normal((40, 5)), rng.standard_normal(40)\n"
-        "idx, counts = assign_cuda(x, y, h, threads=64)\n"
-        "ref = assign_numpy(x, y, h)\n"
-        "assert (idx == ref).all() and (counts == np.bincount(ref, minlength=40)).all()\n"
+        "for d, n in ((37, 45), (2, 5)):\n"
+        "    x, y, h = rng.standard_normal((150, d)), rng.standard_normal((n, d)), rng.standard_normal(n)\n"
+        "    best, second, gap, counts = top2_cuda(x, y, h, threads=64)\n"
+        "    rb, rs, rg = top2_numpy(x, y, h)\n"
+        "    assert (best == rb).all() and (second == rs).all() and np.allclose(gap, rg)\n"
+        "    assert (counts == np.bincount(rb, minlength=n)).all()\n"
+        "w, _ = monte_carlo_masses(lambda k: rng.random((k, 2)), rng.random((4, 2)), np.zeros(4), 300,\n"
+        "                          batch=128, device='cuda')\n"
+        "assert abs(w.sum() - 1) < 1e-12\n"
         "print('ok')\n")
     env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
-    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=900)
     assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr[-2000:]
+
+
+def test_cuda_without_gpu_is_a_clear_error():
+    from numba import cuda
+    if cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(gm.GeomotError, match="CUDA GPU"):
+        monte_carlo_masses(SQUARE, np.random.rand(3, 2), np.zeros(3), 100, device="cuda")
 
 
 def test_monte_carlo_masses_agree_with_exact_cells():
@@ -40,24 +75,178 @@ def test_monte_carlo_masses_agree_with_exact_cells():
     h = -0.5 * (y ** 2).sum(1) + 0.01 * rng.standard_normal(50)
     exact = gm.PowerDiagram(y, h, gm.Box([0, 0], [1, 1])).masses
     for device in ("cpu", "numpy"):
-        w, se = monte_carlo_masses(lambda k, r: r.random((k, 2)), y, h, 400_000, batch=65_536, device=device,
-                                   seed=2)
+        w, se = monte_carlo_masses(SQUARE, y, h, 400_000, batch=65_536, device=device, seed=2)
         assert abs(w.sum() - 1) < 1e-12
         z = (w - exact) / np.maximum(se, 1e-12)
         assert np.abs(z).max() < 4.5  # 50 cells: a 4.5-sigma excursion has probability ~3e-4
-    w1, _ = monte_carlo_masses(lambda k, r: r.random((k, 2)), y, h, 10_000, seed=3)
-    w2, _ = monte_carlo_masses(lambda k, r: r.random((k, 2)), y, h, 10_000, seed=3, device="numpy")
+    w1, _ = monte_carlo_masses(SQUARE, y, h, 10_000, seed=3)
+    w2, _ = monte_carlo_masses(SQUARE, y, h, 10_000, seed=3, device="numpy")
     np.testing.assert_array_equal(w1, w2)
 
 
-def test_bad_device():
-    with pytest.raises(gm.GeomotError, match="device"):
-        monte_carlo_masses(lambda k, r: r.random((k, 2)), np.zeros((2, 2)), np.zeros(2), 10, device="tpu")
+def test_sobol_masses_are_closer_than_random_ones():
+    """Scrambled Sobol points integrate the cell indicators with a smaller error (d = 2)."""
+    rng = np.random.default_rng(4)
+    y = rng.random((40, 2))
+    h = -0.5 * (y ** 2).sum(1)
+    exact = gm.PowerDiagram(y, h, gm.Box([0, 0], [1, 1])).masses
+    err = {qmc: np.mean([np.abs(monte_carlo_masses(SQUARE, y, h, 1 << 16, seed=s, qmc=qmc)[0] - exact).max()
+                         for s in range(4)]) for qmc in (False, True)}
+    assert err[True] < err[False] / 3
 
 
-def test_cuda_without_gpu_is_a_clear_error():
-    from numba import cuda
-    if cuda.is_available():
-        pytest.skip("a CUDA device (or the simulator) is present")
-    with pytest.raises(gm.GeomotError, match="CUDA GPU"):
-        monte_carlo_masses(lambda k, r: r.random((k, 2)), np.zeros((2, 2)), np.zeros(2), 10, device="cuda")
+def test_hessian_estimate_matches_exact_hessian():
+    """The slab estimate -(c_ij + c_ji) / (2 N delta) against the exact facet / edge-length Hessian."""
+    rng = np.random.default_rng(5)
+    y = rng.random((60, 2))
+    h = -0.5 * (y ** 2).sum(1) + 0.002 * rng.standard_normal(60)
+    exact = gm.PowerDiagram(y, h, gm.Box([0, 0], [1, 1])).hessian().toarray()
+    est = estimate(SQUARE.sampler(6), y, h, 1 << 21, _Assigner("cpu"), hessian_samples=1 << 21).hessian.toarray()
+    np.testing.assert_allclose(est.sum(axis=1), 0, atol=1e-9)
+    np.testing.assert_allclose(est, est.T, atol=1e-12)
+    assert np.linalg.norm(est - exact) < 0.1 * np.linalg.norm(exact)
+    big = exact < -0.1 * exact.diagonal().mean()
+    np.testing.assert_allclose(est[big], exact[big], rtol=0.25)
+
+
+@pytest.mark.parametrize("source, check", [
+    (gm.Uniform(gm.Box([-1, 2, 0, 0, 0], [1, 3, 1, 1, 4])), lambda x: gm.Box([-1, 2, 0, 0, 0], [1, 3, 1, 1, 4])
+     .contains(x).all()),
+    (gm.Uniform(gm.Disk([1, 1], 2)), lambda x: (np.linalg.norm(x - 1, axis=1) <= 2).all()),
+    (gm.Uniform(gm.Polygon([[0, 0], [2, 0], [2, 2], [1, 0.5], [0, 2]])), None),
+])
+@pytest.mark.parametrize("qmc", [False, True])
+def test_uniform_samplers_are_uniform_on_their_domain(source, check, qmc):
+    x = source.sample(1 << 14, seed=0, qmc=qmc)
+    assert x.shape == (1 << 14, source.dim)
+    assert source.domain.contains(x).all()
+    if check is not None:
+        assert check(x)
+    # the mean of a uniform sample is the centroid, within 5 standard errors
+    if isinstance(source.domain, gm.Polygon):
+        centroid = np.array(source.domain.geometry.centroid.coords[0])
+    else:
+        lo, hi = source.domain.bounds
+        centroid = (lo + hi) / 2
+    assert np.all(np.abs(x.mean(axis=0) - centroid) < 5 * x.std(axis=0) / np.sqrt(len(x)))
+    np.testing.assert_array_equal(x, source.sample(1 << 14, seed=0, qmc=qmc))
+
+
+def test_gaussian_sampler_moments():
+    g = gm.Gaussian(3, mean=[1, 2, 3], std=2.0)
+    for qmc in (False, True):
+        x = g.sample(1 << 16, seed=1, qmc=qmc)
+        np.testing.assert_allclose(x.mean(axis=0), [1, 2, 3], atol=0.05)
+        np.testing.assert_allclose(x.std(axis=0), 2.0, rtol=0.02)
+    with pytest.raises(gm.GeomotError, match="dimension"):
+        gm.Gaussian(0)
+
+
+def test_monte_carlo_solution_agrees_with_exact_newton_2d():
+    """MC heights measured exactly by PowerDiagram: mass errors within what the sample count predicts."""
+    rng = np.random.default_rng(7)
+    y = rng.random((100, 2))
+    res = gm.solve(SQUARE, y, method="monte-carlo", tol=0.05, seed=0)
+    assert res.converged and res.diagram is None
+    exact = gm.PowerDiagram(y, res.heights, SQUARE).masses
+    true_err = np.abs(exact - res.target_masses).max() / res.target_masses.min()
+    final = res.history[-1].samples
+    noise = np.sqrt(2 * np.log(200)) * np.sqrt((1 - 0.01) / (0.01 * final))
+    assert true_err < 0.05 + 2 * noise
+    # the exact Newton heights (same normalisation, sum 0) are close in the energy's natural scale
+    ref = gm.solve(SQUARE, y)
+    assert np.abs(res.heights - ref.heights).max() < 0.05 * np.ptp(ref.heights)
+    # reported standard errors are the binomial ones of the last estimate
+    np.testing.assert_allclose(res.masses_stderr, np.sqrt(res.masses * (1 - res.masses) / final))
+    assert abs(res.cost - ref.cost) < 0.05 * ref.cost
+
+
+def test_monte_carlo_solution_3d_box_against_symmetry():
+    """A cubic 2x2x2 grid in the unit cube: heights are the Voronoi ones (all equal for centred symmetric points)."""
+    g = np.array([0.25, 0.75])
+    y = np.stack(np.meshgrid(g, g, g, indexing="ij"), axis=-1).reshape(-1, 3)
+    res = gm.solve(gm.Box([0, 0, 0], [1, 1, 1]), y, method="monte-carlo", tol=0.02, seed=3, qmc=True)
+    assert res.converged
+    np.testing.assert_allclose(res.heights, 0, atol=2e-3)  # -|y|^2/2 + |y|^2/2 shifted: equal norms, so h = 0
+
+
+@pytest.mark.parametrize("source", [gm.Gaussian(4), gm.Uniform(gm.Box(np.zeros(4), np.ones(4)))])
+def test_monte_carlo_converges_in_4d_on_an_independent_sample(source):
+    rng = np.random.default_rng(8)
+    y = rng.standard_normal((80, 4)) + 3.0  # targets outside the support of the box source
+    nu = rng.random(80) + 0.5
+    res = gm.solve(source, y, nu, method="monte-carlo", normalize=True, tol=0.1, seed=1)
+    assert res.converged, res.message
+    w, se = monte_carlo_masses(source, y, res.heights, 1 << 21, seed=99)
+    assert np.abs(w - res.target_masses).max() / res.target_masses.min() < 0.25
+
+
+def test_seed_determinism_and_history():
+    y = np.random.default_rng(9).random((30, 3))
+    box = gm.Box([0, 0, 0], [1, 1, 1])
+    a = solve_monte_carlo(box, y, seed=5, tol=0.1)
+    b = solve_monte_carlo(box, y, seed=5, tol=0.1)
+    np.testing.assert_array_equal(a.heights, b.heights)
+    assert [i.samples for i in a.history] == [i.samples for i in b.history]
+    assert all(i.samples > 0 and i.heights is None for i in a.history)
+    assert abs(a.heights.sum()) < 1e-12
+
+
+def test_callback_gets_heights_and_can_stop(capsys):
+    y = np.random.default_rng(10).random((30, 2))
+    seen = []
+
+    def cb(info):
+        seen.append(info.heights)
+        return info.iteration == 2
+    res = gm.solve(SQUARE, y, method="monte-carlo", tol=1e-4, seed=0, callback=cb, verbose=True)
+    assert res.status == 3 and len(seen) == 3 and all(s.shape == (30,) for s in seen)
+    assert "max rel err" in capsys.readouterr().out
+
+
+def test_adam_baseline_reduces_the_error():
+    y = np.random.default_rng(11).random((50, 2))
+    res = gm.solve(SQUARE, y, method="adam", tol=0.2, seed=0, lr=3e-3, maxiter=400)
+    h0 = res.history[0].max_rel_error
+    exact = gm.PowerDiagram(y, res.heights, SQUARE).masses
+    assert np.abs(exact * 50 - 1).max() < 0.5 * h0
+
+
+def test_hierarchical_start_is_closer_than_the_flat_start():
+    rng = np.random.default_rng(12)
+    centres = rng.random((8, 2))
+    y = (centres[:, None] + 0.04 * rng.standard_normal((8, 40, 2))).reshape(-1, 2)
+    flat = gm.solve(SQUARE, y, method="monte-carlo", tol=0.1, seed=0, maxiter=0)
+    hier = gm.solve(SQUARE, y, method="monte-carlo", tol=0.1, seed=0, maxiter=0, clusters=8)
+    e_flat = np.abs(gm.PowerDiagram(y, flat.heights, SQUARE).masses * len(y) - 1).max()
+    e_hier = np.abs(gm.PowerDiagram(y, hier.heights, SQUARE).masses * len(y) - 1).max()
+    assert e_hier < 0.5 * e_flat
+    res = gm.solve(SQUARE, y, method="monte-carlo", tol=0.1, seed=0, clusters=8)
+    assert res.converged
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(method="monte-carlo", device="tpu"), "device"),
+    (dict(method="monte-carlo", optimizer="sgd"), "got multiple|optimizer"),
+    (dict(method="monte-carlo", batch=0), "batch"),
+    (dict(method="monte-carlo", tol=-1), "tol"),
+    (dict(method="newton", seed=1), "no option"),
+    (dict(method="simplex"), "method"),
+])
+def test_bad_monte_carlo_arguments(kwargs, match):
+    with pytest.raises((gm.GeomotError, TypeError), match=match):
+        gm.solve(SQUARE, np.random.rand(5, 2), **kwargs)
+
+
+def test_bad_samplers_and_sources():
+    y = np.random.rand(5, 3)
+    with pytest.raises(gm.GeomotError, match="shape"):
+        gm.solve(lambda k: np.zeros((k, 2)), y, method="monte-carlo")
+    with pytest.raises(gm.GeomotError, match="finite"):
+        gm.solve(lambda k: np.full((k, 3), np.nan), y, method="monte-carlo")
+    with pytest.raises(gm.GeomotError, match="dimension"):
+        gm.solve(SQUARE, y, method="monte-carlo")
+    with pytest.raises(gm.GeomotError, match="monte-carlo"):
+        gm.solve(gm.Gaussian(2), np.random.rand(5, 2))
+    with pytest.raises(gm.GeomotError, match="coincide"):
+        gm.solve(gm.Gaussian(3), np.zeros((2, 3)), method="monte-carlo")

@@ -1,67 +1,229 @@
-r"""Monte Carlo cell assignment: ``argmax_i <x, y_i> + h_i`` for every sample ``x`` (any dimension).
+r"""Monte Carlo cell assignment: the two largest of ``<x, y_i> + h_i`` for every sample ``x`` (any dimension).
 
-Three implementations of one computation, tested against each other:
-``assign_numpy`` (matrix product + argmax, blocked so memory stays bounded),
-``assign_cpu`` (numba, parallel over samples) and ``assign_cuda`` (numba.cuda,
-one thread per sample, atomic counts; runs under ``NUMBA_ENABLE_CUDASIM=1``).
-Ties (measure zero for continuous samples) go to the smallest index.
+For each sample the kernels return the best cell ``i`` (``argmax``), the
+second best ``j`` and the gap ``(<x, y_i> + h_i) - (<x, y_j> + h_j) >= 0``:
+the gap is what the Monte Carlo Hessian needs (samples with a small gap lie in
+a slab about the facet ``F_ij``). Ties (measure zero for continuous samples)
+go to the smallest index. With one target, ``second = -1`` and ``gap = inf``.
+
+Implementations of one computation, tested against each other:
+
+``top2_numpy``
+    Reference: blocked matrix product and ``np.argsort`` (memory bounded).
+``top2_cpu``
+    numba, chosen by the dimension (crossover measured by
+    ``benchmarks/bench_assign.py``): below ``BLAS_MIN_DIM`` a parallel loop
+    vectorised *across samples* (SIMD lanes hold 128 samples, the targets are
+    the outer loop, so the running maximum is a branch-free select); from
+    ``BLAS_MIN_DIM`` on, the scores of a block of samples against a block of
+    targets come from BLAS (``x @ y.T``) and a serial numba pass keeps the two
+    best (a parallel pass would fight BLAS's own threads).
+``top2_cuda``
+    numba.cuda, one thread per sample; the targets are streamed through
+    shared memory in 32 x 32 tiles (targets x coordinates) loaded cooperatively
+    by the block, partial scores in registers, counts by atomic adds. Runs
+    under ``NUMBA_ENABLE_CUDASIM=1``.
 """
 import math
 
 import numpy as np
 from numba import cuda, njit, prange
 
+BLAS_MIN_DIM = 32
+_FAST = {"contract", "reassoc", "nsz", "arcp"}  # fastmath without "no infs": the top two start at -inf
+_LANES = 128
+_SAMPLE_BLOCK = 512
+_TARGET_BLOCK = 2048
+
+
+def top2_numpy(x, y, h, block=4096):
+    """Reference ``(best, second, gap)`` by matrix products; see the module docstring."""
+    m = len(x)
+    best = np.empty(m, np.int64)
+    second = np.full(m, -1, np.int64)
+    gap = np.full(m, np.inf)
+    for start in range(0, m, block):
+        s = x[start:start + block] @ y.T + h
+        order = np.argsort(-s, axis=1, kind="stable")
+        best[start:start + block] = order[:, 0]
+        if len(y) > 1:
+            rows = np.arange(len(s))
+            second[start:start + block] = order[:, 1]
+            gap[start:start + block] = s[rows, order[:, 0]] - s[rows, order[:, 1]]
+    return best, second, gap
+
 
 def assign_numpy(x, y, h, block=4096):
-    """Index of the cell of each row of ``x``: ``argmax_i <x, y_i> + h_i`` (NumPy reference)."""
+    """``argmax_i <x, y_i> + h_i`` for each row of ``x`` (NumPy matrix-product reference)."""
     out = np.empty(len(x), np.int64)
     for start in range(0, len(x), block):
         out[start:start + block] = np.argmax(x[start:start + block] @ y.T + h, axis=1)
     return out
 
 
-@njit(cache=True, parallel=True)
-def assign_cpu(x, y, h):
-    """Same as :func:`assign_numpy`, a numba loop over targets per sample (parallel over samples)."""
-    m, d = x.shape
+@njit(cache=True, fastmath=_FAST, inline="always")
+def _lane_scores(xc, yj, hj, v):
+    """``v[s] = hj + <x_s, yj>`` for the 128 lanes; up to four coordinates per pass over ``v`` (4 FMAs per load/store)."""
+    d = len(yj)
+    r = d % 4
+    if r == 0:
+        v[:] = hj
+    elif r == 1:
+        ya, xa = yj[0], xc[0]
+        for s in range(_LANES):
+            v[s] = hj + ya * xa[s]
+    elif r == 2:
+        ya, yb, xa, xb = yj[0], yj[1], xc[0], xc[1]
+        for s in range(_LANES):
+            v[s] = hj + ya * xa[s] + yb * xb[s]
+    else:
+        ya, yb, yc, xa, xb, xcc = yj[0], yj[1], yj[2], xc[0], xc[1], xc[2]
+        for s in range(_LANES):
+            v[s] = hj + ya * xa[s] + yb * xb[s] + yc * xcc[s]
+    for k in range(r, d, 4):
+        ya, yb, yc, yd = yj[k], yj[k + 1], yj[k + 2], yj[k + 3]
+        xa, xb, xcc, xd = xc[k], xc[k + 1], xc[k + 2], xc[k + 3]
+        for s in range(_LANES):
+            v[s] += ya * xa[s] + yb * xb[s] + yc * xcc[s] + yd * xd[s]
+
+
+@njit(cache=True, parallel=True, fastmath=_FAST)
+def _top2_lanes(xt, y, h, best, second, gap):
+    """Two best cells, SIMD across 128 samples per task (``xt`` is ``x`` transposed, shape (d, m))."""
+    d, m = xt.shape
     n = y.shape[0]
-    out = np.empty(m, np.int64)
-    for s in prange(m):
-        best = -np.inf
-        arg = 0
-        for i in range(n):
-            v = h[i]
-            for k in range(d):
-                v += x[s, k] * y[i, k]
-            if v > best:
-                best = v
-                arg = i
-        out[s] = arg
-    return out
+    for c in prange((m + _LANES - 1) // _LANES):
+        s0 = c * _LANES
+        w = min(m, s0 + _LANES) - s0
+        b1 = np.full(_LANES, -np.inf)
+        b2 = np.full(_LANES, -np.inf)
+        i1 = np.full(_LANES, -1, np.int64)
+        i2 = np.full(_LANES, -1, np.int64)
+        v = np.empty(_LANES)
+        xc = np.zeros((d, _LANES))
+        for k in range(d):
+            xc[k, :w] = xt[k, s0:s0 + w]
+        for j in range(n):
+            _lane_scores(xc, y[j], h[j], v)
+            for s in range(_LANES):  # branch-free top-2 update (selects)
+                val = v[s]
+                up = val > b1[s]
+                mid = val > b2[s]
+                b2[s] = b1[s] if up else (val if mid else b2[s])
+                i2[s] = i1[s] if up else (j if mid else i2[s])
+                b1[s] = val if up else b1[s]
+                i1[s] = j if up else i1[s]
+        for s in range(w):
+            best[s0 + s] = i1[s]
+            second[s0 + s] = i2[s]
+            gap[s0 + s] = b1[s] - b2[s]
+
+
+@njit(cache=True, fastmath=_FAST)
+def _top2_scores(scores, h, t0, b1, b2, i1, i2):
+    """Merge the scores of targets ``t0 .. t0 + w`` (rows: samples) into the running top two."""
+    m, w = scores.shape
+    for s in range(m):
+        p1, p2, q1, q2 = b1[s], b2[s], i1[s], i2[s]
+        for j in range(w):
+            v = scores[s, j] + h[t0 + j]
+            if v > p2:
+                if v > p1:
+                    p2, q2, p1, q1 = p1, q1, v, t0 + j
+                else:
+                    p2, q2 = v, t0 + j
+        b1[s], b2[s], i1[s], i2[s] = p1, p2, q1, q2
+
+
+def _top2_blas(x, y, h, best, second, gap):
+    yt = np.ascontiguousarray(y.T)
+    for a in range(0, len(x), _SAMPLE_BLOCK):
+        xb = x[a:a + _SAMPLE_BLOCK]
+        k = len(xb)
+        b1, b2 = np.full(k, -np.inf), np.full(k, -np.inf)
+        i1, i2 = np.full(k, -1, np.int64), np.full(k, -1, np.int64)
+        for t in range(0, len(y), _TARGET_BLOCK):
+            _top2_scores(xb @ yt[:, t:t + _TARGET_BLOCK], h, t, b1, b2, i1, i2)
+        best[a:a + k], second[a:a + k], gap[a:a + k] = i1, i2, b1 - b2
+
+
+def top2_cpu(x, y, h):
+    """``(best, second, gap)`` on the CPU (numba; BLAS products from ``BLAS_MIN_DIM`` coordinates on)."""
+    x, y, h = (np.ascontiguousarray(a, dtype=np.float64) for a in (x, y, h))
+    m = len(x)
+    best, second, gap = np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m)
+    if x.shape[1] >= BLAS_MIN_DIM:
+        _top2_blas(x, y, h, best, second, gap)
+    else:
+        _top2_lanes(np.ascontiguousarray(x.T), y, h, best, second, gap)
+    return best, second, gap
+
+
+def assign_cpu(x, y, h):
+    """``argmax_i <x, y_i> + h_i`` for each row of ``x`` (numba; see :func:`top2_cpu`)."""
+    return top2_cpu(x, y, h)[0]
+
+
+_TILE = 32  # targets per shared-memory tile (CUDA)
+_KTILE = 32  # coordinates per shared-memory tile (CUDA)
 
 
 @cuda.jit
-def _assign_kernel(x, y, h, out, counts):
+def _top2_kernel(x, y, h, best, second, gap, counts):
     s = cuda.grid(1)
-    if s < x.shape[0]:
-        best = -math.inf
-        arg = 0
-        for i in range(y.shape[0]):
-            v = h[i]
-            for k in range(x.shape[1]):
-                v += x[s, k] * y[i, k]
-            if v > best:
-                best = v
-                arg = i
-        out[s] = arg
-        cuda.atomic.add(counts, arg, 1)
+    tid = cuda.threadIdx.x
+    nthreads = cuda.blockDim.x
+    m, d = x.shape
+    n = y.shape[0]
+    ytile = cuda.shared.array((_TILE, _KTILE), np.float64)
+    acc = cuda.local.array(_TILE, np.float64)
+    b1 = -math.inf
+    b2 = -math.inf
+    i1 = -1
+    i2 = -1
+    for t0 in range(0, n, _TILE):
+        tw = min(_TILE, n - t0)
+        for t in range(_TILE):
+            acc[t] = h[t0 + t] if t < tw else -math.inf
+        for k0 in range(0, d, _KTILE):
+            kw = min(_KTILE, d - k0)
+            cuda.syncthreads()
+            for e in range(tid, _TILE * _KTILE, nthreads):  # cooperative load of the tile
+                t = e // _KTILE
+                k = e % _KTILE
+                ytile[t, k] = y[t0 + t, k0 + k] if (t < tw and k < kw) else 0.0
+            cuda.syncthreads()
+            if s < m:
+                for k in range(kw):
+                    xk = x[s, k0 + k]
+                    for t in range(tw):
+                        acc[t] += xk * ytile[t, k]
+        if s < m:
+            for t in range(tw):
+                v = acc[t]
+                if v > b2:
+                    if v > b1:
+                        b2, i2, b1, i1 = b1, i1, v, t0 + t
+                    else:
+                        b2, i2 = v, t0 + t
+    if s < m:
+        best[s] = i1
+        second[s] = i2
+        gap[s] = b1 - b2
+        cuda.atomic.add(counts, i1, 1)
 
 
-def assign_cuda(x, y, h, threads=128):
-    """Same as :func:`assign_numpy` on the GPU; returns ``(index, counts)``."""
-    out = np.empty(len(x), np.int64)
-    counts = np.zeros(len(y), np.int64)
-    blocks = (len(x) + threads - 1) // threads
-    _assign_kernel[blocks, threads](np.ascontiguousarray(x), np.ascontiguousarray(y), np.ascontiguousarray(h),
-                                    out, counts)
-    return out, counts
+def top2_cuda(x, y, h, threads=128):
+    """``(best, second, gap, counts)`` on the GPU (numba.cuda); ``counts`` is the histogram of ``best``.
+
+    ``y`` and ``h`` may be device arrays (``numba.cuda.to_device``), so that a
+    stream of sample batches copies the targets once.
+    """
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    if not cuda.is_cuda_array(y):  # callers that stream batches pass y, h already on the device
+        y, h = cuda.to_device(np.ascontiguousarray(y, np.float64)), cuda.to_device(np.ascontiguousarray(h, np.float64))
+    m = len(x)
+    best, second, gap = np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m)
+    counts = np.zeros(y.shape[0], np.int64)
+    _top2_kernel[(m + threads - 1) // threads, threads](x, y, h, best, second, gap, counts)
+    return best, second, gap, counts
