@@ -1,4 +1,4 @@
-r"""Damped Newton method for semi-discrete optimal transport (2D).
+r"""Damped Newton method for semi-discrete optimal transport (2D and 3D).
 
 Minimises the convex energy of Gu-Luo-Sun-Yau (paper notes §3)
 
@@ -15,7 +15,8 @@ spanning several orders of magnitude, that norm reaches rounding level on the
 large cells while small cells still carry large relative errors). Globally
 convergent from any start whose cells are all non-empty, quadratically near
 the solution. Between steps the weighted Delaunay triangulation is repaired by
-edge flips (see :mod:`geomot._kernels.flips`) instead of rebuilt by Qhull.
+edge flips (see :mod:`geomot._kernels.flips`) instead of rebuilt by Qhull
+(2D; in 3D every trial diagram is one Qhull call).
 """
 import dataclasses
 import time
@@ -32,6 +33,7 @@ from .domains import Box
 from .errors import GeomotError
 from .measures import Uniform, as_source
 from .power import FlipFailure, PowerDiagram, _UnitDomain, halfweights, to_unit_frame
+from .power3d import PowerDiagram3D, _UnitDomain3D
 from .result import IterationInfo, OTResult
 from .stochastic import solve_monte_carlo
 
@@ -39,7 +41,9 @@ _MAX_HALVINGS = 40
 
 
 def _inscribed_disk(unit):
-    """A disk (centre, radius) inside the unit-frame domain (a polygon or the unit disk)."""
+    """A disk (centre, radius) inside the unit-frame domain (a polygon or the unit disk; a ball in 3D)."""
+    if hasattr(unit, "inscribed_ball"):
+        return unit.inscribed_ball()
     if unit.disk:
         return np.zeros(2), 1.0
     geom = unit.polygon if unit.polygon is not None else shapely.Polygon(unit.start)
@@ -54,8 +58,8 @@ def initial_heights(domain, unit, y):
     If every point lies in the domain, the Voronoi heights ``-|y_i|^2 / 2``
     (each cell contains its point). Otherwise the points are mapped by a
     similarity ``z_i = t y_i + b`` into the domain (the bounding box of the
-    points into a box domain, their bounding disk into a disk inscribed in
-    other domains, as large as fits) and given the Voronoi heights of the
+    points into a box domain, their bounding disk (ball) into a disk (ball)
+    inscribed in other domains, as large as fits) and given the Voronoi heights of the
     ``z_i`` rescaled, ``-|z_i|^2 / (2 t)``: the cells of ``y`` are then the
     Voronoi cells of ``z`` (``<x, z_i> = t <x, y_i> + <x, b>``). The larger
     ``t``, the better conditioned the start.
@@ -66,7 +70,7 @@ def initial_heights(domain, unit, y):
     lo, hi = y.min(axis=0), y.max(axis=0)
     mid = (lo + hi) / 2
     if isinstance(domain, Box):
-        center = np.zeros(2)
+        center = np.zeros(y.shape[1])
         with np.errstate(divide="ignore"):
             t = 0.9 * np.min((domain.upper - domain.lower) / s / np.maximum(hi - lo, 1e-300))
     else:
@@ -151,7 +155,7 @@ def _factor_and_solve(matrix, rhs):
 
 def solve(source, points, masses=None, *, method="newton", tol=None, maxiter=None, heights0=None, normalize=False,
           verbose=False, callback=None, **options):
-    r"""Semi-discrete optimal transport: damped Newton on exact 2D geometry, or Monte Carlo in any dimension.
+    r"""Semi-discrete optimal transport: damped Newton on exact 2D and 3D geometry, or Monte Carlo in any dimension.
 
     Finds heights ``h`` such that every power cell
     ``W_i(h) = {x : <x, y_i> + h_i >= <x, y_j> + h_j for all j}`` carries
@@ -167,8 +171,8 @@ def solve(source, points, masses=None, *, method="newton", tol=None, maxiter=Non
     ----------
     source : geomot.Uniform or a domain
         Source probability measure ``mu``.
-    points : array_like, shape (n, 2)
-        Target points ``y_i``, pairwise distinct, anywhere in the plane.
+    points : array_like, shape (n, d), d = 2 or 3 (the source's dimension)
+        Target points ``y_i``, pairwise distinct, anywhere in the plane or space.
     masses : array_like, shape (n,), optional
         Target masses ``nu_i > 0`` summing to 1 (default uniform ``1/n``).
     method : {"newton", "monte-carlo", "adam"}
@@ -210,8 +214,11 @@ def solve(source, points, masses=None, *, method="newton", tol=None, maxiter=Non
     if not isinstance(source, Uniform):
         raise GeomotError(f"method='newton' needs a uniform source on a domain; got {source!r} "
                           f"(use method='monte-carlo')")
-    if source.dim != 2:
-        raise GeomotError(f"solve supports 2D sources for now; got dimension {source.dim}")
+    if source.dim not in (2, 3):
+        raise GeomotError(f"method='newton' supports 2D and 3D sources; got dimension {source.dim} "
+                          f"(use method='monte-carlo')")
+    # 3D: every diagram is one Qhull call (the flip repair is 2D only)
+    Diagram, UnitDomain = (PowerDiagram3D, _UnitDomain3D) if source.dim == 3 else (PowerDiagram, _UnitDomain)
     points = as_points(points, source.dim)
     n = len(points)
     nu = as_masses(masses, n, normalize=normalize)
@@ -219,7 +226,7 @@ def solve(source, points, masses=None, *, method="newton", tol=None, maxiter=Non
     if int(maxiter) != maxiter or maxiter < 0:
         raise GeomotError(f"maxiter must be a non-negative integer; got {maxiter!r}")
     domain = source.domain
-    unit = _UnitDomain(domain)
+    unit = UnitDomain(domain)
     y, _ = to_unit_frame(points, np.zeros(n), unit.frame)
     clock = time.perf_counter()
     note = ""
@@ -227,13 +234,13 @@ def solve(source, points, masses=None, *, method="newton", tol=None, maxiter=Non
     g = None
     if heights0 is not None:
         g = halfweights(y, to_unit_frame(points, as_heights(heights0, n), unit.frame)[1])
-        pd = PowerDiagram._from_unit(points, source, unit, y, g)
+        pd = Diagram._from_unit(points, source, unit, y, g)
         if pd.empty.any():
             note = f" (heights0 left {int(pd.empty.sum())} cells empty: started from a Voronoi diagram instead)"
             g = None
     if g is None:
         g = halfweights(y, initial_heights(domain, unit, y))
-        pd = PowerDiagram._from_unit(points, source, unit, y, g)
+        pd = Diagram._from_unit(points, source, unit, y, g)
     w = pd.masses
     eps0 = 0.5 * min(nu.min(), w.min())
     history = []
@@ -268,7 +275,7 @@ def solve(source, points, masses=None, *, method="newton", tol=None, maxiter=Non
         # near the solution Newton steps are full: many halvings only mean tol is below the floor
         for _ in range(_MAX_HALVINGS if err > 1e-6 else 8):
             try:
-                trial = PowerDiagram._from_unit(points, source, unit, y, g + step * d, previous=pd,
+                trial = Diagram._from_unit(points, source, unit, y, g + step * d, previous=pd,
                                                 fallback=step < 1 / 16)
             except FlipFailure:
                 step /= 2

@@ -183,8 +183,16 @@ def _regular_triangulation(y, h, previous, fallback=True):
 def _as_2d_source(source):
     source = as_source(source)
     if source.dim != 2:
-        raise GeomotError(f"PowerDiagram supports 2D sources for now; got dimension {source.dim}")
+        raise GeomotError(f"PowerDiagram supports 2D and 3D sources; got dimension {source.dim}")
     return source
+
+
+def _source_dim(source):
+    """Dimension of a source or domain, or None if it is not one (the constructor then says why)."""
+    try:
+        return as_source(source).dim
+    except GeomotError:
+        return None
 
 
 class PowerDiagram:
@@ -196,6 +204,8 @@ class PowerDiagram:
     ----------
     points : array_like, shape (n, 2)
         Target points ``y_i`` (anywhere in the plane, pairwise distinct).
+        With a 3D source, shape (n, 3): the object is then a
+        :class:`geomot.power3d.PowerDiagram3D` (a subclass, same attributes).
     heights : array_like, shape (n,)
         Heights ``h_i`` of the supporting planes ``<x, y_i> + h_i``.
     source : geomot.Uniform or a domain
@@ -222,6 +232,13 @@ class PowerDiagram:
         Length of each facet ``F_ij = W_i ∩ W_j``, aligned with ``neighbors[1]``.
     """
 
+    def __new__(cls, points=None, heights=None, source=None):
+        # a 3D source builds the 3D diagram (geomot.power3d.PowerDiagram3D, a subclass)
+        if cls is PowerDiagram and source is not None and _source_dim(source) == 3:
+            from .power3d import PowerDiagram3D
+            return object.__new__(PowerDiagram3D)
+        return object.__new__(cls)
+
     def __init__(self, points, heights, source):
         source = _as_2d_source(source)
         points = as_points(points, source.dim)
@@ -245,6 +262,9 @@ class PowerDiagram:
 
         ``psi_i = 2 h_i + |y_i|^2``: the convention of pysdot, sdot and geogram.
         """
+        if cls is PowerDiagram and _source_dim(source) == 3:
+            from .power3d import PowerDiagram3D
+            return PowerDiagram3D.from_weights(points, weights, source)
         source = _as_2d_source(source)
         points = as_points(points, source.dim)
         weights = as_float_array(weights, "weights", (len(points),))

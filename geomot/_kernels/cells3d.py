@@ -1,0 +1,530 @@
+"""3D power cells: convex polyhedra clipped by half-spaces, exact integrals, facet areas.
+
+Conventions as in :mod:`geomot._kernels.cells2d` (unit frame, half power
+weights ``g = h + |y|^2 / 2``): cell ``i`` is the intersection of the domain
+with the half-spaces of its weighted-Delaunay neighbours ``j``
+
+    <x - (y_i + y_j)/2, y_j - y_i> <= g_i - g_j.
+
+A convex polyhedron is stored as
+
+- ``V`` (nv, 3): vertex coordinates;
+- ``fptr`` (nf + 1,), ``fidx``: face ``k`` is the polygon
+  ``V[fidx[fptr[k]:fptr[k+1]]]``, counter-clockwise seen from outside (so the
+  right-hand normal points out);
+- ``flab`` (nf,): the plane each face lies on: the CSR slot ``s >= 0`` (position
+  in ``indices``) of the neighbour whose bisector made it, or ``-1 - k`` for
+  facet ``k`` of the domain.
+
+Clipping by a plane keeps the vertices with signed distance ``d <= 0``, cuts
+every face polygon, and closes the hole with a new *cap* face on the plane,
+made by chaining the edges that the cut faces left on the plane. New vertices
+are keyed by the edge they cut, so faces sharing an edge share the vertex and
+the chaining is combinatorial. A vertex within ``SNAP`` (rounding level) of
+the plane counts as on it: it is kept and lies on the cap. Where rounding
+makes the polyhedron very slightly non-convex (cospherical input: many planes
+through one vertex) the chain may not close over all on-plane vertices; the
+cap is then their ring sorted by angle, which is the same polygon (the cap is
+convex and every on-plane vertex lies on its boundary).
+"""
+import numpy as np
+from numba import njit, prange
+
+UNCHANGED = -1
+OVERFLOW = -2
+SNAP = 1e-14  # |d| below SNAP times the size of its terms (~100 ulps) counts as on the plane
+
+
+@njit(cache=True)
+def clip_polyhedron(V, nv, fptr, fidx, flab, nf, a, mid, b, label,
+                    V2, fptr2, fidx2, flab2, dist, newid, on, nxt, ekey, evert):
+    """Clip the convex polyhedron ``(V, fptr, fidx, flab)[:nv, :nf]`` by ``<x - mid, a> <= b``.
+
+    The result is written to ``(V2, fptr2, fidx2, flab2)``; the cap face gets
+    label ``label``. ``dist, newid, on, nxt, ekey, evert`` are work arrays of
+    the vertex capacity (``ekey`` of shape (capacity, 2)).
+
+    Returns ``(nv2, nf2)``: ``nf2 = UNCHANGED`` (-1) if the plane does not cut
+    (nothing written), ``0`` if nothing is left (no vertex with ``d < 0``),
+    ``OVERFLOW`` (-2) if an output array is too small.
+    """
+    cap_v = V2.shape[0]
+    cap_i = fidx2.shape[0]
+    cap_f = flab2.shape[0]
+    dmax = -np.inf
+    dmin = np.inf
+    # rounding level of d: the size of the terms it sums
+    snap = SNAP * (np.sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2])
+                   * (2.0 + np.sqrt(mid[0] * mid[0] + mid[1] * mid[1] + mid[2] * mid[2])) + abs(b))
+    for v in range(nv):
+        d = (V[v, 0] - mid[0]) * a[0] + (V[v, 1] - mid[1]) * a[1] + (V[v, 2] - mid[2]) * a[2] - b
+        if abs(d) <= snap:
+            d = 0.0
+        dist[v] = d
+        dmax = max(dmax, d)
+        dmin = min(dmin, d)
+    if dmax <= 0.0:
+        return nv, UNCHANGED
+    if dmin >= 0.0:
+        return 0, 0
+    nv2 = 0
+    for v in range(nv):
+        if dist[v] <= 0.0:
+            newid[v] = nv2
+            V2[nv2, 0] = V[v, 0]
+            V2[nv2, 1] = V[v, 1]
+            V2[nv2, 2] = V[v, 2]
+            on[nv2] = dist[v] == 0.0
+            nxt[nv2] = -1
+            nv2 += 1
+        else:
+            newid[v] = -1
+    ne = 0
+    nf2 = 0
+    pos = 0
+    fptr2[0] = 0
+    for f in range(nf):
+        start = pos
+        s0 = fptr[f]
+        m = fptr[f + 1] - s0
+        for k in range(m):
+            p = fidx[s0 + k]
+            q = fidx[s0 + k + 1] if k + 1 < m else fidx[s0]
+            dp = dist[p]
+            dq = dist[q]
+            if dp <= 0.0:
+                if pos >= cap_i:
+                    return 0, OVERFLOW
+                fidx2[pos] = newid[p]
+                pos += 1
+            if (dp < 0.0 and dq > 0.0) or (dp > 0.0 and dq < 0.0):
+                lo = min(p, q)
+                hi = max(p, q)
+                w = -1
+                for e in range(ne):
+                    if ekey[e, 0] == lo and ekey[e, 1] == hi:
+                        w = evert[e]
+                        break
+                if w < 0:
+                    if nv2 >= cap_v:
+                        return 0, OVERFLOW
+                    t = dist[lo] / (dist[lo] - dist[hi])
+                    V2[nv2, 0] = V[lo, 0] + t * (V[hi, 0] - V[lo, 0])
+                    V2[nv2, 1] = V[lo, 1] + t * (V[hi, 1] - V[lo, 1])
+                    V2[nv2, 2] = V[lo, 2] + t * (V[hi, 2] - V[lo, 2])
+                    on[nv2] = True
+                    nxt[nv2] = -1
+                    ekey[ne, 0] = lo
+                    ekey[ne, 1] = hi
+                    evert[ne] = nv2
+                    ne += 1
+                    w = nv2
+                    nv2 += 1
+                if pos >= cap_i:
+                    return 0, OVERFLOW
+                fidx2[pos] = w
+                pos += 1
+        count = pos - start
+        if count < 3:
+            pos = start
+            continue
+        # an edge u -> w of a kept face lying on the plane is an edge w -> u of the cap
+        for k in range(count):
+            u = fidx2[start + k]
+            w = fidx2[start + k + 1] if k + 1 < count else fidx2[start]
+            if on[u] and on[w]:
+                nxt[w] = u
+        if nf2 >= cap_f:
+            return 0, OVERFLOW
+        flab2[nf2] = flab[f]
+        nf2 += 1
+        fptr2[nf2] = pos
+    # the cap: follow nxt around the hole; it must visit every on-plane vertex once
+    n_on = 0
+    u0 = -1
+    for v in range(nv2):
+        if on[v]:
+            n_on += 1
+            if u0 < 0 and nxt[v] >= 0:
+                u0 = v
+    if n_on < 3:
+        return nv2, nf2
+    start = pos
+    ok = False
+    if u0 >= 0:
+        u = u0
+        for _ in range(n_on):
+            if pos >= cap_i:
+                return 0, OVERFLOW
+            fidx2[pos] = u
+            pos += 1
+            u = nxt[u]
+            if u < 0:
+                break
+            if u == u0:
+                ok = pos - start == n_on
+                break
+    if not ok:
+        pos = start
+        pos = _cap_by_angle(V2, nv2, on, a, fidx2, pos)
+        if pos < 0:
+            return 0, OVERFLOW
+    if pos - start >= 3:
+        if nf2 >= cap_f:
+            return 0, OVERFLOW
+        flab2[nf2] = label
+        nf2 += 1
+        fptr2[nf2] = pos
+    return nv2, nf2
+
+
+@njit(cache=True)
+def _cap_by_angle(V, nv, on, a, fidx, pos):
+    """Fallback cap (if rounding broke the chain): the on-plane vertices sorted by angle about ``a``.
+
+    Writes the ring at ``fidx[pos:]`` counter-clockwise seen from the side ``a``
+    points to; returns the new end position (-1 on overflow).
+    """
+    k = 0
+    cx = 0.0
+    cy = 0.0
+    cz = 0.0
+    for v in range(nv):
+        if on[v]:
+            k += 1
+            cx += V[v, 0]
+            cy += V[v, 1]
+            cz += V[v, 2]
+    if k < 3:
+        return pos
+    if pos + k > fidx.shape[0]:
+        return -1
+    cx /= k
+    cy /= k
+    cz /= k
+    na = np.sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2])
+    nx = a[0] / na
+    ny = a[1] / na
+    nz = a[2] / na
+    # e1 orthogonal to n, e2 = n x e1
+    if abs(nx) < 0.9:
+        ex, ey, ez = 0.0, -nz, ny
+    else:
+        ex, ey, ez = nz, 0.0, -nx
+    ne = np.sqrt(ex * ex + ey * ey + ez * ez)
+    ex /= ne
+    ey /= ne
+    ez /= ne
+    fx = ny * ez - nz * ey
+    fy = nz * ex - nx * ez
+    fz = nx * ey - ny * ex
+    ids = np.empty(k, np.int64)
+    ang = np.empty(k)
+    k = 0
+    for v in range(nv):
+        if on[v]:
+            px = V[v, 0] - cx
+            py = V[v, 1] - cy
+            pz = V[v, 2] - cz
+            ids[k] = v
+            ang[k] = np.arctan2(px * fx + py * fy + pz * fz, px * ex + py * ey + pz * ez)
+            k += 1
+    order = np.argsort(ang)
+    for r in range(k):
+        fidx[pos + r] = ids[order[r]]
+    return pos + k
+
+
+@njit(cache=True)
+def polyhedron_moments(V, nv, fptr, fidx, flab, nf, y, out, facets):
+    """Integrals over the polyhedron of 1, x (3 entries) and ``|x - y|^2``, written to ``out`` (5,).
+
+    Each face is fanned into triangles ``(f_0, f_k, f_k+1)`` and each triangle
+    coned to a local origin ``o`` (the first vertex, for precision) into a
+    signed tetrahedron ``(o, a, b, c)`` of volume ``det(a, b, c) / 6``, whose
+    integrals of ``x - o`` and ``|x - o|^2`` are ``vol (a + b + c) / 4`` and
+    ``vol (|a|^2 + |b|^2 + |c|^2 + a.b + a.c + b.c) / 10``. The area of each
+    face with label ``s >= 0`` is added to ``facets[s]``.
+    """
+    ox = V[0, 0]
+    oy = V[0, 1]
+    oz = V[0, 2]
+    vol = 0.0
+    m1x = 0.0
+    m1y = 0.0
+    m1z = 0.0
+    m2 = 0.0
+    for f in range(nf):
+        s0 = fptr[f]
+        m = fptr[f + 1] - s0
+        p0 = fidx[s0]
+        ax = V[p0, 0] - ox
+        ay = V[p0, 1] - oy
+        az = V[p0, 2] - oz
+        sx = 0.0
+        sy = 0.0
+        sz = 0.0
+        for k in range(1, m - 1):
+            p1 = fidx[s0 + k]
+            p2 = fidx[s0 + k + 1]
+            bx = V[p1, 0] - ox
+            by = V[p1, 1] - oy
+            bz = V[p1, 2] - oz
+            cx = V[p2, 0] - ox
+            cy = V[p2, 1] - oy
+            cz = V[p2, 2] - oz
+            # vector area of the triangle (a, b, c)
+            ux = bx - ax
+            uy = by - ay
+            uz = bz - az
+            wx = cx - ax
+            wy = cy - ay
+            wz = cz - az
+            sx += uy * wz - uz * wy
+            sy += uz * wx - ux * wz
+            sz += ux * wy - uy * wx
+            det = ax * (by * cz - bz * cy) - ay * (bx * cz - bz * cx) + az * (bx * cy - by * cx)
+            v6 = det / 6.0
+            vol += v6
+            m1x += v6 * (ax + bx + cx) / 4.0
+            m1y += v6 * (ay + by + cy) / 4.0
+            m1z += v6 * (az + bz + cz) / 4.0
+            m2 += v6 * (ax * ax + ay * ay + az * az + bx * bx + by * by + bz * bz + cx * cx + cy * cy + cz * cz
+                        + ax * bx + ay * by + az * bz + ax * cx + ay * cy + az * cz
+                        + bx * cx + by * cy + bz * cz) / 10.0
+        if flab[f] >= 0:
+            facets[flab[f]] += 0.5 * np.sqrt(sx * sx + sy * sy + sz * sz)
+    dx = ox - y[0]
+    dy = oy - y[1]
+    dz = oz - y[2]
+    out[0] = vol
+    out[1] = m1x + ox * vol
+    out[2] = m1y + oy * vol
+    out[3] = m1z + oz * vol
+    out[4] = m2 + 2.0 * (dx * m1x + dy * m1y + dz * m1z) + (dx * dx + dy * dy + dz * dz) * vol
+
+
+@njit(cache=True, parallel=True)
+def power_cells_3d(points, halfweights, indptr, indices, sv, sfptr, sfidx, sflab, n_cells,
+                   keep, vert_off, face_off, idx_off):
+    """Clip every cell ``i < n_cells`` from the starting polyhedron and integrate it.
+
+    Parameters
+    ----------
+    points : (N, 3) float64, halfweights : (N,) float64
+        Unit-frame points and half power weights (``N - n_cells`` auxiliary points).
+    indptr, indices : CSR adjacency of the weighted Delaunay tetrahedrisation.
+        A row without neighbours is a hidden point: empty cell.
+    sv, sfptr, sfidx, sflab : the starting polyhedron (the domain), faces labelled ``-1 - k``.
+    keep : bool
+        Also write every cell's polyhedron to ``cell_v, cell_fptr, cell_fidx,
+        cell_flab`` at the offsets ``vert_off, face_off, idx_off`` (n_cells + 1,),
+        which must come from the ``sizes`` of a first call; otherwise they are ignored.
+
+    Returns
+    -------
+    moments : (n_cells, 5)
+        Integrals over the cell of 1, x, y, z and ``|x - y_i|^2``.
+    facets : (indices.size,)
+        Area of the facet between ``i`` and ``indices[slot]``, seen from cell ``i``.
+    sizes : (n_cells, 3) int64
+        Number of vertices, faces and face indices of each cell's polyhedron.
+    status : (n_cells,) int64
+        0, or 1 where a work array overflowed (the cell is then left empty).
+    cell_v, cell_fptr, cell_fidx, cell_flab : the polyhedra (``keep`` only; else empty).
+        Face ``k`` of cell ``i`` has the vertex indices (local to the cell)
+        ``cell_fidx[cell_fptr[face_off[i] + k] : cell_fptr[face_off[i] + k + 1]]``
+        (``cell_fptr`` has one entry per face and a final one per cell, so it is
+        indexed by ``face_off[i] + i + k``; see the Python side).
+    """
+    nv0 = sv.shape[0]
+    nf0 = sflab.shape[0]
+    ni0 = sfidx.shape[0]
+    moments = np.zeros((n_cells, 5))
+    facets = np.zeros(indices.size)
+    sizes = np.zeros((n_cells, 3), np.int64)
+    status = np.zeros(n_cells, np.int64)
+    if keep:
+        cell_v = np.empty((vert_off[n_cells], 3))
+        cell_fptr = np.zeros(face_off[n_cells] + n_cells, np.int64)
+        cell_fidx = np.empty(idx_off[n_cells], np.int64)
+        cell_flab = np.empty(face_off[n_cells], np.int64)
+    else:
+        cell_v = np.empty((0, 3))
+        cell_fptr = np.zeros(0, np.int64)
+        cell_fidx = np.empty(0, np.int64)
+        cell_flab = np.empty(0, np.int64)
+    for i in prange(n_cells):
+        lo = indptr[i]
+        hi = indptr[i + 1]
+        if lo == hi:
+            continue
+        cap_f = nf0 + hi - lo + 2
+        cap_v = nv0 + 6 * cap_f + 16
+        cap_i = ni0 + 8 * cap_f + 32
+        V = np.empty((cap_v, 3))
+        V2 = np.empty((cap_v, 3))
+        fptr = np.empty(cap_f + 1, np.int64)
+        fptr2 = np.empty(cap_f + 1, np.int64)
+        fidx = np.empty(cap_i, np.int64)
+        fidx2 = np.empty(cap_i, np.int64)
+        flab = np.empty(cap_f, np.int64)
+        flab2 = np.empty(cap_f, np.int64)
+        dist = np.empty(cap_v)
+        newid = np.empty(cap_v, np.int64)
+        on = np.empty(cap_v, np.bool_)
+        nxt = np.empty(cap_v, np.int64)
+        ekey = np.empty((cap_v, 2), np.int64)
+        evert = np.empty(cap_v, np.int64)
+        V[:nv0] = sv
+        fptr[:nf0 + 1] = sfptr
+        fidx[:ni0] = sfidx
+        flab[:nf0] = sflab
+        nv = nv0
+        nf = nf0
+        y = points[i]
+        a = np.empty(3)
+        mid = np.empty(3)
+        for s in range(lo, hi):
+            j = indices[s]
+            for c in range(3):
+                a[c] = points[j, c] - y[c]
+                mid[c] = 0.5 * (points[j, c] + y[c])
+            nv2, nf2 = clip_polyhedron(V, nv, fptr, fidx, flab, nf, a, mid, halfweights[i] - halfweights[j], s,
+                                       V2, fptr2, fidx2, flab2, dist, newid, on, nxt, ekey, evert)
+            if nf2 == UNCHANGED:
+                continue
+            if nf2 <= 0:
+                if nf2 == OVERFLOW:
+                    status[i] = 1
+                nf = 0
+                break
+            V, V2 = V2, V
+            fptr, fptr2 = fptr2, fptr
+            fidx, fidx2 = fidx2, fidx
+            flab, flab2 = flab2, flab
+            nv = nv2
+            nf = nf2
+        if nf < 4:
+            continue
+        polyhedron_moments(V, nv, fptr, fidx, flab, nf, y, moments[i], facets)
+        sizes[i, 0] = nv
+        sizes[i, 1] = nf
+        sizes[i, 2] = fptr[nf]
+        if keep and vert_off[i + 1] - vert_off[i] == nv and face_off[i + 1] - face_off[i] == nf:
+            cell_v[vert_off[i]:vert_off[i] + nv] = V[:nv]
+            base = face_off[i] + i
+            for k in range(nf + 1):
+                cell_fptr[base + k] = fptr[k]
+            cell_fidx[idx_off[i]:idx_off[i] + fptr[nf]] = fidx[:fptr[nf]]
+            cell_flab[face_off[i]:face_off[i] + nf] = flab[:nf]
+    return moments, facets, sizes, status, cell_v, cell_fptr, cell_fidx, cell_flab
+
+
+@njit(cache=True)
+def facet_laplacian_3d(indptr, indices, facets, y, n, density):
+    """CSR ``(indptr, indices, hessian, facet)`` of the Hessian ``dw/dh`` (unit frame), as in 2D.
+
+    Off-diagonal ``H_ij = -density * f_ij / |y_i - y_j|`` with the facet area
+    averaged over its two sides, ``f_ij = (f_i->j + f_j->i) / 2``, for facets of
+    positive area between cells ``i, j < n``; diagonal ``H_ii = -sum_j H_ij``
+    (stored first in each row). ``facet`` holds the ``f_ij`` aligned with the
+    entries (0 on the diagonal). Rows are not sorted.
+    """
+    out_ptr = np.zeros(n + 1, np.int64)
+    sym = np.zeros(indices.size)
+    for i in range(n):
+        count = 1
+        for s in range(indptr[i], indptr[i + 1]):
+            j = indices[s]
+            if j >= n:
+                continue
+            back = 0.0
+            for r in range(indptr[j], indptr[j + 1]):
+                if indices[r] == i:
+                    back = facets[r]
+                    break
+            sym[s] = 0.5 * (facets[s] + back)
+            if sym[s] > 0.0:
+                count += 1
+        out_ptr[i + 1] = out_ptr[i] + count
+    out_idx = np.empty(out_ptr[n], np.int64)
+    out_val = np.empty(out_ptr[n])
+    out_facet = np.zeros(out_ptr[n])
+    for i in range(n):
+        k = out_ptr[i]
+        out_idx[k] = i
+        diag = 0.0
+        for s in range(indptr[i], indptr[i + 1]):
+            j = indices[s]
+            if j < n and sym[s] > 0.0:
+                dx = y[i, 0] - y[j, 0]
+                dy = y[i, 1] - y[j, 1]
+                dz = y[i, 2] - y[j, 2]
+                v = -density * sym[s] / np.sqrt(dx * dx + dy * dy + dz * dz)
+                k += 1
+                out_idx[k] = j
+                out_val[k] = v
+                out_facet[k] = sym[s]
+                diag -= v
+        out_val[out_ptr[i]] = diag
+    return out_ptr, out_idx, out_val, out_facet
+
+
+@njit(cache=True)
+def start_polyhedron(normals, offsets, half):
+    """The polytope ``{x : normals @ x <= offsets} ∩ [-half, half]^3`` as ``(V, fptr, fidx, flab)``.
+
+    Built by clipping the cube with each half-space in turn (face of half-space
+    ``k`` labelled ``-1 - k``). Faces of the cube that survive keep label
+    ``-1 - m - c`` (``m`` = number of half-spaces); with ``half`` larger than
+    the domain none survives.
+    """
+    m = normals.shape[0]
+    V = np.empty((8, 3))
+    for v in range(8):
+        V[v, 0] = half if v & 1 else -half
+        V[v, 1] = half if v & 2 else -half
+        V[v, 2] = half if v & 4 else -half
+    # cube faces, counter-clockwise seen from outside
+    faces = np.array([[0, 4, 6, 2], [1, 3, 7, 5], [0, 1, 5, 4], [2, 6, 7, 3], [0, 2, 3, 1], [4, 5, 7, 6]], np.int64)
+    cap_f = 6 + m + 2
+    cap_v = 8 + 6 * cap_f + 16
+    cap_i = 24 + 8 * cap_f + 32
+    Vb = np.empty((cap_v, 3))
+    Vb[:8] = V
+    fptr = np.empty(cap_f + 1, np.int64)
+    fidx = np.empty(cap_i, np.int64)
+    flab = np.empty(cap_f, np.int64)
+    for f in range(6):
+        fptr[f] = 4 * f
+        fidx[4 * f:4 * f + 4] = faces[f]
+        flab[f] = -1 - m - f
+    fptr[6] = 24
+    nv = 8
+    nf = 6
+    V2 = np.empty((cap_v, 3))
+    fptr2 = np.empty(cap_f + 1, np.int64)
+    fidx2 = np.empty(cap_i, np.int64)
+    flab2 = np.empty(cap_f, np.int64)
+    dist = np.empty(cap_v)
+    newid = np.empty(cap_v, np.int64)
+    on = np.empty(cap_v, np.bool_)
+    nxt = np.empty(cap_v, np.int64)
+    ekey = np.empty((cap_v, 2), np.int64)
+    evert = np.empty(cap_v, np.int64)
+    zero = np.zeros(3)
+    for k in range(m):
+        nv2, nf2 = clip_polyhedron(Vb, nv, fptr, fidx, flab, nf, normals[k], zero, offsets[k], -1 - k,
+                                   V2, fptr2, fidx2, flab2, dist, newid, on, nxt, ekey, evert)
+        if nf2 == UNCHANGED:
+            continue
+        if nf2 <= 0:
+            return Vb[:0].copy(), fptr[:1].copy(), fidx[:0].copy(), flab[:0].copy()
+        Vb, V2 = V2, Vb
+        fptr, fptr2 = fptr2, fptr
+        fidx, fidx2 = fidx2, fidx
+        flab, flab2 = flab2, flab
+        nv = nv2
+        nf = nf2
+    return Vb[:nv].copy(), fptr[:nf + 1].copy(), fidx[:fptr[nf]].copy(), flab[:nf].copy()

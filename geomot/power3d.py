@@ -1,0 +1,365 @@
+r"""Power diagrams in 3D, clipped to a convex polytope: cells, masses, facet areas, Hessian.
+
+Same conventions as :mod:`geomot.power` (``../docs/design.md``): with heights
+``h`` the cell of ``y_i`` is
+
+.. math:: W_i(h) = \{x \in \Omega : \langle x, y_i\rangle + h_i \ge \langle x, y_j\rangle + h_j \ \forall j\},
+
+power weights ``psi_i = 2 h_i + |y_i|^2``; internally the unit frame of the
+domain and the half power weights ``g = h + |y|^2 / 2``.
+
+Pipeline (one Qhull call, then numba over all cells):
+
+1. the lower convex hull of the lifted points ``(y_i, -h_i)`` in R^4 (Qhull),
+   with four auxiliary points far from the domain whose cells provably miss
+   it (so the hull is full-dimensional for ``n < 5``, coplanar or cospherical
+   input): its lower facets are the weighted Delaunay tetrahedra and their
+   edges each cell's neighbour list;
+2. :func:`geomot._kernels.cells3d.power_cells_3d`: every cell, in parallel,
+   starts from the domain polytope and is clipped by the bisector half-spaces
+   of its neighbours; volume, first and second moments and the area of every
+   facet come out of the same pass (divergence theorem on a tetrahedral fan).
+
+The class :class:`PowerDiagram3D` is what ``geomot.PowerDiagram`` builds when
+the source is 3D; it has the same attributes as the 2D diagram.
+"""
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import linprog
+from scipy.spatial import ConvexHull, QhullError, cKDTree
+
+from ._kernels.cells3d import facet_laplacian_3d, power_cells_3d, start_polyhedron
+from ._validate import as_float_array, as_heights, as_points
+from .domains import Box, ConvexPolytope
+from .errors import GeometryError, GeomotError
+from .measures import as_source
+from .power import (
+    PowerDiagram,
+    from_unit_frame_heights,
+    halfweights,
+    heights_from_halfweights,
+    to_unit_frame,
+)
+
+_N_AUX = 4
+_FACET_NOISE = 1e-12  # facets smaller than this times (cell volume)^(2/3) are rounding noise
+_START_HALF = 2.0
+
+
+def domain_halfspaces(domain):
+    """``(normals, offsets)`` of a 3D convex domain: ``{x : normals @ x <= offsets}``, outward unit normals.
+
+    A 3D :class:`~geomot.Box` gives its six faces, a :class:`~geomot.ConvexPolytope` its facets.
+    """
+    if isinstance(domain, Box) and domain.dim == 3:
+        eye = np.eye(3)
+        return np.vstack([eye, -eye]), np.concatenate([domain.upper, -domain.lower])
+    if isinstance(domain, ConvexPolytope):
+        return domain.halfspaces
+    raise GeomotError(f"3D power diagrams support Box and ConvexPolytope domains; got {domain!r}")
+
+
+class _UnitDomain3D:
+    """A convex 3D domain in its unit frame: half-spaces and the starting polyhedron of every cell."""
+
+    disk = False
+    polygon = None
+
+    def __init__(self, domain):
+        c, s = domain.frame
+        self.frame = (c, s)
+        self.volume = domain.volume / s ** 3
+        normals, offsets = domain_halfspaces(domain)
+        self.normals = np.ascontiguousarray(normals, dtype=np.float64)
+        self.offsets = np.ascontiguousarray((offsets - normals @ c) / s, dtype=np.float64)
+        self.start = start_polyhedron(self.normals, self.offsets, _START_HALF)
+        if len(self.start[3]) < 4:
+            raise GeometryError(f"the domain {domain!r} is empty or flat in its unit frame")
+
+    def inscribed_ball(self):
+        """``(center, radius)`` of the largest ball inside the unit-frame domain (Chebyshev centre, by LP)."""
+        A, b = self.normals, self.offsets
+        lp = linprog(np.r_[0.0, 0.0, 0.0, -1.0], A_ub=np.column_stack([A, np.ones(len(A))]), b_ub=b,
+                     bounds=[(None, None)] * 3 + [(0, None)], method="highs")
+        return lp.x[:3], float(lp.x[3])
+
+
+def _auxiliary_points(y, h):
+    """Four points around the unit ball (a regular tetrahedron of radius 2) whose cells do not meet it.
+
+    For ``|x| <= 1``: ``<x, y_k> + h_k - (<x, g> + h_g) >= h_k - |y_k - g| - h_g >= 1``
+    with ``h_g = min_k (h_k - |y_k - g|) - 1``.
+    """
+    g = 2.0 / np.sqrt(3.0) * np.array([[1.0, 1.0, 1.0], [1.0, -1.0, -1.0], [-1.0, 1.0, -1.0], [-1.0, -1.0, 1.0]])
+    dist = np.sqrt(((y[:, None, :] - g[None, :, :]) ** 2).sum(axis=2))
+    return g, (h[:, None] - dist).min(axis=0) - 1.0
+
+
+def _lower_hull_tetrahedra(y, h):
+    """Weighted Delaunay tetrahedra: lower facets of the hull of ``(y_i, -h_i)`` in R^4 (one Qhull call).
+
+    Returns int64 (m, 4), each positively oriented (``det(b - a, c - a, d - a) >= 0``).
+    Raises :class:`GeometryError` if Qhull fails (flat input).
+    """
+    try:
+        hull = ConvexHull(np.column_stack([y, -h]))
+    except (QhullError, ValueError) as exc:
+        raise GeometryError(f"Qhull failed on the lifted points: {exc}") from None
+    tet = np.ascontiguousarray(hull.simplices[hull.equations[:, 3] < 0], dtype=np.int64)
+    a = y[tet[:, 0]]
+    det = np.einsum("ij,ij->i", np.cross(y[tet[:, 1]] - a, y[tet[:, 2]] - a), y[tet[:, 3]] - a)
+    neg = det < 0
+    tet[neg] = tet[neg][:, [0, 1, 3, 2]]
+    return tet
+
+
+def _adjacency(tets, n_points):
+    """Symmetric CSR ``(indptr, indices)`` of the edges of the tetrahedra, rows sorted (vectorised)."""
+    first = tets[:, [0, 0, 0, 1, 1, 2]].ravel()
+    second = tets[:, [1, 2, 3, 2, 3, 3]].ravel()
+    key = np.unique(np.minimum(first, second) * n_points + np.maximum(first, second))
+    lo, hi = key // n_points, key % n_points
+    rows = np.concatenate([lo, hi])
+    cols = np.concatenate([hi, lo])
+    order = np.lexsort((cols, rows))
+    indptr = np.zeros(n_points + 1, np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_points), out=indptr[1:])
+    return indptr, np.ascontiguousarray(cols[order], dtype=np.int64)
+
+
+def _as_3d_source(source):
+    source = as_source(source)
+    if source.dim != 3:
+        raise GeomotError(f"PowerDiagram3D needs a 3D source; got dimension {source.dim}")
+    return source
+
+
+class PowerDiagram3D(PowerDiagram):
+    r"""Power diagram of weighted points in 3D, clipped to a convex domain (``Box`` or ``ConvexPolytope``).
+
+    Built by ``geomot.PowerDiagram(points, heights, source)`` when the source
+    is 3D; the attributes are those of the 2D diagram, one dimension up.
+
+    Attributes
+    ----------
+    points : ndarray, shape (n, 3)
+    heights : ndarray, shape (n,)
+    masses : ndarray, shape (n,)
+        ``mu(W_i)``; sums to 1.
+    volumes : ndarray, shape (n,)
+        Volume of each clipped cell.
+    barycenters : ndarray, shape (n, 3)
+        Centre of mass of each cell (NaN for an empty cell).
+    cost : ndarray, shape (n,)
+        ``int_{W_i} |x - y_i|^2 / 2 dmu(x)``.
+    empty : ndarray of bool, shape (n,)
+        True where the cell has zero volume (inside the domain).
+    neighbors : tuple (indptr, indices) of int64 ndarrays
+        CSR adjacency of the cells sharing a facet of positive area (rows sorted).
+    facet_measures : ndarray
+        Area of each facet ``F_ij = W_i ∩ W_j``, aligned with ``neighbors[1]``.
+    """
+
+    def __init__(self, points, heights, source):
+        source = _as_3d_source(source)
+        points = as_points(points, 3)
+        heights = as_heights(heights, len(points))
+        unit = _UnitDomain3D(source.domain)
+        y, h = to_unit_frame(points, heights, unit.frame)
+        self._init_unit(points, heights, source, unit, y, halfweights(y, h))
+
+    @classmethod
+    def from_weights(cls, points, weights, source):
+        """The diagram of power weights ``psi`` (``x`` in cell i iff ``|x - y_i|^2 - psi_i`` is smallest)."""
+        source = _as_3d_source(source)
+        points = as_points(points, 3)
+        weights = as_float_array(weights, "weights", (len(points),))
+        unit = _UnitDomain3D(source.domain)
+        c, s = unit.frame
+        y = (points - c) / s
+        return cls._from_unit(points, source, unit, y, (0.5 * weights - 0.5 * (c @ c)) / s ** 2)
+
+    @classmethod
+    def _from_unit(cls, points, source, unit, y, g, previous=None, fallback=True):
+        """Build from validated unit-frame points and half power weights (the solver's path).
+
+        ``previous`` and ``fallback`` are accepted for the solver's sake and
+        ignored: in 3D every diagram is one Qhull call.
+        """
+        self = object.__new__(cls)
+        heights = from_unit_frame_heights(points, heights_from_halfweights(y, g), unit.frame)
+        self._init_unit(points, heights, source, unit, y, g)
+        return self
+
+    def _init_unit(self, points, heights, source, unit, y, g, seed=None, fallback=True):
+        self.points, self.heights, self.source = points, heights, source
+        self._unit, self._y, self._g = unit, y, g
+        n = len(y)
+        aux, aux_h = _auxiliary_points(y, heights_from_halfweights(y, g))
+        yy = np.ascontiguousarray(np.vstack([y, aux]))
+        gg = np.concatenate([g, halfweights(aux, aux_h)])
+        tets = _lower_hull_tetrahedra(yy, heights_from_halfweights(yy, gg))
+        indptr, indices = _adjacency(tets, n + _N_AUX)
+        indptr = indptr[:n + 1]
+        indices = indices[:indptr[-1]]
+        self._cell_args = (yy, gg, indptr, indices)
+        moments, facets, sizes, status, *_ = power_cells_3d(
+            yy, gg, indptr, indices, *unit.start, n, False, *_NO_OFFSETS)
+        if status.any():
+            raise GeometryError(f"3D cell clipping overflowed its work arrays for cells "
+                                f"{np.flatnonzero(status)[:10].tolist()} (a bug: please report it)")
+        # facets below rounding level (a bisector through an edge or vertex of the cell, as in
+        # cospherical input, leaves a sliver of area ~1e-16 instead of 0) are not facets
+        rows = np.repeat(np.arange(n), np.diff(indptr))
+        facets[facets <= _FACET_NOISE * np.abs(moments[rows, 0]) ** (2.0 / 3.0)] = 0.0
+        self._sizes = sizes
+        self._area = moments[:, 0]
+        self._moments = moments
+        self._indptr, self._indices, self._facets = indptr, indices, facets
+        self._triangulation = None
+        self._laplacian_cache = None
+        self._lifted_tree = None
+        self._polyhedra = None
+
+    def _shifted(self, constant):
+        """The same diagram with ``constant`` added to every height (cells do not change)."""
+        other = object.__new__(type(self))
+        other.__dict__.update(self.__dict__)
+        other.heights = self.heights + constant
+        other._g = self._g + constant / self._scale ** 2
+        other._lifted_tree = None
+        return other
+
+    # ------------------------------------------------------------------ per-cell data
+    @property
+    def volumes(self):
+        return self._area * self._scale ** 3
+
+    @property
+    def barycenters(self):
+        c, s = self._unit.frame
+        with np.errstate(invalid="ignore", divide="ignore"):
+            b = self._moments[:, 1:4] / self._area[:, None]
+        b[self.empty] = np.nan
+        return c + s * b
+
+    @property
+    def cost(self):
+        return np.maximum(self._moments[:, 4], 0.0) / 2 / self._unit.volume * self._scale ** 2
+
+    # ------------------------------------------------------------------ facets and Hessian
+    def _laplacian(self):
+        if self._laplacian_cache is None:
+            n = len(self._y)
+            ptr, idx, val, facet = facet_laplacian_3d(self._indptr, self._indices, self._facets, self._y, n,
+                                                      1.0 / self._unit.volume)
+            self._laplacian_cache = (sp.csr_array((val, idx, ptr), shape=(n, n)),
+                                     sp.csr_array((facet, idx, ptr), shape=(n, n)))
+        return self._laplacian_cache
+
+    @property
+    def facet_measures(self):
+        return self._facet_matrix().data * self._scale ** 2
+
+    # ------------------------------------------------------------------ geometry for users
+    def _unit_polyhedra(self):
+        """Every cell's polyhedron in the unit frame (a second kernel pass, on demand)."""
+        if self._polyhedra is None:
+            n = len(self._y)
+            sizes = self._sizes
+            offs = [np.zeros(n + 1, np.int64) for _ in range(3)]
+            for k in range(3):
+                np.cumsum(sizes[:, k], out=offs[k][1:])
+            _, _, _, _, v, fptr, fidx, flab = power_cells_3d(*self._cell_args, *self._unit.start, n, True, *offs)
+            self._polyhedra = (offs, v, fptr, fidx, flab)
+        return self._polyhedra
+
+    def polyhedra(self):
+        """Every cell as a polyhedron: a list of n tuples ``(vertices, faces, neighbors)``.
+
+        ``vertices`` (k, 3) in user coordinates; ``faces`` a list of int64
+        arrays of vertex indices, each a planar polygon counter-clockwise seen
+        from outside the cell; ``neighbors`` (len(faces),) int64, the cell on
+        the other side of each face, or ``-1`` for a face on the domain
+        boundary. Empty cells give ``(array of shape (0, 3), [], array([]))``.
+        """
+        (voff, foff, ioff), v, fptr, fidx, flab = self._unit_polyhedra()
+        c, s = self._unit.frame
+        n = len(self._y)
+        out = []
+        for i in range(n):  # building Python lists is inherently per cell; not a hot path
+            nf = foff[i + 1] - foff[i]
+            verts = c + s * v[voff[i]:voff[i + 1]]
+            ptr = fptr[foff[i] + i:foff[i] + i + nf + 1]
+            idx = fidx[ioff[i]:ioff[i + 1]]
+            faces = [idx[ptr[k]:ptr[k + 1]].copy() for k in range(nf)]
+            lab = flab[foff[i]:foff[i + 1]]
+            nbr = np.where(lab >= 0, self._indices[np.maximum(lab, 0)], -1)
+            out.append((verts, faces, nbr.astype(np.int64)))
+        return out
+
+    @property
+    def cells(self):
+        """Vertices of every cell: a list of n arrays of shape (k_i, 3) (empty cells: (0, 3)).
+
+        The cell is their convex hull; :meth:`polyhedra` gives the faces too.
+        """
+        (voff, _, _), v, _, _, _ = self._unit_polyhedra()
+        c, s = self._unit.frame
+        return np.split(c + s * v, voff[1:-1])
+
+    def facets(self):
+        """Every facet of positive area as a polygon: ``(pairs, polygons)``.
+
+        ``pairs`` int64 (k, 2) with ``i < j``; ``polygons`` a list of k arrays
+        (m, 3), the vertices of ``F_ij`` in order, in user coordinates.
+        """
+        pairs, polys = [], []
+        for i, (verts, faces, nbr) in enumerate(self.polyhedra()):
+            for face, j in zip(faces, nbr):
+                if j > i:
+                    p = verts[face]
+                    area = 0.5 * np.linalg.norm(np.cross(p[1:-1] - p[0], p[2:] - p[0]).sum(axis=0))
+                    if area > 0:
+                        pairs.append((i, int(j)))
+                        polys.append(p)
+        return np.array(pairs, np.int64).reshape(-1, 2), polys
+
+    def cell_geometries(self):
+        raise GeomotError("cell_geometries is 2D only (shapely); in 3D use polyhedra() or cells")
+
+    @property
+    def simplices(self):
+        """Weighted Delaunay tetrahedra of the points, int64 (k, 4), positively oriented.
+
+        The lower convex hull of ``(y_i, -h_i)`` in R^4 without auxiliary
+        points (a separate Qhull call, on first access). Empty for fewer than
+        five points or flat (coplanar) input. Hidden points (empty cells in the
+        whole space) belong to no tetrahedron; cospherical input gives Qhull's
+        triangulation of the non-simplicial cells (some tetrahedra may be flat).
+        """
+        if not hasattr(self, "_simplices"):
+            y, h = self._y, heights_from_halfweights(self._y, self._g)
+            try:
+                tet = _lower_hull_tetrahedra(y, h) if len(y) >= 5 else np.empty((0, 4), np.int64)
+            except GeometryError:
+                tet = np.empty((0, 4), np.int64)
+            self._simplices = tet
+        return self._simplices
+
+    def _argmax(self, x):
+        """``argmax_i <x, y_i> + h_i`` for every row of ``x`` (shape (m, 3), anywhere in space).
+
+        Exact nearest-neighbour search of ``(x, 0)`` among the lifted points
+        ``(y_i, sqrt(M - psi_i))`` (unit frame, ``M = max psi``).
+        """
+        x = as_float_array(x, "x", (None, 3))
+        c, s = self._unit.frame
+        if self._lifted_tree is None:
+            psi = 2 * self._g
+            self._lifted_tree = cKDTree(np.column_stack([self._y, np.sqrt(psi.max() - psi)]))
+        xu = (x - c) / s
+        return self._lifted_tree.query(np.column_stack([xu, np.zeros(len(xu))]))[1].astype(np.int64)
+
+
+_NO_OFFSETS = tuple(np.zeros(1, np.int64) for _ in range(3))

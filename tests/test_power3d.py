@@ -1,0 +1,508 @@
+"""PowerDiagram in 3D against closed forms, brute-force half-space intersection and voro++ (pyvoro)."""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.spatial import ConvexHull, Delaunay
+from scipy.stats import special_ortho_group
+
+import geomot as gm
+from geomot.power3d import domain_halfspaces
+from reference3d import brute_force_cells
+
+UNIT_CUBE = gm.Box([0, 0, 0], [1, 1, 1])
+
+
+def rotated_polytope():
+    """A non-axis-aligned convex polytope: a rotated, sheared hexagonal prism cut by a slanted plane."""
+    t = np.arange(6) * np.pi / 3
+    ring = np.column_stack([np.cos(t), 0.7 * np.sin(t)])
+    prism = np.vstack([np.column_stack([ring, np.zeros(6)]), np.column_stack([ring + 0.2, np.full(6, 1.3)])])
+    R = special_ortho_group.rvs(3, random_state=3)
+    P = gm.ConvexPolytope(prism @ R.T + [0.5, -1.0, 2.0])
+    n, b = P.halfspaces
+    slant = np.array([0.3, 0.5, 0.8]) / np.linalg.norm([0.3, 0.5, 0.8])
+    return gm.ConvexPolytope.from_halfspaces(np.vstack([n, slant]), np.r_[b, slant @ P.vertices.mean(0) + 0.3])
+
+
+DOMAINS = {
+    "cube": UNIT_CUBE,
+    "box": gm.Box([-1, 2, 0], [3, 2.5, 1]),
+    "polytope": rotated_polytope(),
+}
+
+
+def random_points(domain, n, rng, spill=0.0):
+    lo, hi = domain.bounds
+    span = hi - lo
+    return lo - spill * span + (1 + 2 * spill) * span * rng.random((n, 3))
+
+
+def generic_heights(domain, y, rng, noise=0.02):
+    lo, hi = domain.bounds
+    return -0.5 * (y ** 2).sum(axis=1) + noise * np.sum((hi - lo) ** 2) * rng.standard_normal(len(y))
+
+
+def dense_facets(pd):
+    indptr, indices = pd.neighbors
+    n = len(pd.points)
+    f = np.zeros((n, n))
+    f[np.repeat(np.arange(n), np.diff(indptr)), indices] = pd.facet_measures
+    return f
+
+
+def lattice(a, b, c):
+    g = np.meshgrid((np.arange(a) + 0.5) / a, (np.arange(b) + 0.5) / b, (np.arange(c) + 0.5) / c, indexing="ij")
+    return np.stack(g, -1).reshape(-1, 3)
+
+
+# ---------------------------------------------------------------- closed forms
+@pytest.mark.parametrize("a,b,c", [(1, 1, 1), (2, 2, 2), (3, 2, 4), (5, 5, 5), (1, 7, 2)])
+def test_grid_centres_voronoi_closed_form(a, b, c):
+    """Grid centres with Voronoi heights -|y|^2/2 (cospherical): boxes of volume 1/(abc)."""
+    y = lattice(a, b, c)
+    pd = gm.PowerDiagram(y, -0.5 * (y ** 2).sum(1), gm.Uniform(UNIT_CUBE))
+    assert isinstance(pd, gm.PowerDiagram)
+    n = a * b * c
+    np.testing.assert_allclose(pd.masses, 1 / n, rtol=1e-12)
+    np.testing.assert_allclose(pd.volumes, 1 / n, rtol=1e-12)
+    np.testing.assert_allclose(pd.barycenters, y, atol=1e-14)
+    # a cell of sides (1/a, 1/b, 1/c) about its centre: volume * (sum of squared sides) / 12, / 2 for the cost
+    np.testing.assert_allclose(pd.cost, (1 / a ** 2 + 1 / b ** 2 + 1 / c ** 2) / 24 / n, rtol=1e-12)
+    d = np.abs(y[:, None, :] - y[None, :, :])
+    sides = np.array([1 / a, 1 / b, 1 / c])
+    expected_f = np.zeros((n, n))
+    expected_h = np.zeros((n, n))
+    for k in range(3):
+        others = [m for m in range(3) if m != k]
+        adjacent = np.isclose(d[..., k], sides[k]) & (d[..., others] < 1e-12).all(-1)
+        area = sides[others[0]] * sides[others[1]]
+        expected_f += np.where(adjacent, area, 0.0)
+        expected_h += np.where(adjacent, -area / sides[k], 0.0)  # density 1
+    np.fill_diagonal(expected_h, -expected_h.sum(1))
+    np.testing.assert_allclose(dense_facets(pd), expected_f, atol=1e-13)
+    H = pd.hessian().toarray()
+    np.testing.assert_allclose(H, expected_h, atol=1e-11 * max(1, np.abs(expected_h).max()))
+    _, indices = pd.neighbors
+    assert len(indices) == np.count_nonzero(expected_f)
+
+
+def test_diagonal_scaling_closed_form():
+    """y = A c + b with diagonal A: heights -c^T A c / 2 - <b, c>-free still give equal masses (box cells)."""
+    c = lattice(4, 3, 5)
+    A = np.array([3.0, 0.2, 1.7])
+    y = c * A + np.array([-2.0, 5.0, 0.5])
+    pd = gm.PowerDiagram(y, -0.5 * (c ** 2 * A).sum(1), gm.Uniform(UNIT_CUBE))
+    np.testing.assert_allclose(pd.masses, 1 / 60, rtol=1e-12)
+    np.testing.assert_allclose(pd.barycenters, c, atol=1e-13)
+
+
+# ---------------------------------------------------------------- brute force
+@pytest.mark.parametrize("name", list(DOMAINS))
+@pytest.mark.parametrize("spill", [0.0, 0.3])
+def test_cells_match_brute_force(name, spill):
+    domain = DOMAINS[name]
+    rng = np.random.default_rng(1)
+    y = random_points(domain, 24, rng, spill)
+    h = generic_heights(domain, y, rng)
+    pd = gm.PowerDiagram(y, h, gm.Uniform(domain))
+    scale = domain.volume ** (1 / 3)
+    vol, bary, second, facets = brute_force_cells(y, h, *domain_halfspaces(domain), scale=scale)
+    assert vol.sum() == pytest.approx(domain.volume, rel=1e-9)
+    np.testing.assert_allclose(pd.volumes, vol, rtol=0, atol=1e-11 * domain.volume)
+    np.testing.assert_allclose(pd.masses, vol / domain.volume, rtol=0, atol=1e-11)
+    assert abs(pd.masses.sum() - 1) < 1e-12
+    assert pd.empty.any() and not pd.empty.all()  # the case exercises empty cells
+    np.testing.assert_array_equal(pd.empty, vol <= 1e-12 * domain.volume)
+    live = vol > 1e-6 * domain.volume
+    np.testing.assert_allclose(pd.barycenters[live], bary[live], rtol=0, atol=1e-8 * scale)
+    assert np.isnan(pd.barycenters[pd.empty]).all()
+    np.testing.assert_allclose(pd.cost, second / 2 / domain.volume, rtol=1e-8, atol=1e-12 * scale ** 2)
+    np.testing.assert_allclose(dense_facets(pd), (facets + facets.T) / 2, rtol=0, atol=1e-10 * scale ** 2)
+
+
+def test_points_outside_the_domain_match_brute_force():
+    rng = np.random.default_rng(12)
+    y = np.vstack([random_points(UNIT_CUBE, 10, rng), 3 + rng.random((5, 3)), -2 - rng.random((5, 3))])
+    h = -0.5 * (y ** 2).sum(1)
+    pd = gm.PowerDiagram(y, h, UNIT_CUBE)
+    vol, *_ = brute_force_cells(y, h, *domain_halfspaces(UNIT_CUBE))
+    np.testing.assert_allclose(pd.volumes, vol, atol=1e-12)
+
+
+def test_pyvoro_radical_tessellation():
+    """voro++'s radical (power) tessellation of a box, an independent code (no empty cells there)."""
+    pyvoro = pytest.importorskip("pyvoro")
+    rng = np.random.default_rng(2)
+    n = 60
+    lo, hi = np.array([-1.0, 0.0, 2.0]), np.array([1.0, 0.5, 3.5])
+    y = lo + (hi - lo) * rng.random((n, 3))
+    h = -0.5 * (y ** 2).sum(1) + 1e-3 * rng.standard_normal(n)
+    pd = gm.PowerDiagram(y, h, gm.Box(lo, hi))
+    assert not pd.empty.any()
+    psi = pd.weights  # |x - y_i|^2 - psi_i smallest; voro++ uses |x - y_i|^2 - r_i^2
+    radii = np.sqrt(psi - psi.min() + 1e-3)
+    cells = pyvoro.compute_voronoi(y.tolist(), np.column_stack([lo, hi]).tolist(), 0.3, radii=radii.tolist())
+    np.testing.assert_allclose(pd.volumes, [c["volume"] for c in cells], rtol=1e-9)
+    f = np.zeros((n, n))
+    for i, c in enumerate(cells):
+        v = np.asarray(c["vertices"])
+        for face in c["faces"]:
+            j = face["adjacent_cell"]
+            if j >= 0:
+                p = v[face["vertices"]]
+                f[i, j] += 0.5 * np.linalg.norm(np.cross(p[1:-1] - p[0], p[2:] - p[0]).sum(0))
+    np.testing.assert_allclose(dense_facets(pd), (f + f.T) / 2, atol=1e-9 * np.abs(f).max())
+
+
+# ---------------------------------------------------------------- Hessian
+@pytest.mark.parametrize("name", list(DOMAINS))
+def test_hessian_matches_finite_differences(name):
+    domain = DOMAINS[name]
+    rng = np.random.default_rng(2)
+    y = random_points(domain, 25, rng, 0.1)
+    h = generic_heights(domain, y, rng, 0.005)
+    src = gm.Uniform(domain)
+    H = gm.PowerDiagram(y, h, src).hessian().toarray()
+    lo, hi = domain.bounds
+    eps = 1e-6 * np.sum((hi - lo) ** 2)
+    fd = np.empty_like(H)
+    for j in range(len(y)):
+        e = np.zeros(len(y))
+        e[j] = eps
+        fd[:, j] = (gm.PowerDiagram(y, h + e, src).masses - gm.PowerDiagram(y, h - e, src).masses) / (2 * eps)
+    np.testing.assert_allclose(H, fd, rtol=0, atol=1e-5 * np.abs(H).max())
+    assert np.abs(H).max() > 0
+
+
+@pytest.mark.parametrize("name", list(DOMAINS))
+def test_hessian_is_a_laplacian(name):
+    domain = DOMAINS[name]
+    rng = np.random.default_rng(3)
+    n = 80
+    y = random_points(domain, n, rng, 0.2)
+    pd = gm.PowerDiagram(y, generic_heights(domain, y, rng, 0.002), gm.Uniform(domain))
+    H = pd.hessian()
+    assert H.format == "csr" and H.shape == (n, n)
+    H = H.toarray()
+    np.testing.assert_allclose(H, H.T, atol=1e-12 * np.abs(H).max())
+    np.testing.assert_allclose(H.sum(1), 0, atol=1e-10 * np.abs(H).max())
+    assert np.linalg.eigvalsh(H).min() > -1e-9 * np.abs(H).max()
+    assert (H[~np.eye(n, dtype=bool)] <= 0).all()
+
+
+# ---------------------------------------------------------------- properties
+point_sets = st.integers(1, 30).flatmap(lambda n: st.tuples(
+    st.just(n), st.integers(0, 2 ** 32 - 1), st.floats(0.0, 0.5), st.floats(0.0, 0.3)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(point_sets, st.floats(-1e3, 1e3))
+def test_masses_sum_to_one_and_constant_shift_is_invisible(case, shift):
+    n, seed, spill, noise = case
+    rng = np.random.default_rng(seed)
+    y = -spill + (1 + 2 * spill) * rng.random((n, 3))
+    h = -0.5 * (y ** 2).sum(1) + noise * rng.standard_normal(n)
+    pd = gm.PowerDiagram(y, h, UNIT_CUBE)
+    assert abs(pd.masses.sum() - 1) < 1e-12
+    assert (pd.masses >= 0).all()
+    shifted = gm.PowerDiagram(y, h + shift, UNIT_CUBE)
+    np.testing.assert_allclose(shifted.masses, pd.masses, atol=1e-12 * (1 + abs(shift)))
+
+
+@settings(max_examples=20, deadline=None)
+@given(point_sets)
+def test_permuting_points_permutes_cells(case):
+    n, seed, spill, noise = case
+    rng = np.random.default_rng(seed)
+    y = -spill + (1 + 2 * spill) * rng.random((n, 3))
+    h = -0.5 * (y ** 2).sum(1) + noise * rng.standard_normal(n)
+    p = rng.permutation(n)
+    a = gm.PowerDiagram(y, h, UNIT_CUBE)
+    b = gm.PowerDiagram(y[p], h[p], UNIT_CUBE)
+    np.testing.assert_allclose(b.masses, a.masses[p], atol=1e-14)
+    np.testing.assert_allclose(b.hessian().toarray(), a.hessian().toarray()[np.ix_(p, p)], atol=1e-9)
+
+
+# ---------------------------------------------------------------- degenerate input
+DEGENERATE = ["n=1", "n=2", "n=3", "n=4", "n=4 coplanar", "coplanar", "collinear", "on boundary",
+              "lattice equal heights", "lattice Voronoi", "all hidden but one", "far outside"]
+
+
+@pytest.mark.parametrize("case", DEGENERATE)
+def test_degenerate_configurations_just_work(case):
+    rng = np.random.default_rng(4)
+    plane = np.column_stack([rng.random((12, 2)), np.full(12, 0.5)])
+    corners = lattice(2, 2, 2) * 2 - 0.5  # the cube's corners
+    y = {
+        "n=1": np.array([[0.3, 0.4, 0.9]]),
+        "n=2": np.array([[0.3, 0.4, 0.1], [0.6, 0.2, 0.7]]),
+        "n=3": rng.random((3, 3)),
+        "n=4": rng.random((4, 3)),
+        "n=4 coplanar": plane[:4],
+        "coplanar": plane,
+        "collinear": np.column_stack([np.linspace(0.1, 0.9, 7), np.full(7, 0.5), np.full(7, 0.2)]),
+        "on boundary": np.vstack([corners, [[0.5, 0.5, 0.5], [0.5, 0, 0.5], [1, 0.5, 0.5]]]),
+        "lattice equal heights": np.stack(np.meshgrid(*[np.linspace(0, 1, 4)] * 3), -1).reshape(-1, 3),
+        "lattice Voronoi": lattice(4, 4, 4),
+        "all hidden but one": np.array([[0.5, 0.5, 0.5], [0.2, 0.2, 0.2], [0.8, 0.3, 0.1], [0.1, 0.9, 0.4]]),
+        "far outside": np.array([[1e3, 0, 0], [1e3, 1, 0], [1001, 0.5, 0.3], [1e3, 0.2, 1]]),
+    }[case]
+    h = {"lattice equal heights": np.zeros(len(y)), "all hidden but one": np.array([10.0, 0, 0, 0])}.get(
+        case, -0.5 * (y ** 2).sum(1))
+    pd = gm.PowerDiagram(y, h, gm.Uniform(UNIT_CUBE))
+    vol, _, _, facets = brute_force_cells(y, h, *domain_halfspaces(UNIT_CUBE))
+    np.testing.assert_allclose(pd.masses, vol, atol=1e-9)
+    assert abs(pd.masses.sum() - 1) < 1e-12
+    np.testing.assert_allclose(dense_facets(pd), (facets + facets.T) / 2, atol=1e-9)
+    H = pd.hessian().toarray()
+    np.testing.assert_allclose(H.sum(1), 0, atol=1e-10 * max(1, np.abs(H).max()))
+
+
+@pytest.mark.parametrize("scale", [1e-6, 1e6])
+def test_coordinates_at_extreme_scales(scale):
+    rng = np.random.default_rng(4)
+    y = rng.random((50, 3))
+    h = -0.5 * (y ** 2).sum(1) + 0.01 * rng.standard_normal(50)
+    ref = gm.PowerDiagram(y, h, UNIT_CUBE)
+    off = np.array([3.0, -7.0, 2.0]) * scale
+    big = gm.PowerDiagram(scale * y + off, scale ** 2 * h - (scale * y) @ off, gm.Box(off, off + scale))
+    np.testing.assert_allclose(big.masses, ref.masses, atol=1e-9)
+    np.testing.assert_allclose(big.volumes, ref.volumes * scale ** 3, rtol=1e-8, atol=1e-12 * scale ** 3)
+    np.testing.assert_allclose(big.facet_measures, ref.facet_measures * scale ** 2, rtol=1e-7)
+    np.testing.assert_allclose(big.hessian().toarray(), ref.hessian().toarray() / scale ** 2,
+                               atol=1e-6 * np.abs(ref.hessian().toarray()).max() / scale ** 2)
+
+
+# ---------------------------------------------------------------- the rest of the API
+@pytest.mark.parametrize("name", ["cube", "polytope"])
+def test_locate_is_argmax_and_minus_one_outside(name):
+    domain = DOMAINS[name]
+    rng = np.random.default_rng(5)
+    y = random_points(domain, 40, rng, 0.2)
+    h = generic_heights(domain, y, rng)
+    pd = gm.PowerDiagram(y, h, gm.Uniform(domain))
+    x = random_points(domain, 3000, rng, 0.1)
+    got = pd.locate(x)
+    normals, offsets = domain_halfspaces(domain)
+    inside = (x @ normals.T <= offsets).all(1)
+    assert inside.any() and (~inside).any()
+    np.testing.assert_array_equal(got[inside], np.argmax(x @ y.T + h, axis=1)[inside])
+    assert (got[~inside] == -1).all()
+    # Monte Carlo masses agree with the exact ones (3 sigma of a binomial)
+    m = 200_000
+    x = random_points(domain, m, rng)
+    cell = pd.locate(x)
+    freq = np.bincount(cell[cell >= 0], minlength=40) / (cell >= 0).sum()
+    assert np.all(np.abs(freq - pd.masses) <= 4 * np.sqrt(pd.masses / (cell >= 0).sum()) + 1e-12)
+
+
+@pytest.mark.parametrize("name", ["cube", "polytope"])
+def test_cells_and_polyhedra(name):
+    domain = DOMAINS[name]
+    rng = np.random.default_rng(6)
+    y = random_points(domain, 30, rng, 0.2)
+    pd = gm.PowerDiagram(y, generic_heights(domain, y, rng), gm.Uniform(domain))
+    cells, polys = pd.cells, pd.polyhedra()
+    assert len(cells) == len(polys) == 30
+    for i in range(30):
+        if pd.empty[i]:
+            assert cells[i].shape == (0, 3)
+            continue
+        assert ConvexHull(cells[i]).volume == pytest.approx(pd.volumes[i], rel=1e-9)
+        verts, faces, nbr = polys[i]
+        assert len(faces) == len(nbr)
+        # divergence theorem with the outward orientation: sum of signed cone volumes about the barycentre
+        b = pd.barycenters[i]
+        vol = sum(np.cross(verts[f[1:-1]] - verts[f[0]], verts[f[2:]] - verts[f[0]]).sum(0) @ (verts[f[0]] - b) / 6
+                  for f in faces)
+        assert vol == pytest.approx(pd.volumes[i], rel=1e-9)
+    pairs, polygons = pd.facets()
+    f = dense_facets(pd)
+    areas = [0.5 * np.linalg.norm(np.cross(p[1:-1] - p[0], p[2:] - p[0]).sum(0)) for p in polygons]
+    np.testing.assert_allclose(areas, f[pairs[:, 0], pairs[:, 1]], rtol=1e-9)
+
+
+def test_simplices_are_delaunay_for_voronoi_heights():
+    y = np.random.default_rng(7).random((200, 3))
+    pd = gm.PowerDiagram(y, -0.5 * (y ** 2).sum(1), UNIT_CUBE)
+    assert pd.simplices.dtype == np.int64 and pd.simplices.shape[1] == 4
+    ours = {tuple(sorted(t)) for t in pd.simplices.tolist()}
+    theirs = {tuple(sorted(t)) for t in Delaunay(y).simplices.tolist()}
+    assert ours == theirs
+    a, b, c, d = (y[pd.simplices[:, k]] for k in range(4))
+    assert (np.einsum("ij,ij->i", np.cross(b - a, c - a), d - a) > 0).all()
+
+
+def test_neighbors_are_sorted_csr_without_self():
+    y = np.random.default_rng(8).random((100, 3))
+    pd = gm.PowerDiagram(y, -0.5 * (y ** 2).sum(1), UNIT_CUBE)
+    indptr, indices = pd.neighbors
+    assert indptr.dtype == np.int64 and indices.dtype == np.int64
+    assert len(indptr) == 101 and indptr[-1] == len(indices) == len(pd.facet_measures)
+    rows = np.repeat(np.arange(100), np.diff(indptr))
+    assert (rows != indices).all() and (pd.facet_measures > 0).all()
+    assert all((np.diff(indices[indptr[i]:indptr[i + 1]]) > 0).all() for i in range(100))
+
+
+def test_weights_round_trip():
+    rng = np.random.default_rng(9)
+    y = rng.random((40, 3))
+    h = generic_heights(UNIT_CUBE, y, rng, 0.005)
+    pd = gm.PowerDiagram(y, h, UNIT_CUBE)
+    np.testing.assert_allclose(pd.weights, 2 * h + (y ** 2).sum(1), atol=1e-14)
+    other = gm.PowerDiagram.from_weights(y, pd.weights, UNIT_CUBE)
+    assert type(other) is type(pd)
+    np.testing.assert_allclose(other.heights, h, atol=1e-14)
+    np.testing.assert_allclose(other.masses, pd.masses, atol=1e-15)
+
+
+# ---------------------------------------------------------------- domains and bad input
+def test_convex_polytope_two_ways():
+    cube = gm.ConvexPolytope(lattice(2, 2, 2) * 2 - 0.5)  # interior points would be dropped too
+    assert cube.volume == pytest.approx(1.0) and len(cube.normals) == 6 and len(cube.vertices) == 8
+    lo, hi = cube.bounds
+    np.testing.assert_allclose(lo, 0) and np.testing.assert_allclose(hi, 1)
+    cut = gm.ConvexPolytope.from_halfspaces(np.vstack([np.eye(3), -np.eye(3), [[1, 1, 1]]]),
+                                            [1, 1, 1, 0, 0, 0, 1.5])
+    assert cut.volume == pytest.approx(0.5, rel=1e-12)  # the plane x+y+z=1.5 halves the cube
+    assert "ConvexPolytope" in repr(cut)
+    np.testing.assert_array_equal(cut.contains([[0.1, 0.1, 0.1], [0.9, 0.9, 0.9], [1, 0.5, 0]]), [True, False, True])
+    # the cube as a polytope and as a Box give the same diagram
+    rng = np.random.default_rng(10)
+    y = rng.random((30, 3))
+    h = generic_heights(UNIT_CUBE, y, rng)
+    np.testing.assert_allclose(gm.PowerDiagram(y, h, cube).masses, gm.PowerDiagram(y, h, UNIT_CUBE).masses,
+                               atol=1e-13)
+
+
+@pytest.mark.parametrize("make,match", [
+    (lambda: gm.ConvexPolytope([[0, 0, 0], [1, 0, 0], [0, 1, 0], [1, 1, 0]]), "flat"),
+    (lambda: gm.ConvexPolytope([[0, 0, 0], [1, 0, 0], [0, 1, 0]]), "at least 4"),
+    (lambda: gm.ConvexPolytope(np.zeros((5, 3))), "coincide"),
+    (lambda: gm.ConvexPolytope([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, np.nan]]), "NaN"),
+    (lambda: gm.ConvexPolytope(np.eye(4)), r"shape \(n, 3\)"),
+    (lambda: gm.ConvexPolytope.from_halfspaces(np.eye(3), [1, 1, 1]), "unbounded"),
+    (lambda: gm.ConvexPolytope.from_halfspaces(np.vstack([np.eye(3), -np.eye(3)]), [1, 1, 1, -2, 0, 0]), "empty"),
+    (lambda: gm.ConvexPolytope.from_halfspaces(np.vstack([np.eye(3), -np.eye(3)]), [1, 1, 0, 0, 0, 0]), "flat"),
+    (lambda: gm.ConvexPolytope.from_halfspaces(np.zeros((4, 3)), [1, 1, 1, 1]), "zero row"),
+    (lambda: gm.Box([0, 0, 0], [1, 1, 0]), "lower < upper"),
+    (lambda: gm.Box([0, 0, 0], [1, 1]), "equal shape"),
+])
+def test_bad_domains(make, match):
+    with pytest.raises(gm.GeomotError, match=match):
+        make()
+
+
+@pytest.mark.parametrize("points,heights,match", [
+    ([[0.1, 0.2, np.nan], [0.5, 0.5, 0.5]], [0, 0], "NaN"),
+    ([[0.1, 0.2], [0.5, 0.5]], [0, 0], "dimension 2"),
+    ([0.1, 0.2, 0.3], [0], "2-D array"),
+    ([[0.1, 0.2, 0.3], [0.5, 0.5, 0.5]], [0, 0, 0], r"shape \(2\)"),
+    ([[0.1, 0.2, 0.3], [0.5, 0.5, 0.5]], [0, np.inf], "inf"),
+    ([[0.1, 0.2, 0.3], [0.5, 0.5, 0.5], [0.1, 0.2, 0.3]], [0, 0, 0], "coincide"),
+    (np.empty((0, 3)), [], "at least 1"),
+])
+def test_bad_input_raises(points, heights, match):
+    with pytest.raises(gm.GeomotError, match=match):
+        gm.PowerDiagram(points, heights, UNIT_CUBE)
+
+
+def test_bad_input_solve_and_locate():
+    with pytest.raises(gm.GeomotError, match="dimension 2"):
+        gm.solve(UNIT_CUBE, np.random.default_rng(0).random((5, 2)))
+    with pytest.raises(gm.GeomotError, match="sum to 1"):
+        gm.solve(UNIT_CUBE, np.random.default_rng(0).random((5, 3)), np.ones(5))
+    pd = gm.PowerDiagram(np.random.default_rng(0).random((5, 3)), np.zeros(5), UNIT_CUBE)
+    with pytest.raises(gm.GeomotError, match=r"shape \(n, 3\)"):
+        pd.locate(np.zeros((4, 2)))
+    with pytest.raises(gm.GeomotError, match="2D only"):
+        pd.cell_geometries()
+
+
+# ---------------------------------------------------------------- the clipping kernel on exact degenerate cuts
+def _polytope_volume(normals, offsets):
+    from geomot._kernels.cells3d import polyhedron_moments, start_polyhedron
+    V, fptr, fidx, flab = start_polyhedron(np.asarray(normals, float), np.asarray(offsets, float), 2.0)
+    out = np.zeros(5)
+    if len(flab) < 4:
+        return 0.0, flab
+    polyhedron_moments(V, len(V), fptr, fidx, flab, len(flab), np.zeros(3), out, np.zeros(0))
+    return out[0], flab
+
+
+@pytest.mark.parametrize("extra,offset,volume", [
+    ([1, 1, 0], 1.0, 1 / 2),       # through two opposite edges of the cube
+    ([1, 1, 1], 1.0, 1 / 6),       # through three vertices: a corner tetrahedron
+    ([1, 1, 1], 2.0, 5 / 6),       # through the other three
+    ([1, 0, 0], 1.0, 1.0),         # on a face: nothing cut
+    ([1, 0, 0], 0.0, 0.0),         # on the opposite face: nothing left
+    ([-1, -1, -1], -3.0, 0.0),     # touches one vertex from outside
+    ([1, -1, 0], 0.0, 1 / 2),      # through the diagonal plane
+])
+def test_clip_exact_degenerate_planes(extra, offset, volume):
+    eye = np.eye(3)
+    normals = np.vstack([eye, -eye, extra])
+    offsets = np.r_[1, 1, 1, 0, 0, 0, offset]
+    got, labels = _polytope_volume(normals, offsets)
+    assert got == pytest.approx(volume, abs=1e-15)
+    if volume > 0:
+        assert (labels >= -7).all()  # only faces of the given half-spaces, none of the starting cube
+
+
+def test_cap_by_angle_orders_a_scrambled_ring():
+    from geomot._kernels.cells3d import _cap_by_angle
+    square = np.array([[0, 0, 0], [1, 1, 0], [1, 0, 0], [0, 1, 0], [5, 5, 5]], float)
+    on = np.array([True, True, True, True, False])
+    out = np.full(8, -1, np.int64)
+    end = _cap_by_angle(square, 5, on, np.array([0, 0, 2.0]), out, 2)
+    assert end == 6
+    ring = square[out[2:6]]
+    normal = np.cross(ring[1:-1] - ring[0], ring[2:] - ring[0]).sum(0) / 2
+    np.testing.assert_allclose(normal, [0, 0, 1])  # unit square, counter-clockwise seen from +z
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(4, 12), st.integers(1, 10), st.integers(0, 2 ** 32 - 1), st.floats(0.0, 0.5))
+def test_random_polytopes_match_brute_force(n_vertices, n_points, seed, spill):
+    """Random convex polytopes (hulls of random points), random points and heights: volumes and facets."""
+    rng = np.random.default_rng(seed)
+    domain = gm.ConvexPolytope(rng.standard_normal((n_vertices, 3)) * [1.0, 0.5, 2.0])
+    y = random_points(domain, n_points, rng, spill)
+    h = generic_heights(domain, y, rng, 0.01)
+    pd = gm.PowerDiagram(y, h, gm.Uniform(domain))
+    scale = domain.volume ** (1 / 3)
+    vol, _, _, facets = brute_force_cells(y, h, *domain_halfspaces(domain), scale=scale)
+    # the reference calls a cell empty below an inscribed radius of 1e-9 scale (LP tolerances): the
+    # tolerances leave room for such slivers, which random heights can make
+    np.testing.assert_allclose(pd.volumes, vol, rtol=0, atol=5e-8 * domain.volume)
+    assert abs(pd.masses.sum() - 1) < 1e-12
+    np.testing.assert_allclose(dense_facets(pd), (facets + facets.T) / 2, rtol=0, atol=5e-7 * scale ** 2)
+
+
+@pytest.mark.parametrize("k", [0.0, 2.0, 1e3, 1e6])
+@pytest.mark.parametrize("heights", ["Voronoi", "equal"])
+def test_perturbed_lattice(k, heights):
+    """A cubic lattice (cospherical: every vertex shared by 8 cells) perturbed by k machine epsilons.
+
+    The nearly degenerate cuts go through the rounding snap and the cap fallback of the kernel;
+    masses move by O(perturbation) only, and every facet of the lattice is found.
+    """
+    rng = np.random.default_rng(int(k) + 1)
+    delta = k * np.finfo(float).eps
+    y = lattice(4, 4, 4) + delta * rng.standard_normal((64, 3))
+    h = -0.5 * (y ** 2).sum(1) if heights == "Voronoi" else np.zeros(64)
+    pd = gm.PowerDiagram(y, h, UNIT_CUBE)
+    assert abs(pd.masses.sum() - 1) < 1e-12
+    H = pd.hessian().toarray()
+    np.testing.assert_allclose(H.sum(1), 0, atol=1e-10 * max(1, np.abs(H).max()))
+    if heights == "Voronoi":
+        np.testing.assert_allclose(pd.masses, 1 / 64, atol=50 * delta + 1e-14)
+        # 3 directions x 3 inner planes of area 1, each facet listed from both sides
+        assert pd.facet_measures.sum() / 2 == pytest.approx(9.0, abs=1e3 * delta + 1e-12)
+        assert np.count_nonzero(pd.facet_measures > 1e-3) == 2 * 3 * 3 * 16
+    else:
+        # equal heights: argmax <x, y_i> over x >= 0 is the corner point (7/8, 7/8, 7/8), up to the
+        # perturbation: all the other cells are empty or slivers along the faces x_k = 0
+        vol, *_ = brute_force_cells(y, h, *domain_halfspaces(UNIT_CUBE))
+        np.testing.assert_allclose(pd.masses, vol, atol=1e-9)
