@@ -11,15 +11,17 @@ The energy ``E(h) = int u_h dmu - sum_i nu_i h_i`` is convex with gradient
 
 ``optimizer="newton"`` (the default, ours)
     Newton's method with a Monte Carlo Hessian. ``H_ij = -mu(F_ij) / |y_i - y_j|``
-    is the measure of a thin slab about the facet ``F_ij`` divided by its
-    thickness in height units: a sample whose two best cells are ``i, j`` with
-    gap ``(<x, y_i> + h_i) - (<x, y_j> + h_j) < delta`` lies within
-    ``delta / |y_i - y_j|`` of ``F_ij``, so
-    ``H_ij ~ -(c_ij + c_ji) / (2 N delta)`` with ``c_ij`` those counts (the
-    assignment kernels return the two best cells and the gap at no extra
-    cost). The step solves ``H d = nu - w`` (conjugate gradients), is halved
-    when the next estimate is worse beyond its noise, and the sample count
-    grows with the accuracy reached, so the noise stays below the error.
+    is the measure of a thin slab about the facet ``F_ij``, divided by its
+    thickness and by ``|y_i - y_j|``: a sample whose two best cells are
+    ``i, j`` with gap ``(<x, y_i> + h_i) - (<x, y_j> + h_j)`` lies at distance
+    ``gap / |y_i - y_j|`` from the hyperplane of ``F_ij``, so with ``c_ij`` the
+    samples within ``eps`` of it,
+    ``H_ij ~ -(c_ij + c_ji) / (2 N eps |y_i - y_j|)`` (the assignment kernels
+    return the two best cells and the gap at no extra cost). The step solves
+    ``H d = nu - w`` (conjugate gradients), is damped far from the solution
+    (:func:`_damping`), empty cells are revived (:func:`_revival`), and the
+    sample count grows with the accuracy reached, so the noise stays below
+    the error.
 ``optimizer="adam"`` (the baseline of the paper / pyOMT)
     Adam on the Monte Carlo gradient with a fixed batch, doubled (and the
     learning rate multiplied by 0.8) when the error has not improved for
