@@ -1,0 +1,111 @@
+r"""Generation in a latent space with the pyOMT rule (AE-OT, paper notes §5, §8).
+
+The semi-discrete OT map ``T(x) = y_{argmax_i <x, y_i> + h_i}`` only
+reproduces the training codes. AE-OT generates *new* codes near the facets of
+the power diagram, and refuses to do it across the singular set, where the
+two cells' codes lie in different parts of the support and their mixture
+would decode to an unrealistic image (paper Fig. 12):
+
+1. draw ``x`` from the source and find its two best cells ``i, j`` and the gap
+   ``g = (<x, y_i> + h_i) - (<x, y_j> + h_j) >= 0``;
+2. the facet between them is *singular* when the supporting planes
+   ``z = <x, y_i> + h_i`` and ``z = <x, y_j> + h_j`` of the Brenier potential
+   meet at a large dihedral angle ``theta_ij`` (their normals ``(y_i, -1)``,
+   ``(y_j, -1)``, :func:`geomot.singular.normal_angles`), or, by default,
+   when ``|y_i - y_j|`` exceeds ``threshold`` times the local target spacing
+   (the rule of :func:`geomot.singular_set`);
+3. a sample on a singular facet is rejected (and redrawn); otherwise its code
+   is ``(1 - lam) y_i + lam y_j`` with ``lam = (1 - g / g0)_+ / 2``, ``g0`` the
+   median gap of the samples: deep inside a cell ``lam = 0`` (the training
+   code), on the facet ``lam = 1/2`` from both sides. The generated codes are
+   therefore a continuous function of ``x`` across regular facets, and jump
+   only across the singular ones, which the rule never fills.
+"""
+import numpy as np
+
+from ._kernels.assign import top2_cpu
+from .errors import GeomotError
+from .singular import local_spacing, normal_angles
+from .stochastic import as_sampler
+
+
+def singular_pairs(points, best, second, threshold=None, criterion="spacing"):
+    """Boolean mask: is the facet between cells ``best[k]`` and ``second[k]`` singular?
+
+    ``criterion="spacing"``: ``|y_i - y_j| > threshold * max(s_i, s_j)``, ``s``
+    the distance to the 4th nearest target (default ``threshold`` 5).
+    ``criterion="angle"``: ``theta_ij > threshold`` (radians; no default).
+    """
+    pairs = np.column_stack([best, second])
+    if criterion == "spacing":
+        spacing = local_spacing(points)
+        jumps = np.linalg.norm(points[best] - points[second], axis=1)
+        return jumps > (5.0 if threshold is None else float(threshold)) * np.maximum(spacing[best], spacing[second])
+    if criterion == "angle":
+        if threshold is None:
+            raise GeomotError("criterion='angle' needs a threshold in radians")
+        return normal_angles(points, pairs) > float(threshold)
+    raise GeomotError(f"criterion must be 'spacing' or 'angle'; got {criterion!r}")
+
+
+def latent_map(result, x, gap_scale, *, threshold=None, criterion="spacing"):
+    """The pyOMT rule at given source points ``x``: ``(codes, singular, best)``.
+
+    ``codes[k] = (1 - lam) y_i + lam y_j`` with ``lam = (1 - g / gap_scale)_+ / 2``
+    (module docstring); ``singular[k]`` says that ``x[k]`` lies on a singular
+    facet (:func:`latent_samples` rejects those); ``best[k] = i``.
+    """
+    y = result.points
+    best, second, gap = top2_cpu(np.asarray(x, dtype=float), y, result.heights)
+    singular = singular_pairs(y, best, second, threshold, criterion)
+    lam = 0.5 * np.clip(1 - gap / gap_scale, 0, None)
+    return (1 - lam)[:, None] * y[best] + lam[:, None] * y[second], singular, best
+
+
+def gap_scale(result, samples=1 << 14, seed=None):
+    """Median top-two gap of source samples: the ``g0`` of the interpolation weight."""
+    x = as_sampler(result.source, result.points.shape[1], np.random.default_rng(seed))(samples)
+    return float(np.median(top2_cpu(x, result.points, result.heights)[2]))
+
+
+def latent_samples(result, m, *, threshold=None, criterion="spacing", seed=None, max_rounds=100):
+    """Generate ``m`` latent codes by the pyOMT rule (module docstring).
+
+    Parameters
+    ----------
+    result : OTResult
+        Semi-discrete OT from the latent source (``result.source``: a measure,
+        a domain or a sampler callable) to the training codes.
+    m : int
+    threshold, criterion
+        Which facets are singular; see :func:`singular_pairs`.
+    seed : int, optional
+
+    Returns
+    -------
+    codes : (m, d) array
+    info : dict
+        ``acceptance`` (fraction of draws kept), ``cells`` (the best cell of
+        each kept draw), ``gap_scale`` (the ``g0`` used).
+    """
+    y = result.points
+    if len(y) < 2:
+        raise GeomotError("latent_samples needs at least two target codes")
+    rng = np.random.default_rng(seed)
+    g0 = gap_scale(result, seed=rng)
+    draw = as_sampler(result.source, y.shape[1], rng)
+    codes, cells, drawn = [], [], 0
+    for _ in range(max_rounds):
+        x = draw(max(2 * m, 1024))
+        drawn += len(x)
+        z, singular, best = latent_map(result, x, g0, threshold=threshold, criterion=criterion)
+        codes.append(z[~singular])
+        cells.append(best[~singular])
+        if sum(len(c) for c in codes) >= m:
+            break
+    else:
+        raise GeomotError(f"fewer than {m} codes after {max_rounds} rounds: almost every draw hits a singular "
+                          f"facet; raise the threshold")
+    kept = sum(len(c) for c in cells)
+    return np.concatenate(codes)[:m], {"acceptance": kept / drawn, "cells": np.concatenate(cells)[:m],
+                                       "gap_scale": g0}
