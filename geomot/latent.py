@@ -16,8 +16,8 @@ would decode to an unrealistic image (paper Fig. 12):
    (the rule of :func:`geomot.singular_set`);
 3. a sample on a singular facet is rejected (and redrawn); otherwise its code
    is ``(1 - lam) y_i + lam y_j`` with ``lam = (1 - g / g0)_+ / 2``, ``g0`` the
-   median gap of the samples: deep inside a cell ``lam = 0`` (the training
-   code), on the facet ``lam = 1/2`` from both sides. The generated codes are
+   90th percentile of the gaps of the samples: deep inside a cell ``lam = 0``
+   (the training code), on the facet ``lam = 1/2`` from both sides. The generated codes are
    therefore a continuous function of ``x`` across regular facets, and jump
    only across the singular ones, which the rule never fills.
 """
@@ -62,10 +62,10 @@ def latent_map(result, x, gap_scale, *, threshold=None, criterion="spacing"):
     return (1 - lam)[:, None] * y[best] + lam[:, None] * y[second], singular, best
 
 
-def gap_scale(result, samples=1 << 14, seed=None):
-    """Median top-two gap of source samples: the ``g0`` of the interpolation weight."""
+def gap_scale(result, quantile=0.9, samples=1 << 14, seed=None):
+    """A quantile of the top-two gaps of source samples: the ``g0`` of the interpolation weight."""
     x = as_sampler(result.source, result.points.shape[1], np.random.default_rng(seed))(samples)
-    return float(np.median(top2_cpu(x, result.points, result.heights)[2]))
+    return float(np.quantile(top2_cpu(x, result.points, result.heights)[2], quantile))
 
 
 def latent_samples(result, m, *, threshold=None, criterion="spacing", seed=None, max_rounds=100):
