@@ -14,6 +14,9 @@ noise is printed). Solvers, in the same run:
 - ``POT ASGD``: ``ot.stochastic.averaged_sgd_entropic_transport`` in its own venv
   (``bash benchmarks/peers/setup_peers.sh``), on a discretised source.
 
+Each geomot run also gets ``max_samples`` = what the kernel assigns in 1.5 x the
+budget (a run stops between estimates only, and one estimate can outlast the budget).
+
     python benchmarks/bench_monte_carlo.py [--problems 2:1000 2:10000 16:1000] [--budget 120]
 """
 import argparse
@@ -28,6 +31,7 @@ import time
 import numpy as np
 
 import geomot as gm
+from geomot._kernels.assign import top2_cpu
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 POT_PYTHON = os.path.join(HERE, ".venvs", "pot", "bin", "python")
@@ -79,10 +83,24 @@ def summarise(problem, name, settings, trace, samples=None):
             "check_noise": best[1]}
 
 
+def sample_budget(problem, budget):
+    """Samples the assignment kernel handles in ``budget`` seconds (x 1.5): the runs' ``max_samples``.
+
+    The callback can only stop a run between estimates, and one Monte Carlo
+    estimate can take longer than the whole budget; the sample cap bounds it.
+    """
+    y = problem["points"]
+    x = problem["source"].sample(1 << 16, seed=0)
+    top2_cpu(x, y, np.zeros(len(y)))
+    t = time.perf_counter()
+    top2_cpu(x, y, np.zeros(len(y)))
+    return int(1.5 * budget * len(x) / (time.perf_counter() - t))
+
+
 def run_geomot(problem, name, budget, **options):
     rec = Recorder(budget)
     res = gm.solve(problem["source"], problem["points"], method=options.pop("method", "monte-carlo"), tol=1e-2,
-                   seed=0, callback=rec, **options)
+                   seed=0, callback=rec, max_samples=problem["max_samples"], **options)
     trace = [(s, h, e) for s, h, e, _ in rec.points]
     settings = ", ".join(f"{k}={v}" for k, v in options.items()) + f"; {res.history[-1].samples} samples/iter last"
     return summarise(problem, name, settings or "defaults", trace)
@@ -130,6 +148,7 @@ def main():
         problem = {"label": f"d={d} n={n}", "points": rng.random((n, d)),
                    "source": gm.Uniform(gm.Box(np.zeros(d), np.ones(d))), "check": args.check_samples}
         gm.solve(problem["source"], problem["points"][:50], method="monte-carlo", tol=0.5, seed=0)  # compile
+        problem["max_samples"] = sample_budget(problem, args.budget)
         rows.append(run_geomot(problem, "geomot newton", args.budget))
         rows.append(run_geomot(problem, "geomot newton qmc", args.budget, qmc=True))
         rows.append(run_geomot(problem, "geomot hierarchical", args.budget, clusters=int(np.sqrt(n))))

@@ -74,12 +74,13 @@ def image_grid(ax, images, rows, cols, title, red=()):
     ax.axis("off")
 
 
-def main(out="out", dim=6, tol=0.1, seed=0):
+def main(out="out", verbose=True, dim=6, tol=0.1, n=None, seed=0):
+    """Train, solve, generate; ``n`` digits (default: all 1797). Returns the files written."""
     from sklearn.datasets import load_digits
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     digits = load_digits()
-    x, labels = digits.data / 16.0, digits.target
+    x, labels = digits.data[:n] / 16.0, digits.target[:n]
     t = time.perf_counter()
     ae = Autoencoder(dim, seed).fit(x)
     raw = ae.encode(x)
@@ -89,13 +90,14 @@ def main(out="out", dim=6, tol=0.1, seed=0):
     def decode(z):
         return ae.decode(lo + z * (hi - lo))
     rec = np.abs(decode(codes) - x).mean()
-    print(f"autoencoder: {time.perf_counter() - t:.1f} s, mean absolute reconstruction error {rec:.3f}")
+    log = print if verbose else (lambda *a: None)
+    log(f"autoencoder: {time.perf_counter() - t:.1f} s, mean absolute reconstruction error {rec:.3f}")
 
     src = gm.Uniform(gm.Box(np.zeros(dim), np.ones(dim)))
     t = time.perf_counter()
     res = gm.solve(src, codes, method="monte-carlo", tol=tol, seed=seed, clusters=int(np.sqrt(len(codes))),
-                   verbose=True)
-    print(f"OT: {time.perf_counter() - t:.1f} s, {res.message}")
+                   verbose=verbose)
+    log(f"OT: {time.perf_counter() - t:.1f} s, {res.message}")
 
     # the paper's criterion: facets whose supporting planes meet at more than 0.2 rad are singular (measured on
     # these codes: neighbouring cells of the same digit class meet at 0.09 rad (median), 0.21 (99th percentile);
@@ -104,7 +106,7 @@ def main(out="out", dim=6, tol=0.1, seed=0):
     z, info = latent_samples(res, 48, seed=seed, **rule)
     generated = decode(z)
     nearest = np.argmin(((generated[:, None] - x[None]) ** 2).sum(-1), axis=1)
-    print(f"pyOMT rule: {info['acceptance']:.1%} of the draws kept (the rest fell on singular facets)")
+    log(f"pyOMT rule: {info['acceptance']:.1%} of the draws kept (the rest fell on singular facets)")
     fig, axes = plt.subplots(1, 2, figsize=(9, 4.2))
     image_grid(axes[0], generated, 6, 8, f"AE-OT: 48 generated digits (latent d={dim})")
     image_grid(axes[1], x[nearest], 6, 8, "nearest training digit of each")
@@ -144,6 +146,7 @@ if __name__ == "__main__":
     ap.add_argument("--out", default="out")
     ap.add_argument("--dim", type=int, default=6)
     ap.add_argument("--tol", type=float, default=0.1)
+    ap.add_argument("--n", type=int, default=None, help="number of digits (default: all 1797)")
     args = ap.parse_args()
-    for f in main(args.out, args.dim, args.tol):
+    for f in main(args.out, dim=args.dim, tol=args.tol, n=args.n):
         print("wrote", f)

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import ae_ot_digits  # noqa: E402
 import fig5_singular_structure  # noqa: E402
 import fig6_fig7_teaching  # noqa: E402
 import fig8_fig9_two_clusters  # noqa: E402
@@ -17,7 +18,7 @@ import newton_animation  # noqa: E402
 import power_diagram  # noqa: E402
 
 DEMOS = [power_diagram, fig5_singular_structure, fig6_fig7_teaching, fig8_fig9_two_clusters, fig10_dumbbell,
-         newton_animation, mode_collapse]
+         newton_animation, mode_collapse, ae_ot_digits]
 
 
 def main(out="out"):

@@ -22,7 +22,8 @@ from .result import IterationInfo, OTResult
 from .singular import SingularSet, singular_set
 from .stochastic import monte_carlo_masses, solve_monte_carlo
 
-__all__ = ["Box", "ConvexPolytope", "Disk", "Domain", "Polygon", "Uniform", "Gaussian", "PowerDiagram", "solve", "solve_monte_carlo",
+__all__ = ["Box", "ConvexPolytope", "Disk", "Domain", "Polygon", "Uniform", "Gaussian", "PowerDiagram", "solve",
+           "solve_monte_carlo",
            "monte_carlo_masses", "OTResult",
            "IterationInfo", "SingularSet", "singular_set", "OTGenerator", "GeomotError", "GeometryError"]
 __version__ = "0.1.0"

@@ -130,3 +130,12 @@ def as_source(source):
     except GeomotError:
         raise GeomotError(f"expected a source measure (e.g. geomot.Uniform(domain), geomot.Gaussian(d)) or a domain; "
                           f"got {type(source).__name__}") from None
+
+
+def as_uniform_source(source):
+    """Return ``source`` as a :class:`Uniform` measure (what exact power diagrams integrate), or raise."""
+    source = as_source(source)
+    if not isinstance(source, Uniform):
+        raise GeomotError(f"exact power diagrams need a uniform source on a domain; got {source!r} "
+                          f"(Monte Carlo handles it: gm.solve(..., method='monte-carlo'), gm.monte_carlo_masses)")
+    return source

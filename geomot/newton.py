@@ -31,7 +31,7 @@ from scipy.sparse.linalg import LinearOperator, cg
 from ._validate import as_heights, as_masses, as_points, as_positive
 from .domains import Box
 from .errors import GeomotError
-from .measures import Uniform, as_source
+from .measures import as_uniform_source
 from .power import FlipFailure, PowerDiagram, _UnitDomain, halfweights, to_unit_frame
 from .power3d import PowerDiagram3D, _UnitDomain3D
 from .result import IterationInfo, OTResult
@@ -210,10 +210,7 @@ def solve(source, points, masses=None, *, method="newton", tol=None, maxiter=Non
                           f"method='monte-carlo')")
     tol = 1e-10 if tol is None else tol
     maxiter = 100 if maxiter is None else maxiter
-    source = as_source(source)
-    if not isinstance(source, Uniform):
-        raise GeomotError(f"method='newton' needs a uniform source on a domain; got {source!r} "
-                          f"(use method='monte-carlo')")
+    source = as_uniform_source(source)
     if source.dim not in (2, 3):
         raise GeomotError(f"method='newton' supports 2D and 3D sources; got dimension {source.dim} "
                           f"(use method='monte-carlo')")
@@ -259,7 +256,8 @@ def solve(source, points, masses=None, *, method="newton", tol=None, maxiter=Non
         if err <= tol:
             status, message = 0, f"converged: max relative mass error {err:.3g} <= tol {tol:.3g}"
             break
-        if callback is not None and it > 0 and callback(dataclasses.replace(info, heights=pd.heights - pd.heights.mean())):
+        if callback is not None and it > 0 and callback(
+                dataclasses.replace(info, heights=pd.heights - pd.heights.mean())):
             status, message = 3, "stopped by callback"
             break
         if it == maxiter:

@@ -31,7 +31,7 @@ from ._kernels.flips import regular_flips
 from ._validate import as_float_array, as_heights, as_points
 from .domains import Box, Disk, Polygon
 from .errors import GeometryError, GeomotError
-from .measures import as_source
+from .measures import as_source, as_uniform_source
 
 _N_AUX = 3
 _DISK_DISPLAY_SEGMENTS = 720
@@ -181,7 +181,7 @@ def _regular_triangulation(y, h, previous, fallback=True):
 
 
 def _as_2d_source(source):
-    source = as_source(source)
+    source = as_uniform_source(source)
     if source.dim != 2:
         raise GeomotError(f"PowerDiagram supports 2D and 3D sources; got dimension {source.dim}")
     return source

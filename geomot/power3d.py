@@ -32,7 +32,7 @@ from ._kernels.cells3d import facet_laplacian_3d, power_cells_3d, start_polyhedr
 from ._validate import as_float_array, as_heights, as_points
 from .domains import Box, ConvexPolytope
 from .errors import GeometryError, GeomotError
-from .measures import as_source
+from .measures import as_uniform_source
 from .power import (
     PowerDiagram,
     from_unit_frame_heights,
@@ -128,7 +128,7 @@ def _adjacency(tets, n_points):
 
 
 def _as_3d_source(source):
-    source = as_source(source)
+    source = as_uniform_source(source)
     if source.dim != 3:
         raise GeomotError(f"PowerDiagram3D needs a 3D source; got dimension {source.dim}")
     return source

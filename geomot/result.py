@@ -127,4 +127,4 @@ class OTResult:
 
     def __repr__(self):
         return (f"OTResult(n={len(self.points)}, converged={self.converged}, iterations={self.iterations}, "
-                f"max_rel_error={self.max_rel_error:.3g}, cost={self.cost if self.cost is not None else float('nan'):.6g})")
+                f"max_rel_error={self.max_rel_error:.3g}, cost={self.cost:.6g})")

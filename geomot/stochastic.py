@@ -366,7 +366,12 @@ class _Run:
         return _pow2((self.noise_factor / noise) ** 2)
 
     def affordable(self, k):
-        return self.max_samples is None or self.used + k <= self.max_samples
+        """Whether ``k`` more samples fit the budget; the first estimate must fit it."""
+        if self.max_samples is None or self.used + k <= self.max_samples:
+            return True
+        if not self.history:
+            raise GeomotError(f"max_samples={self.max_samples} is smaller than the first estimate ({k} samples)")
+        return False
 
     def estimate(self, h, k, **kw):
         self.used += k

@@ -46,7 +46,7 @@ def test_newton_history_plots_every_iteration():
 @pytest.mark.parametrize("name,n,count", [("power_diagram", 80, 2), ("fig5_singular_structure", 300, 1),
                                           ("fig6_fig7_teaching", 12, 2),
                                           ("fig8_fig9_two_clusters", 300, 2), ("fig10_dumbbell", 400, 1),
-                                          ("newton_animation", 60, 1)])
+                                          ("newton_animation", 60, 1), ("ae_ot_digits", 400, 2)])
 def test_demos_write_pngs(tmp_path, name, n, count):
     demo = __import__(name)
     files = demo.main(tmp_path, n=n, verbose=False)

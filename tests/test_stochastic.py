@@ -253,5 +253,8 @@ def test_bad_samplers_and_sources():
         gm.solve(SQUARE, y, method="monte-carlo")
     with pytest.raises(gm.GeomotError, match="monte-carlo"):
         gm.solve(gm.Gaussian(2), np.random.rand(5, 2))
+    for d in (2, 3):
+        with pytest.raises(gm.GeomotError, match="uniform source"):
+            gm.PowerDiagram(np.random.rand(5, d), np.zeros(5), gm.Gaussian(d))
     with pytest.raises(gm.GeomotError, match="coincide"):
         gm.solve(gm.Gaussian(3), np.zeros((2, 3)), method="monte-carlo")

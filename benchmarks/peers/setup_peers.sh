@@ -4,6 +4,7 @@
 #                              numpy<2 (its extension is built against numpy 1.x), scipy (for its
 #                              "Scipy" linear solver; its default "Petsc" needs petsc4py)
 #   benchmarks/.venvs/sdot   : Python >= 3.12, sdot (newest at first install) + jax (CPU)
+#   benchmarks/.venvs/pot    : Python 3.11, POT (its stochastic semi-dual solver, bench_monte_carlo.py)
 # Re-running only installs what is missing (no upgrades); `FORCE=1` recreates the venvs.
 # Interpreters: PY311=/path/to/python3.11 and PY312=/path/to/python3.12 override the search.
 # Pin versions with PYSDOT_REQS="..." / SDOT_REQS="..." (pip requirement strings).
@@ -14,6 +15,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 VENVS="$ROOT/benchmarks/.venvs"
 PYSDOT_REQS="${PYSDOT_REQS:-numpy<2 pysdot==0.2.16 scipy}"
 SDOT_REQS="${SDOT_REQS:-sdot jax}"
+POT_REQS="${POT_REQS:-pot numpy}"
 
 find_python() {  # $1 = version (3.11), $2 = override
     local v="$1" c
@@ -55,6 +57,8 @@ PY312="$(find_python 3.12 "${PY312:-}")" || PY312="$(find_python 3.13 "${PY312:-
 make_venv pysdot "$PY311" $PYSDOT_REQS
 # shellcheck disable=SC2086
 make_venv sdot "$PY312" $SDOT_REQS
+# shellcheck disable=SC2086
+make_venv pot "$PY311" $POT_REQS
 
 echo ">> checking imports (first sdot import may take a few seconds)"
 "$VENVS/pysdot/bin/python" - <<'EOF'
@@ -74,4 +78,5 @@ print("sdot venv:   python %s, sdot %s, loom-ffi %s, jax %s, jaxlib %s, numpy %s
     sys.version.split()[0], version("sdot"), version("loom-ffi"), jax.__version__,
     version("jaxlib"), numpy.__version__, version("scipy")))
 EOF
+"$VENVS/pot/bin/python" -c "import ot, numpy; print('pot venv:    POT %s, numpy %s' % (ot.__version__, numpy.__version__))"
 echo ">> done: peers in $VENVS (use benchmarks/peers/peers.py: run_peer, available_peers)"

@@ -29,7 +29,7 @@ import math
 import numpy as np
 from numba import cuda, njit, prange
 
-BLAS_MIN_DIM = 32
+BLAS_MIN_DIM = 64
 _FAST = {"contract", "reassoc", "nsz", "arcp"}  # fastmath without "no infs": the top two start at -inf
 _LANES = 128
 _SAMPLE_BLOCK = 512
@@ -63,7 +63,7 @@ def assign_numpy(x, y, h, block=4096):
 
 @njit(cache=True, fastmath=_FAST, inline="always")
 def _lane_scores(xc, yj, hj, v):
-    """``v[s] = hj + <x_s, yj>`` for the 128 lanes; up to four coordinates per pass over ``v`` (4 FMAs per load/store)."""
+    """``v[s] = hj + <x_s, yj>`` for the 128 lanes; four coordinates per pass over ``v`` (4 FMAs per load/store)."""
     d = len(yj)
     r = d % 4
     if r == 0:

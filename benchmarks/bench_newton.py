@@ -1,16 +1,17 @@
 """Time to max relative mass error <= tol: geomot's damped Newton beside pysdot and sdot.
 
-Problems (uniform source on the unit square, uniform target masses 1/n):
-  uniform  -- y = default_rng(0).random((n, 2))            (targets inside the square)
-  outside  -- y = default_rng(0).random((n, 2)) + [2, 0]   (every target outside it)
+Problems (uniform source on the unit square, or cube with --dim 3, uniform target masses 1/n):
+  uniform  -- y = default_rng(0).random((n, d))            (targets inside the square)
+  outside  -- y = default_rng(0).random((n, d)) + [2, 0..] (every target outside it)
 
 Each peer runs in its own venv (set up with benchmarks/peers/setup_peers.sh) on the
 same arrays in the same run; its returned weights are checked by geomot's exact masses
 (column "checked"). Times are wall clock of the solve after an untimed warm-up
 (numba compilation, jax tracing), best of --repeat runs.
 
-    python benchmarks/bench_newton_2d.py                      # n = 1e3 .. 1e5, peers if set up
-    python benchmarks/bench_newton_2d.py --sizes 1e6 --peers  # geomot alone at n = 1e6
+    python benchmarks/bench_newton.py                      # n = 1e3 .. 1e5, peers if set up
+    python benchmarks/bench_newton.py --sizes 1e6 --peers  # geomot alone at n = 1e6
+    python benchmarks/bench_newton.py --dim 3              # the unit cube
 """
 import argparse
 import platform
@@ -25,17 +26,20 @@ import geomot as gm
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from peers import available_peers, run_peer  # noqa: E402
 
-SQUARE = gm.Uniform(gm.Box([0, 0], [1, 1]))
+def unit_cube(dim):
+    return gm.Uniform(gm.Box(np.zeros(dim), np.ones(dim)))
 
 
-def problem(kind, n):
-    y = np.random.default_rng(0).random((n, 2))
-    return y + [2.0, 0.0] if kind == "outside" else y
+def problem(kind, n, dim=2):
+    y = np.random.default_rng(0).random((n, dim))
+    if kind == "outside":
+        y[:, 0] += 2.0
+    return y
 
 
 def checked_error(y, weights):
     """Max relative mass error of power weights psi (|x - y|^2 - psi), measured by geomot."""
-    m = gm.PowerDiagram.from_weights(y, weights, SQUARE).masses
+    m = gm.PowerDiagram.from_weights(y, weights, unit_cube(y.shape[1])).masses
     return float(np.max(np.abs(m * len(y) - 1)))
 
 
@@ -43,7 +47,7 @@ def time_geomot(y, tol, repeat):
     best, res = np.inf, None
     for _ in range(repeat):
         t = time.perf_counter()
-        res = gm.solve(SQUARE, y, tol=tol)
+        res = gm.solve(unit_cube(y.shape[1]), y, tol=tol)
         best = min(best, time.perf_counter() - t)
     return {"ok": res.converged, "seconds": best, "iterations": res.iterations, "max_rel_error": res.max_rel_error,
             "checked": res.max_rel_error}
@@ -64,18 +68,19 @@ def main():
     ap.add_argument("--problems", nargs="+", default=["uniform", "outside"])
     ap.add_argument("--peers", nargs="*", default=None, help="peers to run (default: all set up)")
     ap.add_argument("--tol", type=float, default=1e-8)
+    ap.add_argument("--dim", type=int, default=2, choices=(2, 3))
     ap.add_argument("--repeat", type=int, default=3, help="timed runs for n <= 1e4 (1 above)")
     args = ap.parse_args()
     peers = available_peers() if args.peers is None else args.peers
-    gm.solve(SQUARE, problem("uniform", 500))  # warm-up: numba compilation (cached on disk)
+    gm.solve(unit_cube(args.dim), problem("uniform", 500, args.dim))  # warm-up: numba compilation (cached on disk)
     print(f"# machine: {platform.processor() or platform.machine()}, {platform.system()}, python "
-          f"{platform.python_version()}, numpy {np.__version__}; tol = {args.tol:g}")
+          f"{platform.python_version()}, numpy {np.__version__}; tol = {args.tol:g}; d = {args.dim}")
     head = ["problem", "n", "geomot"] + peers + ["geomot / fastest peer"]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for kind in args.problems:
         for n in (int(s) for s in args.sizes):
-            y = problem(kind, n)
+            y = problem(kind, n, args.dim)
             repeat = args.repeat if n <= 10_000 else 1
             ours = time_geomot(y, args.tol, repeat)
             row = [kind, f"{n:.0e}", fmt(ours)]
