@@ -74,6 +74,9 @@ def summarise(problem, name, settings, trace, samples=None):
         for eps in TARGETS:
             if reached[eps] is None and err <= eps:
                 reached[eps] = seconds
+    if not trace:
+        print(f"{problem['label']:>12} {name:>22} {'-':>10} {'-':>10} {'no finite result (NaN)':>11}  {settings}")
+        return {"problem": problem["label"], "method": name, "settings": settings, "time_to": {}, "best_error": None}
     cells = " ".join(f"{reached[e]:10.2f}" if reached[e] is not None else f"{'-':>10}" for e in TARGETS)
     noise = f" (check noise {best[1]:.2g})" if best[1] else ""
     print(f"{problem['label']:>12} {name:>22} {cells} {best[0]:11.3g} at {best[2] if best[2] is not None else 0:7.1f} s"
@@ -135,7 +138,9 @@ def main():
     parser.add_argument("--budget", type=float, default=120.0, help="seconds per solver run")
     parser.add_argument("--check-samples", type=int, default=1 << 22)
     parser.add_argument("--adam-lr", type=float, nargs="+", default=[0.3, 1.0, 3.0],
-                        help="Adam learning rates, as multiples of its default")
+                        help="Adam learning rates, as multiples of 0.4 spacing^2 / (2 d) (geomot's default is 3x)")
+    parser.add_argument("--pot-reg", type=float, nargs="+", default=[1e-3, 1e-2],
+                        help="entropic regularisations tried for POT (1e-3 overflows to NaN in its exp)")
     parser.add_argument("--json", help="write the rows here")
     args = parser.parse_args()
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, numpy {np.__version__}; "
@@ -157,7 +162,8 @@ def main():
             lr = factor * 0.4 * spacing ** (2 / d) / (2 * d)
             rows.append(run_geomot(problem, "adam (pyOMT)", args.budget, method="adam", lr=float(f"{lr:.3g}")))
         if n <= 1000:
-            rows.append(run_pot(problem, args.budget, n_source=1 << 16, reg=1e-3))
+            for reg in args.pot_reg:
+                rows.append(run_pot(problem, args.budget, n_source=1 << 16, reg=reg))
     if args.json:
         json.dump([r for r in rows if r], open(args.json, "w"), indent=1)
 

@@ -26,7 +26,7 @@ import numpy as np
 from ._kernels.assign import top2_cpu
 from .errors import GeomotError
 from .singular import local_spacing, normal_angles
-from .stochastic import as_sampler
+from .measures import as_sampler
 
 
 def singular_pairs(points, best, second, threshold=None, criterion="spacing"):

@@ -139,3 +139,21 @@ def as_uniform_source(source):
         raise GeomotError(f"exact power diagrams need a uniform source on a domain; got {source!r} "
                           f"(Monte Carlo handles it: gm.solve(..., method='monte-carlo'), gm.monte_carlo_masses)")
     return source
+
+
+def as_sampler(source, dim, seed=None, qmc=False):
+    """A stream ``draw(k) -> (k, dim)`` of samples of ``source``.
+
+    ``source`` is a measure (:class:`~geomot.Uniform`, :class:`~geomot.Gaussian`),
+    a domain (its uniform measure), or a callable ``k -> (k, dim)`` array (the
+    user's sampler, responsible for its own randomness; ``seed`` and ``qmc`` do
+    not apply to it).
+    """
+    if callable(source) and not isinstance(source, (Uniform, Gaussian)):
+        def draw(k):
+            return as_float_array(source(k), "the sampler's output", (k, dim))
+        return draw
+    measure = as_source(source)
+    if measure.dim != dim:
+        raise GeomotError(f"points have dimension {dim} but the source lives in dimension {measure.dim}")
+    return measure.sampler(seed, qmc)

@@ -5,6 +5,8 @@ import numpy as np
 
 from ._kernels.assign import top2_cpu
 from ._validate import as_float_array
+from .errors import GeomotError
+from .measures import as_sampler
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,30 @@ class OTResult:
         Defined for every ``x`` (the Brenier extension outside the domain).
         """
         return self.points[self._argmax(x)]
+
+    def interpolate(self, t, x=None, *, n=None, seed=None):
+        """Displacement interpolation (McCann): samples of ``rho_t = ((1 - t) id + t T)_# mu``.
+
+        Parameters
+        ----------
+        t : float in [0, 1]
+            0 gives the source, 1 the targets (each sample moved onto the Dirac of its cell).
+        x : (m, d) array, optional
+            Samples of the source measure to move; or ``n`` of them drawn with ``seed``.
+
+        Returns
+        -------
+        (m, d) array ``(1 - t) x + t T(x)``.
+        """
+        t = float(t)
+        if not 0.0 <= t <= 1.0:
+            raise GeomotError(f"t must lie in [0, 1]; got {t!r}")
+        if x is None:
+            if n is None:
+                raise GeomotError("interpolate needs samples x or a number n of samples to draw")
+            x = as_sampler(self.source, self.points.shape[1], seed)(int(n))
+        x = as_float_array(x, "x", (None, self.points.shape[1]))
+        return (1 - t) * x + t * self.transport(x)
 
     def potential(self, x):
         """Brenier potential ``u_h(x) = max_i <x, y_i> + h_i``, x of shape (m, d)."""

@@ -52,28 +52,10 @@ from scipy.sparse.linalg import cg
 from ._kernels.assign import top2_cpu, top2_cuda, top2_numpy
 from ._validate import as_float_array, as_heights, as_masses, as_points, as_positive
 from .errors import GeomotError
-from .measures import Gaussian, Uniform, as_source
+from .measures import Gaussian, Uniform, as_sampler, as_source
 from .result import IterationInfo, OTResult
 
 DEVICES = ("cpu", "numpy", "cuda")
-
-
-def as_sampler(source, dim, seed=None, qmc=False):
-    """A stream ``draw(k) -> (k, dim)`` of samples of ``source``.
-
-    ``source`` is a measure (:class:`~geomot.Uniform`, :class:`~geomot.Gaussian`),
-    a domain (its uniform measure), or a callable ``k -> (k, dim)`` array (the
-    user's sampler, responsible for its own randomness; ``seed`` and ``qmc`` do
-    not apply to it).
-    """
-    if callable(source) and not isinstance(source, (Uniform, Gaussian)):
-        def draw(k):
-            return as_float_array(source(k), "the sampler's output", (k, dim))
-        return draw
-    measure = as_source(source)
-    if measure.dim != dim:
-        raise GeomotError(f"points have dimension {dim} but the source lives in dimension {measure.dim}")
-    return measure.sampler(seed, qmc)
 
 
 class _Assigner:
@@ -208,13 +190,16 @@ def _pow2(k):
 def initial_heights(source, y, draw):
     """Heights whose cells are all non-empty: the Voronoi diagram of the targets mapped into the support.
 
-    The targets are mapped by ``z_i = t (y_i - m) + b`` (``m`` the mean of the
+    Targets inside the support of a uniform source keep their own Voronoi
+    diagram, ``h_i = -|y_i|^2 / 2``. Otherwise the targets are mapped by ``z_i = t (y_i - m) + b`` (``m`` the mean of the
     targets): into 90 % of the box for a uniform source on a box (their
     bounding box, scaled), onto the mean and mean standard deviation of 4096
     samples from ``draw`` for other sources. The heights ``-|z_i|^2 / (2 t)``
     give the Voronoi cells of the ``z_i`` (``<x, z_i> = t <x, y_i> + const``).
     """
     m = y.mean(axis=0)
+    if isinstance(source, Uniform) and source.domain.contains(y).all():
+        return -0.5 * (y ** 2).sum(axis=1)  # every target in the support: its own Voronoi cell holds it
     if isinstance(source, Uniform) and hasattr(source.domain, "lower"):
         lo, hi = source.domain.lower, source.domain.upper
         center, spread = (lo + hi) / 2, np.abs(y - m).max(axis=0)
@@ -293,7 +278,7 @@ def solve_monte_carlo(source, points, masses=None, *, optimizer="newton", tol=1e
     batch : int
         Samples per kernel call (memory bound); a power of two.
     lr : float, optional
-        Adam's learning rate, in height units (default: 0.4 x the height
+        Adam's learning rate, in height units (default: 1.2 x the height
         change that moves a cell's whole mass, estimated from the target spacing).
     initial_samples : int, optional
         Samples of the first estimate (Newton) or of each Adam step (default
@@ -405,7 +390,7 @@ def _newton(run, h, tol, maxiter, initial, line_samples=1 << 17):
     few samples in the slabs.
     """
     k = initial
-    step, revived = 0.0, False
+    step, revived, est = 0.0, False, None
     for _ in range(maxiter + 1):
         if not run.affordable(k):
             return est, h, 1, f"sample budget max_samples={run.max_samples} exhausted"
@@ -485,13 +470,14 @@ def _damping(run, h, d, m, smallest=1 / 1024):
 
 def _adam(run, h, tol, maxiter, batch_samples, lr, patience, beta1=0.9, beta2=0.999, eps=1e-12):
     if lr is None:
-        # 0.4 x the height change that moves a cell's whole mass, nu_i / H_ii ~ spacing^2 / (2 d), for the
-        # spacing (volume of the targets' bounding box / n)^(1/d); measured best of 0.1x, 0.4x, 4x at n = 1e3, d = 2
+        # 1.2 x the height change that moves a cell's whole mass, nu_i / H_ii ~ spacing^2 / (2 d), for the
+        # spacing (volume of the targets' bounding box / n)^(1/d); of 0.12x, 0.4x, 1.2x the best at n = 1e3, d = 2
+        # (benchmarks/bench_monte_carlo.py)
         n, dim = run.y.shape
-        lr = 0.4 * np.prod(np.maximum(np.ptp(run.y, axis=0), 1e-12) / n ** (1 / dim)) ** (2 / dim) / (2 * dim)
+        lr = 1.2 * np.prod(np.maximum(np.ptp(run.y, axis=0), 1e-12) / n ** (1 / dim)) ** (2 / dim) / (2 * dim)
     lr = as_positive(lr, "lr")
     m, v = np.zeros_like(h), np.zeros_like(h)
-    best, stale = np.inf, 0
+    best, stale, est = np.inf, 0, None
     for t in range(maxiter + 1):
         if not run.affordable(batch_samples):
             return est, h, 1, f"sample budget max_samples={run.max_samples} exhausted"

@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 
 import geomot as gm
-from geomot._kernels.assign import BLAS_MIN_DIM, assign_cpu, assign_numpy, top2_cpu, top2_numpy
+from geomot._kernels.assign import BLAS_MIN_DIM, KDTREE_MIN_TARGETS, assign_cpu, assign_numpy, top2_cpu, top2_numpy
 from geomot.stochastic import _Assigner, estimate, monte_carlo_masses, solve_monte_carlo
 
 SQUARE = gm.Uniform(gm.Box([0, 0], [1, 1]))
 
 
-@pytest.mark.parametrize("d", [1, 2, 3, 7, BLAS_MIN_DIM - 1, BLAS_MIN_DIM, 64])
-@pytest.mark.parametrize("n", [1, 2, 5, 300, 2500])
+@pytest.mark.parametrize("d", [1, 2, 3, 7, BLAS_MIN_DIM - 1, BLAS_MIN_DIM, 80])
+@pytest.mark.parametrize("n", [1, 2, 5, 300, 2500, KDTREE_MIN_TARGETS + 1])
 def test_cpu_top2_equals_numpy_reference(d, n):
     """Both CPU paths (SIMD lanes below BLAS_MIN_DIM, BLAS blocks above), odd sizes included."""
     rng = np.random.default_rng(d * 1000 + n)
@@ -258,3 +258,23 @@ def test_bad_samplers_and_sources():
             gm.PowerDiagram(np.random.rand(5, d), np.zeros(5), gm.Gaussian(d))
     with pytest.raises(gm.GeomotError, match="coincide"):
         gm.solve(gm.Gaussian(3), np.zeros((2, 3)), method="monte-carlo")
+
+
+def test_displacement_interpolation_ends_and_masses():
+    """t = 0: the samples; t = 1: the targets, each hit with its mass; in between, straight lines."""
+    y = np.random.default_rng(13).random((20, 2)) * 0.5 + 0.25
+    res = gm.solve(SQUARE, y)
+    x = SQUARE.sample(20_000, seed=0)
+    np.testing.assert_array_equal(res.interpolate(0, x), x)
+    end = res.interpolate(1, x)
+    idx = np.argmin(np.linalg.norm(end[:, None] - y[None], axis=2), axis=1)
+    np.testing.assert_allclose(end, y[idx], atol=1e-12)
+    counts = np.bincount(idx, minlength=20) / len(x)
+    assert np.abs(counts - 1 / 20).max() < 5 * np.sqrt(0.05 / len(x))
+    mid = res.interpolate(0.5, x)
+    np.testing.assert_allclose(mid, (x + end) / 2)
+    assert res.interpolate(0.3, n=100, seed=1).shape == (100, 2)
+    mc = gm.solve(gm.Gaussian(3), np.random.default_rng(1).random((10, 3)), method="monte-carlo", tol=0.2, seed=0)
+    assert mc.interpolate(0.5, n=50, seed=0).shape == (50, 3)
+    with pytest.raises(gm.GeomotError, match="t must"):
+        res.interpolate(1.5, x)
