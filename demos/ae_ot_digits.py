@@ -20,6 +20,7 @@ Offline, a minute on a laptop CPU. Needs scikit-learn (``pip install ".[demos]"`
 """
 import argparse
 import time
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -43,7 +44,10 @@ class Autoencoder:
         self.split = 2  # layers 0, 1 encode (64 -> 48 -> dim); 2, 3 decode (dim -> 48 -> 64)
 
     def fit(self, x):
-        self.net.fit(x, x)
+        from sklearn.exceptions import ConvergenceWarning
+        with warnings.catch_warnings():  # the iteration cap is the training budget, on purpose
+            warnings.filterwarnings("ignore", category=ConvergenceWarning)
+            self.net.fit(x, x)
         return self
 
     def _layers(self, z, layers):

@@ -28,7 +28,8 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 from scipy.spatial import ConvexHull, QhullError, cKDTree
 
-from ._kernels.cells3d import facet_laplacian_3d, power_cells_3d, start_polyhedron
+from ._kernels.cells2d import facet_laplacian
+from ._kernels.cells3d import power_cells_3d, start_polyhedron
 from ._validate import as_float_array, as_heights, as_points
 from .domains import Box, ConvexPolytope
 from .errors import GeometryError, GeomotError
@@ -251,8 +252,8 @@ class PowerDiagram3D(PowerDiagram):
     def _laplacian(self):
         if self._laplacian_cache is None:
             n = len(self._y)
-            ptr, idx, val, facet = facet_laplacian_3d(self._indptr, self._indices, self._facets, self._y, n,
-                                                      1.0 / self._unit.volume)
+            ptr, idx, val, facet = facet_laplacian(self._indptr, self._indices, self._facets, self._y, n,
+                                                   1.0 / self._unit.volume)
             self._laplacian_cache = (sp.csr_array((val, idx, ptr), shape=(n, n)),
                                      sp.csr_array((facet, idx, ptr), shape=(n, n)))
         return self._laplacian_cache

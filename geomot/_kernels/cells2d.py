@@ -285,7 +285,8 @@ def ring_moments(coords, ring_offsets, ref):
 def facet_laplacian(indptr, indices, facets, y, n, density):
     """CSR ``(indptr, indices, hessian, facet)`` of the Hessian ``dw/dh`` of the cell masses (unit frame).
 
-    Off-diagonal ``H_ij = -density * f_ij / |y_i - y_j|`` with the facet length
+    Any dimension (2D: facet lengths; 3D: facet areas, used by ``power3d``).
+    Off-diagonal ``H_ij = -density * f_ij / |y_i - y_j|`` with the facet measure
     averaged over its two sides, ``f_ij = (f_i->j + f_j->i) / 2``, for facets of
     positive length between cells ``i, j < n`` (auxiliary points dropped);
     diagonal ``H_ii = -sum_j H_ij`` (stored first in each row). ``facet`` holds
@@ -318,9 +319,10 @@ def facet_laplacian(indptr, indices, facets, y, n, density):
         for s in range(indptr[i], indptr[i + 1]):
             j = indices[s]
             if j < n and sym[s] > 0.0:
-                dx = y[i, 0] - y[j, 0]
-                dy = y[i, 1] - y[j, 1]
-                v = -density * sym[s] / np.sqrt(dx * dx + dy * dy)
+                dist2 = 0.0
+                for c in range(y.shape[1]):
+                    dist2 += (y[i, c] - y[j, c]) ** 2
+                v = -density * sym[s] / np.sqrt(dist2)
                 k += 1
                 out_idx[k] = j
                 out_val[k] = v

@@ -422,56 +422,6 @@ def power_cells_3d(points, halfweights, indptr, indices, sv, sfptr, sfidx, sflab
 
 
 @njit(cache=True)
-def facet_laplacian_3d(indptr, indices, facets, y, n, density):
-    """CSR ``(indptr, indices, hessian, facet)`` of the Hessian ``dw/dh`` (unit frame), as in 2D.
-
-    Off-diagonal ``H_ij = -density * f_ij / |y_i - y_j|`` with the facet area
-    averaged over its two sides, ``f_ij = (f_i->j + f_j->i) / 2``, for facets of
-    positive area between cells ``i, j < n``; diagonal ``H_ii = -sum_j H_ij``
-    (stored first in each row). ``facet`` holds the ``f_ij`` aligned with the
-    entries (0 on the diagonal). Rows are not sorted.
-    """
-    out_ptr = np.zeros(n + 1, np.int64)
-    sym = np.zeros(indices.size)
-    for i in range(n):
-        count = 1
-        for s in range(indptr[i], indptr[i + 1]):
-            j = indices[s]
-            if j >= n:
-                continue
-            back = 0.0
-            for r in range(indptr[j], indptr[j + 1]):
-                if indices[r] == i:
-                    back = facets[r]
-                    break
-            sym[s] = 0.5 * (facets[s] + back)
-            if sym[s] > 0.0:
-                count += 1
-        out_ptr[i + 1] = out_ptr[i] + count
-    out_idx = np.empty(out_ptr[n], np.int64)
-    out_val = np.empty(out_ptr[n])
-    out_facet = np.zeros(out_ptr[n])
-    for i in range(n):
-        k = out_ptr[i]
-        out_idx[k] = i
-        diag = 0.0
-        for s in range(indptr[i], indptr[i + 1]):
-            j = indices[s]
-            if j < n and sym[s] > 0.0:
-                dx = y[i, 0] - y[j, 0]
-                dy = y[i, 1] - y[j, 1]
-                dz = y[i, 2] - y[j, 2]
-                v = -density * sym[s] / np.sqrt(dx * dx + dy * dy + dz * dz)
-                k += 1
-                out_idx[k] = j
-                out_val[k] = v
-                out_facet[k] = sym[s]
-                diag -= v
-        out_val[out_ptr[i]] = diag
-    return out_ptr, out_idx, out_val, out_facet
-
-
-@njit(cache=True)
 def start_polyhedron(normals, offsets, half):
     """The polytope ``{x : normals @ x <= offsets} ∩ [-half, half]^3`` as ``(V, fptr, fidx, flab)``.
 
