@@ -278,3 +278,15 @@ def test_displacement_interpolation_ends_and_masses():
     assert mc.interpolate(0.5, n=50, seed=0).shape == (50, 3)
     with pytest.raises(gm.GeomotError, match="t must"):
         res.interpolate(1.5, x)
+
+
+def test_monte_carlo_solution_agrees_with_exact_cells_3d():
+    """d = 3: the MC heights measured exactly by the 3D PowerDiagram, within what the sample count predicts."""
+    rng = np.random.default_rng(14)
+    y = rng.random((60, 3))
+    cube = gm.Uniform(gm.Box([0, 0, 0], [1, 1, 1]))
+    res = gm.solve(cube, y, method="monte-carlo", tol=0.1, seed=0)
+    assert res.converged
+    exact = gm.PowerDiagram(y, res.heights, cube).masses
+    noise = np.sqrt(2 * np.log(120)) * np.sqrt((1 - 1 / 60) * 60 / res.history[-1].samples)
+    assert np.abs(exact * 60 - 1).max() < 0.1 + 2 * noise
