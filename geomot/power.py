@@ -249,7 +249,7 @@ class PowerDiagram:
 
     def _shifted(self, constant):
         """The same diagram with ``constant`` added to every height (cells do not change)."""
-        other = PowerDiagram.__new__(PowerDiagram)
+        other = object.__new__(type(self))
         other.__dict__.update(self.__dict__)
         other.heights = self.heights + constant
         other._g = self._g + constant / self._scale ** 2
@@ -393,7 +393,7 @@ class PowerDiagram:
 
     @property
     def volumes(self):
-        return self._area * self._scale ** 2
+        return self._area * self._scale ** self._y.shape[1]
 
     @property
     def empty(self):
@@ -403,13 +403,14 @@ class PowerDiagram:
     def barycenters(self):
         c, s = self._unit.frame
         with np.errstate(invalid="ignore", divide="ignore"):
-            b = self._moments[:, 1:3] / self._area[:, None]
+            b = self._moments[:, 1:1 + self._y.shape[1]] / self._area[:, None]
         b[self.empty] = np.nan
         return c + s * b
 
     @property
     def cost(self):
-        return np.maximum(self._moments[:, 3], 0.0) / 2 / self._unit.volume * self._scale ** 2
+        # moments: [volume, first moment (d columns), second moment about y_i]
+        return np.maximum(self._moments[:, 1 + self._y.shape[1]], 0.0) / 2 / self._unit.volume * self._scale ** 2
 
     # ------------------------------------------------------------------ facets and Hessian
     def _laplacian(self):
@@ -439,7 +440,7 @@ class PowerDiagram:
 
     @property
     def facet_measures(self):
-        return self._facet_matrix().data * self._scale
+        return self._facet_matrix().data * self._scale ** (self._y.shape[1] - 1)
 
     def facets(self):
         """Every facet of positive length as a segment: ``(pairs, segments)``.
@@ -551,13 +552,13 @@ class PowerDiagram:
         return self._simplices
 
     def _argmax(self, x):
-        """``argmax_i <x, y_i> + h_i`` for every row of ``x`` (anywhere in the plane).
+        """``argmax_i <x, y_i> + h_i`` for every row of ``x`` (anywhere in the plane, or in space in 3D).
 
         Exact nearest-neighbour search: it is the index of the lifted point
         ``(y_i, sqrt(M - psi_i))`` nearest to ``(x, 0)``, with power weights
         ``psi_i = 2 h_i + |y_i|^2`` and ``M = max psi`` (unit frame).
         """
-        x = as_float_array(x, "x", (None, 2))
+        x = as_float_array(x, "x", (None, self._y.shape[1]))
         c, s = self._unit.frame
         if self._lifted_tree is None:
             psi = 2 * self._g

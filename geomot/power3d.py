@@ -24,11 +24,9 @@ The class :class:`PowerDiagram3D` is what ``geomot.PowerDiagram`` builds when
 the source is 3D; it has the same attributes as the 2D diagram.
 """
 import numpy as np
-import scipy.sparse as sp
 from scipy.optimize import linprog
-from scipy.spatial import ConvexHull, QhullError, cKDTree
+from scipy.spatial import ConvexHull, QhullError
 
-from ._kernels.cells2d import facet_laplacian
 from ._kernels.cells3d import power_cells_3d, start_polyhedron
 from ._validate import as_float_array, as_heights, as_points
 from .domains import Box, ConvexPolytope
@@ -222,46 +220,6 @@ class PowerDiagram3D(PowerDiagram):
         self._lifted_tree = None
         self._polyhedra = None
 
-    def _shifted(self, constant):
-        """The same diagram with ``constant`` added to every height (cells do not change)."""
-        other = object.__new__(type(self))
-        other.__dict__.update(self.__dict__)
-        other.heights = self.heights + constant
-        other._g = self._g + constant / self._scale ** 2
-        other._lifted_tree = None
-        return other
-
-    # ------------------------------------------------------------------ per-cell data
-    @property
-    def volumes(self):
-        return self._area * self._scale ** 3
-
-    @property
-    def barycenters(self):
-        c, s = self._unit.frame
-        with np.errstate(invalid="ignore", divide="ignore"):
-            b = self._moments[:, 1:4] / self._area[:, None]
-        b[self.empty] = np.nan
-        return c + s * b
-
-    @property
-    def cost(self):
-        return np.maximum(self._moments[:, 4], 0.0) / 2 / self._unit.volume * self._scale ** 2
-
-    # ------------------------------------------------------------------ facets and Hessian
-    def _laplacian(self):
-        if self._laplacian_cache is None:
-            n = len(self._y)
-            ptr, idx, val, facet = facet_laplacian(self._indptr, self._indices, self._facets, self._y, n,
-                                                   1.0 / self._unit.volume)
-            self._laplacian_cache = (sp.csr_array((val, idx, ptr), shape=(n, n)),
-                                     sp.csr_array((facet, idx, ptr), shape=(n, n)))
-        return self._laplacian_cache
-
-    @property
-    def facet_measures(self):
-        return self._facet_matrix().data * self._scale ** 2
-
     # ------------------------------------------------------------------ geometry for users
     def _unit_polyhedra(self):
         """Every cell's polyhedron in the unit frame (a second kernel pass, on demand)."""
@@ -347,20 +305,6 @@ class PowerDiagram3D(PowerDiagram):
                 tet = np.empty((0, 4), np.int64)
             self._simplices = tet
         return self._simplices
-
-    def _argmax(self, x):
-        """``argmax_i <x, y_i> + h_i`` for every row of ``x`` (shape (m, 3), anywhere in space).
-
-        Exact nearest-neighbour search of ``(x, 0)`` among the lifted points
-        ``(y_i, sqrt(M - psi_i))`` (unit frame, ``M = max psi``).
-        """
-        x = as_float_array(x, "x", (None, 3))
-        c, s = self._unit.frame
-        if self._lifted_tree is None:
-            psi = 2 * self._g
-            self._lifted_tree = cKDTree(np.column_stack([self._y, np.sqrt(psi.max() - psi)]))
-        xu = (x - c) / s
-        return self._lifted_tree.query(np.column_stack([xu, np.zeros(len(xu))]))[1].astype(np.int64)
 
 
 _NO_OFFSETS = tuple(np.zeros(1, np.int64) for _ in range(3))
