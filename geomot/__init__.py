@@ -12,7 +12,7 @@ True
 
 Plotting lives in :mod:`geomot.plot` (imports matplotlib; not imported here).
 """
-from .domains import Box, ConvexPolytope, Disk, Domain, Polygon
+from .domains import Ball, Box, ConvexPolytope, Disk, Domain, Polygon
 from .errors import GeometryError, GeomotError
 from .generate import OTGenerator
 from .measures import Gaussian, Uniform
@@ -22,7 +22,7 @@ from .result import IterationInfo, OTResult
 from .singular import SingularSet, singular_set
 from .stochastic import monte_carlo_masses, solve_monte_carlo
 
-__all__ = ["Box", "ConvexPolytope", "Disk", "Domain", "Polygon", "Uniform", "Gaussian", "PowerDiagram", "solve",
+__all__ = ["Ball", "Box", "ConvexPolytope", "Disk", "Domain", "Polygon", "Uniform", "Gaussian", "PowerDiagram", "solve",
            "solve_monte_carlo",
            "monte_carlo_masses", "OTResult",
            "IterationInfo", "SingularSet", "singular_set", "OTGenerator", "GeomotError", "GeometryError"]

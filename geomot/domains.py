@@ -15,8 +15,8 @@ Any dimension
     circular boundary).
 
 3D domains
-    :class:`Box` (3D corners) and :class:`ConvexPolytope` (from vertices or
-    from half-spaces ``A x <= b``).
+    :class:`Box` (3D corners), :class:`ConvexPolytope` (from vertices or
+    from half-spaces ``A x <= b``) and :class:`Ball` (exact spherical boundary).
 """
 import numpy as np
 import shapely
@@ -213,6 +213,51 @@ class Disk(Domain):
         return f"Disk({self.center.tolist()}, {self.radius!r})"
 
 
+class Ball(Domain):
+    """Closed solid ball ``{x : |x - center| <= radius}`` in 3D, with its exact spherical boundary.
+
+    Power cells on a ball are intersected with the sphere analytically (cell
+    volumes, moments and facet areas in closed form: a polyhedral part plus
+    spherical-cone terms), never with a polyhedral approximation.
+    """
+
+    dim = 3
+
+    def __init__(self, center, radius):
+        self.center = as_float_array(center, "Ball center", (3,))
+        self.radius = as_positive(radius, "Ball radius")
+
+    @property
+    def volume(self):
+        return float(4.0 / 3.0 * np.pi * self.radius ** 3)
+
+    @property
+    def bounds(self):
+        return self.center - self.radius, self.center + self.radius
+
+    @property
+    def frame(self):
+        return self.center.copy(), self.radius
+
+    def contains(self, x):
+        x = self._check_x(x)
+        return np.sum((x - self.center) ** 2, axis=1) <= self.radius ** 2
+
+    def sample(self, u):
+        """Map points ``u`` of the unit cube onto the ball, uniformly.
+
+        ``r = R u_0^(1/3)``, ``cos(polar angle) = 1 - 2 u_1``, ``azimuth = 2 pi u_2``.
+        """
+        r = self.radius * np.cbrt(u[:, 0])
+        z = 1.0 - 2.0 * u[:, 1]
+        s = np.sqrt(np.maximum(1.0 - z * z, 0.0))
+        t = 2 * np.pi * u[:, 2]
+        return self.center + r[:, None] * np.column_stack([s * np.cos(t), s * np.sin(t), z])
+
+    def __repr__(self):
+        return f"Ball({self.center.tolist()}, {self.radius!r})"
+
+
 class ConvexPolytope(Domain):
     r"""Convex polytope in 3D: the convex hull of points, or ``{x : A x <= b}``.
 
@@ -330,5 +375,5 @@ def as_domain(domain):
         return domain
     if isinstance(domain, (shapely.Polygon, shapely.MultiPolygon)):
         return Polygon(domain)
-    raise GeomotError(f"expected a geomot domain (Box, Polygon, Disk, ConvexPolytope) or a shapely Polygon; "
+    raise GeomotError(f"expected a geomot domain (Box, Polygon, Disk, ConvexPolytope, Ball) or a shapely Polygon; "
                       f"got {type(domain).__name__}")

@@ -15,7 +15,7 @@ import numpy as np
 from scipy import special, stats
 
 from ._validate import as_float_array, as_positive
-from .domains import Box, Disk, as_domain
+from .domains import Ball, Box, Disk, as_domain
 from .errors import GeomotError
 
 
@@ -56,12 +56,12 @@ class Uniform:
     def sampler(self, seed=None, qmc=False):
         """Stream ``draw(k) -> (k, d)`` of independent uniform samples of the domain.
 
-        Boxes and disks map the unit cube onto the domain (so Sobol points stay
+        Boxes, disks and balls map the unit cube onto the domain (so Sobol points stay
         low-discrepancy); other domains reject the points of their bounding
         box that fall outside.
         """
         cube = _UnitCube(self.dim, seed, qmc)
-        if isinstance(self.domain, (Box, Disk)):
+        if isinstance(self.domain, (Box, Disk, Ball)):
             return lambda k: self.domain.sample(cube(k))
         lower, upper = self.domain.bounds
         accept = self.domain.volume / np.prod(upper - lower)
