@@ -240,7 +240,7 @@ class PowerDiagram3D(PowerDiagram):
             offs = [np.zeros(n + 1, np.int64) for _ in range(3)]
             for k in range(3):
                 np.cumsum(sizes[:, k], out=offs[k][1:])
-            _, _, _, _, v, fptr, fidx, flab = power_cells_3d(*self._cell_args, *self._unit.start,
+            _, _, _, _, _, v, fptr, fidx, flab = power_cells_3d(*self._cell_args, *self._unit.start,
                                                             self._unit.radius, n, True, *offs)
             self._polyhedra = (offs, v, fptr, fidx, flab)
         return self._polyhedra
