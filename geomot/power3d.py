@@ -26,10 +26,12 @@ Pipeline (one Qhull call, then numba over all cells):
 The class :class:`PowerDiagram3D` is what ``geomot.PowerDiagram`` builds when
 the source is 3D; it has the same attributes as the 2D diagram.
 """
+import numba
 import numpy as np
 from scipy.optimize import linprog
-from scipy.spatial import ConvexHull, QhullError
+from scipy.spatial import ConvexHull, QhullError, cKDTree
 
+from ._kernels.celltree import build_tree, power_cells_tree
 from ._kernels.cells3d import power_cells_3d, start_polyhedron
 from ._validate import as_float_array, as_heights, as_points
 from .domains import Ball, Box, ConvexPolytope
@@ -46,6 +48,8 @@ from .power import (
 _N_AUX = 4
 _FACET_NOISE = 1e-12  # facets smaller than this times (cell volume)^(2/3) are rounding noise
 _START_HALF = 2.0
+_FIRST = 16  # nearest neighbours every cell is clipped with before the k-d tree walk
+_BUDGET = 2048  # points one cell's walk may examine (uniform targets: 60 on average, 170 at most)
 
 
 def domain_halfspaces(domain):
@@ -78,6 +82,7 @@ class _UnitDomain3D:
         c, s = domain.frame
         self.frame = (c, s)
         self.radius = 1.0 if isinstance(domain, Ball) else 0.0
+        self.triangulate = False
         self.volume = domain.volume / s ** 3
         normals, offsets = domain_halfspaces(domain)
         self.normals = np.ascontiguousarray(normals, dtype=np.float64)
@@ -135,6 +140,50 @@ def _adjacency(tets, n_points):
     indptr = np.zeros(n_points + 1, np.int64)
     np.cumsum(np.bincount(rows, minlength=n_points), out=indptr[1:])
     return indptr, np.ascontiguousarray(cols[order], dtype=np.int64)
+
+
+def _triangulation_cells(y, g, unit):
+    """Cells clipped by their weighted Delaunay neighbours (one Qhull call in R^4, four auxiliary points).
+
+    Returns ``(moments, indptr, indices, facets, sizes, cell_pass)``, ``cell_pass(offsets)``
+    giving the polyhedra (see :meth:`PowerDiagram3D.polyhedra`).
+    """
+    n = len(y)
+    aux, aux_h = _auxiliary_points(y, heights_from_halfweights(y, g))
+    yy = np.ascontiguousarray(np.vstack([y, aux]))
+    gg = np.concatenate([g, halfweights(aux, aux_h)])
+    tets = _lower_hull_tetrahedra(yy, heights_from_halfweights(yy, gg))
+    indptr, indices = _adjacency(tets, n + _N_AUX)
+    indptr = indptr[:n + 1]
+    indices = indices[:indptr[-1]]
+    args = (yy, gg, indptr, indices, *unit.start, unit.radius, n)
+    moments, facets, sizes, status, *_ = power_cells_3d(*args, False, *_NO_OFFSETS)
+    if status.any():
+        raise GeometryError(f"3D cell clipping overflowed its work arrays for cells "
+                            f"{np.flatnonzero(status)[:10].tolist()} (a bug: please report it)")
+    return moments, indptr, indices, facets, sizes, lambda offs: power_cells_3d(*args, True, *offs)[4:]
+
+
+def _tree_cells(y, g, unit):
+    """Cells clipped by the points a k-d tree walk cannot rule out (:mod:`geomot._kernels.celltree`).
+
+    Same return as :func:`_triangulation_cells`, the neighbour lists holding only
+    the facets of positive area; ``None`` where the walk gave up (targets far
+    from the domain, where its test is weak) or a cell overflowed.
+    """
+    n = len(y)
+    k = min(_FIRST, n - 1)
+    first = cKDTree(y).query(y, k + 1, workers=-1)[1][:, 1:] if k > 0 else np.empty((n, 0))
+    args = (y, g, build_tree(y), np.ascontiguousarray(first, dtype=np.int64), *unit.start, unit.radius,
+            _BUDGET, 32 * numba.get_num_threads())
+    moments, neighbors, facets, counts, sizes, status, *_ = power_cells_tree(*args, False, *_NO_OFFSETS)
+    if status.any():
+        return None
+    full = np.arange(neighbors.shape[1]) < counts[:, None]  # rows come sorted
+    indptr = np.zeros(n + 1, np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    return (moments, indptr, neighbors[full], facets[full], sizes,
+            lambda offs: power_cells_tree(*args, True, *offs)[6:])
 
 
 def _as_3d_source(source):
@@ -205,19 +254,11 @@ class PowerDiagram3D(PowerDiagram):
         self.points, self.heights, self.source = points, heights, source
         self._unit, self._y, self._g = unit, y, g
         n = len(y)
-        aux, aux_h = _auxiliary_points(y, heights_from_halfweights(y, g))
-        yy = np.ascontiguousarray(np.vstack([y, aux]))
-        gg = np.concatenate([g, halfweights(aux, aux_h)])
-        tets = _lower_hull_tetrahedra(yy, heights_from_halfweights(yy, gg))
-        indptr, indices = _adjacency(tets, n + _N_AUX)
-        indptr = indptr[:n + 1]
-        indices = indices[:indptr[-1]]
-        self._cell_args = (yy, gg, indptr, indices)
-        moments, facets, sizes, status, *_ = power_cells_3d(
-            yy, gg, indptr, indices, *unit.start, unit.radius, n, False, *_NO_OFFSETS)
-        if status.any():
-            raise GeometryError(f"3D cell clipping overflowed its work arrays for cells "
-                                f"{np.flatnonzero(status)[:10].tolist()} (a bug: please report it)")
+        cells = None if unit.triangulate else _tree_cells(y, g, unit)
+        if cells is None:
+            unit.triangulate = True  # the next diagrams of this domain (a Newton solve) go straight there
+            cells = _triangulation_cells(y, g, unit)
+        moments, indptr, indices, facets, sizes, self._cell_pass = cells
         # facets below rounding level (a bisector through an edge or vertex of the cell, as in
         # cospherical input, leaves a sliver of area ~1e-16 instead of 0) are not facets
         rows = np.repeat(np.arange(n), np.diff(indptr))
@@ -240,9 +281,7 @@ class PowerDiagram3D(PowerDiagram):
             offs = [np.zeros(n + 1, np.int64) for _ in range(3)]
             for k in range(3):
                 np.cumsum(sizes[:, k], out=offs[k][1:])
-            _, _, _, _, _, v, fptr, fidx, flab = power_cells_3d(*self._cell_args, *self._unit.start,
-                                                            self._unit.radius, n, True, *offs)
-            self._polyhedra = (offs, v, fptr, fidx, flab)
+            self._polyhedra = (offs, *self._cell_pass(offs))
         return self._polyhedra
 
     def polyhedra(self):
@@ -267,9 +306,7 @@ class PowerDiagram3D(PowerDiagram):
             ptr = fptr[foff[i] + i:foff[i] + i + nf + 1]
             idx = fidx[ioff[i]:ioff[i + 1]]
             faces = [idx[ptr[k]:ptr[k + 1]].copy() for k in range(nf)]
-            lab = flab[foff[i]:foff[i + 1]]
-            nbr = np.where(lab >= 0, self._indices[np.maximum(lab, 0)], -1)
-            out.append((verts, faces, nbr.astype(np.int64)))
+            out.append((verts, faces, flab[foff[i]:foff[i + 1]].copy()))
         return out
 
     @property

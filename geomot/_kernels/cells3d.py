@@ -575,10 +575,8 @@ def power_cells_3d(points, halfweights, indptr, indices, sv, sfptr, sfidx, sflab
         Number of vertices, faces and face indices of each cell's polyhedron.
     status : (n_cells,) int64
         0, or 1 where a work array overflowed (the cell is then left empty).
-    reach : (n_cells,)
-        ``max |v - y_i|^2`` over the vertices ``v`` of the cell's polyhedron (0 if empty):
-        the security radius of :mod:`geomot.power3d`'s neighbour search.
-    cell_v, cell_fptr, cell_fidx, cell_flab : the polyhedra (``keep`` only; else empty).
+    cell_v, cell_fptr, cell_fidx, cell_flab : the polyhedra (``keep`` only; else empty),
+        face labels being the neighbour's index (``-1`` on the domain boundary).
         Face ``k`` of cell ``i`` has the vertex indices (local to the cell)
         ``cell_fidx[cell_fptr[face_off[i] + k] : cell_fptr[face_off[i] + k + 1]]``
         (``cell_fptr`` has one entry per face and a final one per cell, so it is
@@ -591,7 +589,6 @@ def power_cells_3d(points, halfweights, indptr, indices, sv, sfptr, sfidx, sflab
     facets = np.zeros(indices.size)
     sizes = np.zeros((n_cells, 3), np.int64)
     status = np.zeros(n_cells, np.int64)
-    reach = np.zeros(n_cells)
     if keep:
         cell_v = np.empty((vert_off[n_cells], 3))
         cell_fptr = np.zeros(face_off[n_cells] + n_cells, np.int64)
@@ -655,9 +652,6 @@ def power_cells_3d(points, halfweights, indptr, indices, sv, sfptr, sfidx, sflab
             nf = nf2
         if nf < 4:
             continue
-        for v in range(nv):
-            r2 = (V[v, 0] - y[0]) ** 2 + (V[v, 1] - y[1]) ** 2 + (V[v, 2] - y[2]) ** 2
-            reach[i] = max(reach[i], r2)
         if radius > 0.0:
             ball_moments(V, nv, fptr, fidx, flab, nf, y, radius, moments[i], facets)
         else:
@@ -671,8 +665,9 @@ def power_cells_3d(points, halfweights, indptr, indices, sv, sfptr, sfidx, sflab
             for k in range(nf + 1):
                 cell_fptr[base + k] = fptr[k]
             cell_fidx[idx_off[i]:idx_off[i] + fptr[nf]] = fidx[:fptr[nf]]
-            cell_flab[face_off[i]:face_off[i] + nf] = flab[:nf]
-    return moments, facets, sizes, status, reach, cell_v, cell_fptr, cell_fidx, cell_flab
+            for k in range(nf):
+                cell_flab[face_off[i] + k] = indices[flab[k]] if flab[k] >= 0 else -1
+    return moments, facets, sizes, status, cell_v, cell_fptr, cell_fidx, cell_flab
 
 
 @njit(cache=True)
