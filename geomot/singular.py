@@ -1,4 +1,4 @@
-r"""The singular set of a semi-discrete optimal transport map (2D).
+r"""The singular set of a semi-discrete optimal transport map (2D and 3D).
 
 Where the target support is not convex the Brenier map ``T = grad u_h`` jumps
 (paper notes §5). In the discrete setting, the facet ``F_ij`` between adjacent
@@ -12,6 +12,18 @@ Singular facets chain into the curves of ``Sigma_1`` (ridges of ``u_h``);
 where three or more meet, the power vertex has a large triangle as
 subgradient: a point of ``Sigma_2`` (a branch point, or a point whose
 subgradient covers a hole of the target support).
+
+In 3D the facets are polygons and the singular facets tile the singular
+surfaces: the folds of the displacement interpolation
+``rho_t = ((1 - t) id + t T)_# mu``, which tears along them into the two
+sheets ``(1 - t) F_ij + t y_i`` and ``(1 - t) F_ij + t y_j`` (paper Fig. 11).
+
+The spacing rule, calibrated on uniform samples (cube, ball; grids in 2D),
+measures the spacing ``s_i`` by the k-th nearest target: k = 4 in 2D, k = 8
+in 3D, about half the mean number of Voronoi neighbours (6 and 15.5). Between
+neighbouring cells of a convex, evenly sampled support the ratio
+``|y_i - y_j| / max(s_i, s_j)`` stayed below 4 in 2D and below 3.0 in 3D (four
+samples of 10^4 points, cube and ball); the default thresholds are 5 and 4.
 """
 from dataclasses import dataclass
 
@@ -63,6 +75,44 @@ class SingularSet:
     threshold: float
 
 
+@dataclass
+class SingularSet3D:
+    """Singular facets (the singular surfaces) of a 3D semi-discrete OT map.
+
+    Attributes
+    ----------
+    pairs : ndarray of int64, shape (k, 2)
+        Cells ``i < j`` on either side of each singular facet.
+    polygons : list of k ndarrays, each (m, 3)
+        The vertices of each singular facet ``F_ij``, in order around it.
+    areas : ndarray, shape (k,)
+        Area of each facet.
+    jumps : ndarray, shape (k,)
+        ``|y_i - y_j|``, the jump of the map across the facet.
+    angles : ndarray, shape (k,)
+        ``theta_ij`` (radians) between the supporting planes' normals.
+    criterion, threshold
+        The rule used: ``"spacing"`` (jump > threshold x local spacing) or ``"angle"``.
+    """
+
+    pairs: np.ndarray
+    polygons: list
+    areas: np.ndarray
+    jumps: np.ndarray
+    angles: np.ndarray
+    criterion: str
+    threshold: float
+
+    @property
+    def total_area(self):
+        """Total area of the singular surfaces."""
+        return float(self.areas.sum())
+
+
+# spacing rule per dimension: (k of the k-th nearest neighbour spacing, default threshold); module docstring
+_SPACING_RULE = {2: (4, 5.0), 3: (8, 4.0)}
+
+
 def normal_angles(y, pairs):
     """``theta_ij`` between ``(y_i, -1)`` and ``(y_j, -1)`` for each row of ``pairs``."""
     a, b = y[pairs[:, 0]], y[pairs[:, 1]]
@@ -71,7 +121,7 @@ def normal_angles(y, pairs):
 
 
 def local_spacing(y, k=4):
-    """Distance from each target to its k-th nearest other target (a scale for "nearby").
+    """Distance from each target to its k-th nearest other target (a scale for "nearby"; k = 4 in 2D, 8 in 3D).
 
     Unlike Delaunay edge lengths it is not inflated by edges that bridge a gap
     of the support, so points on the rim of a cluster keep the cluster's scale.
@@ -84,7 +134,7 @@ def local_spacing(y, k=4):
 
 
 def singular_set(result, threshold=None, criterion="spacing"):
-    """Extract the singular set of a 2D OT map.
+    """Extract the singular set of a 2D or 3D OT map.
 
     Parameters
     ----------
@@ -92,53 +142,83 @@ def singular_set(result, threshold=None, criterion="spacing"):
     threshold : float, optional
         ``criterion="spacing"``: a facet is singular when
         ``|y_i - y_j| > threshold * max(s_i, s_j)``, ``s_i`` the distance from
-        ``y_i`` to its 4th nearest target (default 5: scale-free; between
-        neighbouring cells of a convex, evenly sampled support the ratio stays
-        below about 4, measured on uniform samples and grids). Gaps are
-        closed as in edge detection: a facet above ``0.6 * threshold`` whose
-        two ends both touch singular facets is singular too, so that sampling
-        noise does not cut a ridge in pieces (spurs are not added: a spur has
-        a free end).
+        ``y_i`` to its k-th nearest target, k = 4 in 2D and 8 in 3D (default
+        threshold 5 in 2D, 4 in 3D: scale-free, above the largest ratio
+        between neighbouring cells of convex, evenly sampled supports; see the
+        module docstring). In 2D, gaps are closed as in edge detection: a
+        facet above ``0.6 * threshold`` whose two ends both touch singular
+        facets is singular too, so that sampling noise does not cut a ridge in
+        pieces (spurs are not added: a spur has a free end). In 3D a facet
+        missing from a surface leaves a hole, not a cut, and no gap is closed.
         ``criterion="angle"``: when ``theta_ij > threshold`` (radians, the
         paper's criterion; no default, it depends on the units of ``y``).
     criterion : {"spacing", "angle"}
 
     Returns
     -------
-    SingularSet
+    SingularSet (2D: facets, curves, branch points) or SingularSet3D (3D: facet polygons)
     """
     diagram = getattr(result, "diagram", result)
     y = diagram.points
-    if y.shape[1] != 2:
-        raise GeomotError("singular_set supports 2D diagrams for now")
-    pairs, segments = diagram.facets()
+    dim = y.shape[1]
+    if dim not in _SPACING_RULE:
+        raise GeomotError(f"singular_set supports 2D and 3D diagrams; got dimension {dim}")
+    if criterion not in ("spacing", "angle"):
+        raise GeomotError(f"criterion must be 'spacing' or 'angle'; got {criterion!r}")
+    if criterion == "angle" and threshold is None:
+        raise GeomotError("criterion='angle' needs a threshold in radians")
+    k, default = _SPACING_RULE[dim]
+    threshold = default if threshold is None else float(threshold)
+    pairs, facets = diagram.facets()
     jumps = np.linalg.norm(y[pairs[:, 0]] - y[pairs[:, 1]], axis=1)
     angles = normal_angles(y, pairs)
-    if criterion == "spacing":
-        threshold = 5.0 if threshold is None else float(threshold)
-        spacing = local_spacing(y)
-        ratio = jumps / np.maximum(spacing[pairs[:, 0]], spacing[pairs[:, 1]])
-        weak = np.flatnonzero(ratio > 0.6 * threshold)
-        a, b, where = _nodes(segments[weak], diagram)
-        strong = ratio[weak] > threshold
-        touches = np.zeros(len(where), bool)
-        touches[a[strong]] = touches[b[strong]] = True
-        singular = np.zeros(len(pairs), bool)
-        singular[weak[strong | (touches[a] & touches[b])]] = True
-    elif criterion == "angle":
-        if threshold is None:
-            raise GeomotError("criterion='angle' needs a threshold in radians")
-        threshold = float(threshold)
+    if criterion == "angle":
         singular = angles > threshold
     else:
-        raise GeomotError(f"criterion must be 'spacing' or 'angle'; got {criterion!r}")
-    pairs, segments, jumps, angles = pairs[singular], segments[singular], jumps[singular], angles[singular]
+        spacing = local_spacing(y, k)
+        ratio = jumps / np.maximum(spacing[pairs[:, 0]], spacing[pairs[:, 1]])
+        singular = _close_gaps(ratio, threshold, facets, diagram) if dim == 2 else ratio > threshold
+    keep = np.flatnonzero(singular)
+    pairs, jumps, angles = pairs[keep], jumps[keep], angles[keep]
+    if dim == 3:
+        polygons = [facets[i] for i in keep]
+        return SingularSet3D(pairs, polygons, polygon_areas(polygons), jumps, angles, criterion, threshold)
+    segments = facets[keep]
     curves, branch_points, degree = _chain(segments, diagram)
     lengths = np.array([np.linalg.norm(np.diff(c, axis=0), axis=1).sum() for c in curves])
     order = np.argsort(-lengths, kind="stable")
     curves, lengths = [curves[k] for k in order], lengths[order]
     return SingularSet(pairs, segments, jumps, angles, curves, lengths, branch_points, degree, criterion,
                        threshold)
+
+
+def polygon_areas(polygons):
+    """Areas of planar polygons in 3D (a list of (m, 3) vertex arrays in order), vectorised.
+
+    ``area = |sum_k (p_k - p_0) x (p_{k+1} - p_0)| / 2`` (fan from the first vertex).
+    """
+    if len(polygons) == 0:
+        return np.empty(0)
+    sizes = np.array([len(p) for p in polygons])
+    v = np.vstack(polygons)
+    start = np.repeat(np.r_[0, np.cumsum(sizes)[:-1]], sizes)
+    nxt = np.arange(len(v)) + 1
+    last = np.cumsum(sizes) - 1
+    nxt[last] = start[last]
+    cross = np.cross(v - v[start], v[nxt] - v[start])
+    return 0.5 * np.linalg.norm(np.add.reduceat(cross, np.r_[0, np.cumsum(sizes)[:-1]], axis=0), axis=1)
+
+
+def _close_gaps(ratio, threshold, segments, diagram):
+    """2D spacing rule with gap closing (see :func:`singular_set`): mask of the singular facets."""
+    weak = np.flatnonzero(ratio > 0.6 * threshold)
+    a, b, where = _nodes(segments[weak], diagram)
+    strong = ratio[weak] > threshold
+    touches = np.zeros(len(where), bool)
+    touches[a[strong]] = touches[b[strong]] = True
+    singular = np.zeros(len(ratio), bool)
+    singular[weak[strong | (touches[a] & touches[b])]] = True
+    return singular
 
 
 def _nodes(segments, diagram):
