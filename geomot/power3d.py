@@ -1,4 +1,4 @@
-r"""Power diagrams in 3D, clipped to a convex polytope: cells, masses, facet areas, Hessian.
+r"""Power diagrams in 3D, clipped to a convex polytope or a ball: cells, masses, facet areas, Hessian.
 
 Same conventions as :mod:`geomot.power` (``../docs/design.md``): with heights
 ``h`` the cell of ``y_i`` is
@@ -19,6 +19,9 @@ Pipeline (one Qhull call, then numba over all cells):
    starts from the domain polytope and is clipped by the bisector half-spaces
    of its neighbours; volume, first and second moments and the area of every
    facet come out of the same pass (divergence theorem on a tetrahedral fan).
+   On a :class:`~geomot.Ball` the cells start from its bounding cube and are
+   integrated exactly against the sphere (:func:`~geomot._kernels.cells3d.ball_moments`:
+   cones from the centre, cut by the sphere, in closed form).
 
 The class :class:`PowerDiagram3D` is what ``geomot.PowerDiagram`` builds when
 the source is 3D; it has the same attributes as the 2D diagram.
@@ -29,7 +32,7 @@ from scipy.spatial import ConvexHull, QhullError
 
 from ._kernels.cells3d import power_cells_3d, start_polyhedron
 from ._validate import as_float_array, as_heights, as_points
-from .domains import Box, ConvexPolytope
+from .domains import Ball, Box, ConvexPolytope
 from .errors import GeometryError, GeomotError
 from .measures import as_uniform_source
 from .power import (
@@ -48,18 +51,25 @@ _START_HALF = 2.0
 def domain_halfspaces(domain):
     """``(normals, offsets)`` of a 3D convex domain: ``{x : normals @ x <= offsets}``, outward unit normals.
 
-    A 3D :class:`~geomot.Box` gives its six faces, a :class:`~geomot.ConvexPolytope` its facets.
+    A 3D :class:`~geomot.Box` gives its six faces, a :class:`~geomot.ConvexPolytope` its facets,
+    a :class:`~geomot.Ball` its bounding cube (the sphere itself is integrated exactly on top).
     """
+    if isinstance(domain, Ball):
+        domain = Box(*domain.bounds)
     if isinstance(domain, Box) and domain.dim == 3:
         eye = np.eye(3)
         return np.vstack([eye, -eye]), np.concatenate([domain.upper, -domain.lower])
     if isinstance(domain, ConvexPolytope):
         return domain.halfspaces
-    raise GeomotError(f"3D power diagrams support Box and ConvexPolytope domains; got {domain!r}")
+    raise GeomotError(f"3D power diagrams support Box, ConvexPolytope and Ball domains; got {domain!r}")
 
 
 class _UnitDomain3D:
-    """A convex 3D domain in its unit frame: half-spaces and the starting polyhedron of every cell."""
+    """A convex 3D domain in its unit frame: half-spaces and the starting polyhedron of every cell.
+
+    ``radius`` is 1 for a ball (the unit ball: cells are polyhedra clipped to its
+    bounding cube, then integrated exactly against the sphere), else 0.
+    """
 
     disk = False
     polygon = None
@@ -67,6 +77,7 @@ class _UnitDomain3D:
     def __init__(self, domain):
         c, s = domain.frame
         self.frame = (c, s)
+        self.radius = 1.0 if isinstance(domain, Ball) else 0.0
         self.volume = domain.volume / s ** 3
         normals, offsets = domain_halfspaces(domain)
         self.normals = np.ascontiguousarray(normals, dtype=np.float64)
@@ -134,7 +145,7 @@ def _as_3d_source(source):
 
 
 class PowerDiagram3D(PowerDiagram):
-    r"""Power diagram of weighted points in 3D, clipped to a convex domain (``Box`` or ``ConvexPolytope``).
+    r"""Power diagram of weighted points in 3D, clipped to a convex domain (``Box``, ``ConvexPolytope``, ``Ball``).
 
     Built by ``geomot.PowerDiagram(points, heights, source)`` when the source
     is 3D; the attributes are those of the 2D diagram, one dimension up.
@@ -203,7 +214,7 @@ class PowerDiagram3D(PowerDiagram):
         indices = indices[:indptr[-1]]
         self._cell_args = (yy, gg, indptr, indices)
         moments, facets, sizes, status, *_ = power_cells_3d(
-            yy, gg, indptr, indices, *unit.start, n, False, *_NO_OFFSETS)
+            yy, gg, indptr, indices, *unit.start, unit.radius, n, False, *_NO_OFFSETS)
         if status.any():
             raise GeometryError(f"3D cell clipping overflowed its work arrays for cells "
                                 f"{np.flatnonzero(status)[:10].tolist()} (a bug: please report it)")
@@ -225,11 +236,12 @@ class PowerDiagram3D(PowerDiagram):
         """Every cell's polyhedron in the unit frame (a second kernel pass, on demand)."""
         if self._polyhedra is None:
             n = len(self._y)
-            sizes = self._sizes
+            sizes = np.where(self._area[:, None] > 0, self._sizes, 0)  # cells outside a ball: none
             offs = [np.zeros(n + 1, np.int64) for _ in range(3)]
             for k in range(3):
                 np.cumsum(sizes[:, k], out=offs[k][1:])
-            _, _, _, _, v, fptr, fidx, flab = power_cells_3d(*self._cell_args, *self._unit.start, n, True, *offs)
+            _, _, _, _, _, v, fptr, fidx, flab = power_cells_3d(*self._cell_args, *self._unit.start,
+                                                            self._unit.radius, n, True, *offs)
             self._polyhedra = (offs, v, fptr, fidx, flab)
         return self._polyhedra
 
@@ -241,6 +253,9 @@ class PowerDiagram3D(PowerDiagram):
         from outside the cell; ``neighbors`` (len(faces),) int64, the cell on
         the other side of each face, or ``-1`` for a face on the domain
         boundary. Empty cells give ``(array of shape (0, 3), [], array([]))``.
+        On a :class:`~geomot.Ball` these are the cells clipped to the ball's
+        bounding cube (the ball cuts them along the sphere; ``volumes`` and
+        ``facet_measures`` measure the cut cells).
         """
         (voff, foff, ioff), v, fptr, fidx, flab = self._unit_polyhedra()
         c, s = self._unit.frame

@@ -304,8 +304,247 @@ def polyhedron_moments(V, nv, fptr, fidx, flab, nf, y, out, facets):
     out[4] = m2 + 2.0 * (dx * m1x + dy * m1y + dz * m1z) + (dx * dx + dy * dy + dz * dz) * vol
 
 
+@njit(cache=True)
+def _cross_dot(ax, ay, az, bx, by, bz, nx, ny, nz):
+    """``(a x b) . n``."""
+    return (ay * bz - az * by) * nx + (az * bx - ax * bz) * ny + (ax * by - ay * bx) * nz
+
+
+@njit(cache=True)
+def ball_moments(V, nv, fptr, fidx, flab, nf, y, radius, out, facets):
+    r"""Integrals over ``P ∩ B`` (``P`` the polyhedron, ``B`` the ball of ``radius`` about the origin).
+
+    Same outputs as :func:`polyhedron_moments`: ``out`` = integrals of 1, x
+    (3 entries) and ``|x - y|^2``; the area of each face ``∩ B`` with label
+    ``s >= 0`` is added to ``facets[s]``.
+
+    Every face (plane ``<n, x> = d``, ``n`` the outward unit normal, foot
+    ``f = d n``) is fanned from ``f`` into signed triangles ``(f, p, q)``, and
+    ``P ∩ B`` is the signed sum of the cones from the origin over them, cut by
+    the sphere. Along a ray through a point ``z`` of the face plane, the cone
+    stops at the plane if ``|z - f| <= a = sqrt(R^2 - d^2)`` (the face disk
+    ``D``) and at the sphere otherwise. With ``A, M, Q`` the integrals of
+    ``1, z - f, |z - f|^2`` over ``T ∩ D`` (triangles and circular sectors),
+    ``Omega = int_{T \ D} d / |z|^3 dA`` (signed solid angle) and
+    ``W = int_{T \ D} d z / |z|^4 dA`` (integral of the direction over it):
+
+    .. math::
+
+        \int 1 = \frac{d}{3} A + \frac{R^3}{3} \Omega, \quad
+        \int x = \frac{d}{4} (A f + M) + \frac{R^4}{4} W, \quad
+        \int |x|^2 = \frac{d}{5} (d^2 A + Q) + \frac{R^5}{5} \Omega.
+
+    On a piece of the segment ``pq`` outside the disk, from ``z_1`` to ``z_2``
+    (signed angle ``dphi`` about ``n``, distance ``l`` from ``f`` to the line,
+    ``s_k`` the abscissae along it, ``L^2 = l^2 + d^2``, ``s_0 = max(R, |d|)``)
+
+    .. math:: \Omega = \frac{d}{s_0} \Delta\varphi - \sigma \Big[\arcsin \frac{d s}{L |z - f|}\Big]_{z_1}^{z_2}
+
+    (``sigma`` the orientation of ``(f, z_1, z_2)``; evaluated as
+    ``atan2(d s, l |z|)``, the same angle, well conditioned),
+
+    and ``W`` follows from Stokes on the unit sphere,
+    ``int_S w dA = 1/2 oint w x dw``: a great-circle arc ``w_1 -> w_2``
+    gives ``theta (w_1 x w_2)/|w_1 x w_2| / 2``, the arc of the face circle
+    (traversed back, ``phi_2 -> phi_1``) ``-(a^2 dphi n - d a (u_2 - u_1) x n) / (2 R^2)``;
+    the radial sides cancel between the triangles of a face. If no face
+    meets the ball, the polyhedron either contains it (total solid angle
+    ``4 pi``) or misses it (total 0): then the outputs are exact zeros.
+    """
+    R = radius
+    touched = False  # does a face meet the ball?
+    omega_all = 0.0
+    vol = 0.0
+    m1x = 0.0
+    m1y = 0.0
+    m1z = 0.0
+    m2 = 0.0
+    for f in range(nf):
+        s0 = fptr[f]
+        m = fptr[f + 1] - s0
+        # Newell normal (twice the vector area) and the mean vertex
+        nx = 0.0
+        ny = 0.0
+        nz = 0.0
+        cx = 0.0
+        cy = 0.0
+        cz = 0.0
+        for k in range(m):
+            p = fidx[s0 + k]
+            q = fidx[s0 + k + 1] if k + 1 < m else fidx[s0]
+            nx += V[p, 1] * V[q, 2] - V[p, 2] * V[q, 1]
+            ny += V[p, 2] * V[q, 0] - V[p, 0] * V[q, 2]
+            nz += V[p, 0] * V[q, 1] - V[p, 1] * V[q, 0]
+            cx += V[p, 0]
+            cy += V[p, 1]
+            cz += V[p, 2]
+        nn = np.sqrt(nx * nx + ny * ny + nz * nz)
+        if nn == 0.0:
+            continue
+        nx /= nn
+        ny /= nn
+        nz /= nn
+        d = (cx * nx + cy * ny + cz * nz) / m
+        fx = d * nx
+        fy = d * ny
+        fz = d * nz
+        a2 = R * R - d * d
+        a = np.sqrt(a2) if a2 > 0.0 else 0.0
+        sz0 = R if a2 > 0.0 else abs(d)
+        area = 0.0  # int 1, z - f, |z - f|^2 over the face ∩ disk
+        mx = 0.0
+        my = 0.0
+        mz = 0.0
+        qq = 0.0
+        omega = 0.0
+        turn = 0.0  # angle swept by the pieces outside the disk
+        inside = False
+        wx = 0.0
+        wy = 0.0
+        wz = 0.0
+        for k in range(m):
+            p = fidx[s0 + k]
+            q = fidx[s0 + k + 1] if k + 1 < m else fidx[s0]
+            px = V[p, 0] - fx
+            py = V[p, 1] - fy
+            pz = V[p, 2] - fz
+            ex = V[q, 0] - V[p, 0]
+            ey = V[q, 1] - V[p, 1]
+            ez = V[q, 2] - V[p, 2]
+            ee = ex * ex + ey * ey + ez * ez
+            if ee == 0.0:
+                continue
+            # crossings of the segment p + t e with the circle |z - f| = a
+            t1 = 2.0
+            t2 = 2.0
+            meets = False
+            if a > 0.0:
+                pe = px * ex + py * ey + pz * ez
+                disc = pe * pe - ee * (px * px + py * py + pz * pz - a2)
+                if disc > 0.0:
+                    meets = True
+                    sq = np.sqrt(disc)
+                    t1 = (-pe - sq) / ee
+                    t2 = (-pe + sq) / ee
+            tlo = 0.0
+            for piece in range(3):
+                if piece == 0:
+                    thi = t1 if 0.0 < t1 < 1.0 else (t2 if 0.0 < t2 < 1.0 else 1.0)
+                elif piece == 1:
+                    if thi >= 1.0:
+                        break
+                    tlo = thi
+                    thi = t2 if tlo < t2 < 1.0 else 1.0
+                else:
+                    if thi >= 1.0:
+                        break
+                    tlo = thi
+                    thi = 1.0
+                if thi <= tlo:
+                    continue
+                z1x = px + tlo * ex
+                z1y = py + tlo * ey
+                z1z = pz + tlo * ez
+                z2x = px + thi * ex
+                z2y = py + thi * ey
+                z2z = pz + thi * ez
+                cr = _cross_dot(z1x, z1y, z1z, z2x, z2y, z2z, nx, ny, nz)
+                # inside the disk between the two crossings (a tangent line, disc <= 0, stays outside)
+                if meets and t1 <= 0.5 * (tlo + thi) <= t2:
+                    # inside the disk: the triangle (f, z1, z2)
+                    inside = True
+                    ta = 0.5 * cr
+                    area += ta
+                    mx += ta * (z1x + z2x) / 3.0
+                    my += ta * (z1y + z2y) / 3.0
+                    mz += ta * (z1z + z2z) / 3.0
+                    qq += ta * (z1x * z1x + z1y * z1y + z1z * z1z + z2x * z2x + z2y * z2y + z2z * z2z
+                                + z1x * z2x + z1y * z2y + z1z * z2z) / 6.0
+                    continue
+                r1 = np.sqrt(z1x * z1x + z1y * z1y + z1z * z1z)
+                r2 = np.sqrt(z2x * z2x + z2y * z2y + z2z * z2z)
+                dphi = np.arctan2(cr, z1x * z2x + z1y * z2y + z1z * z2z)
+                turn += dphi
+                if a > 0.0 and r1 > 0.0 and r2 > 0.0:
+                    # the circular sector of the disk under this piece
+                    u1x = z1x / r1
+                    u1y = z1y / r1
+                    u1z = z1z / r1
+                    dux = z2x / r2 - u1x
+                    duy = z2y / r2 - u1y
+                    duz = z2z / r2 - u1z
+                    # (u2 - u1) x n
+                    vx = duy * nz - duz * ny
+                    vy = duz * nx - dux * nz
+                    vz = dux * ny - duy * nx
+                    area += 0.5 * a2 * dphi
+                    mx += a2 * a / 3.0 * vx
+                    my += a2 * a / 3.0 * vy
+                    mz += a2 * a / 3.0 * vz
+                    qq += 0.25 * a2 * a2 * dphi
+                    # the face circle, back from phi2 to phi1
+                    wx -= 0.5 * (a2 * dphi * nx - d * a * vx) / (R * R)
+                    wy -= 0.5 * (a2 * dphi * ny - d * a * vy) / (R * R)
+                    wz -= 0.5 * (a2 * dphi * nz - d * a * vz) / (R * R)
+                # solid angle of the piece of T \ D
+                omega += d / sz0 * dphi
+                el = np.sqrt(ee)
+                ell = abs(_cross_dot(z1x, z1y, z1z, ex, ey, ez, nx, ny, nz)) / el
+                big = np.sqrt(ell * ell + d * d)
+                if cr != 0.0 and r1 > 0.0 and r2 > 0.0 and big > 0.0:
+                    sgn = 1.0 if cr > 0.0 else -1.0
+                    # arcsin(d s / (L r)) = atan2(d s, l |z|), |z|^2 = r^2 + d^2 (well conditioned)
+                    g1 = np.arctan2(d * (z1x * ex + z1y * ey + z1z * ez) / el, ell * np.sqrt(r1 * r1 + d * d))
+                    g2 = np.arctan2(d * (z2x * ex + z2y * ey + z2z * ez) / el, ell * np.sqrt(r2 * r2 + d * d))
+                    omega -= sgn * (g2 - g1)
+                # the great-circle arc between the directions of z1 and z2
+                o1x = fx + z1x
+                o1y = fy + z1y
+                o1z = fz + z1z
+                o2x = fx + z2x
+                o2y = fy + z2y
+                o2z = fz + z2z
+                kx = o1y * o2z - o1z * o2y
+                ky = o1z * o2x - o1x * o2z
+                kz = o1x * o2y - o1y * o2x
+                kk = np.sqrt(kx * kx + ky * ky + kz * kz)
+                if kk > 0.0:
+                    theta = np.arctan2(kk, o1x * o2x + o1y * o2y + o1z * o2z)
+                    wx += 0.5 * theta * kx / kk
+                    wy += 0.5 * theta * ky / kk
+                    wz += 0.5 * theta * kz / kk
+        # the face meets the disk if a piece of its boundary does, or if it surrounds the disk
+        if a > 0.0 and (inside or abs(turn) > np.pi):
+            touched = True
+            if flab[f] >= 0:
+                facets[flab[f]] += area
+        else:
+            area = 0.0  # sectors that cancel: the disk misses the face
+            mx = 0.0
+            my = 0.0
+            mz = 0.0
+            qq = 0.0
+        omega_all += omega
+        r3 = R * R * R
+        vol += d / 3.0 * area + r3 / 3.0 * omega
+        m1x += 0.25 * d * (area * fx + mx) + 0.25 * r3 * R * wx
+        m1y += 0.25 * d * (area * fy + my) + 0.25 * r3 * R * wy
+        m1z += 0.25 * d * (area * fz + mz) + 0.25 * r3 * R * wz
+        m2 += 0.2 * d * (d * d * area + qq) + 0.2 * r3 * R * R * omega
+    if (not touched and omega_all < 2.0 * np.pi) or vol <= 0.0:
+        # no face meets the ball and the origin is outside P (solid angle 0, not 4 pi): P ∩ B is
+        # empty; or a sliver whose volume is rounding noise (of the order of 1e-16 R^3)
+        out[:] = 0.0
+        return
+    out[0] = vol
+    out[1] = m1x
+    out[2] = m1y
+    out[3] = m1z
+    out[4] = m2 - 2.0 * (y[0] * m1x + y[1] * m1y + y[2] * m1z) + (y[0] * y[0] + y[1] * y[1] + y[2] * y[2]) * vol
+
+
 @njit(cache=True, parallel=True)
-def power_cells_3d(points, halfweights, indptr, indices, sv, sfptr, sfidx, sflab, n_cells,
+def power_cells_3d(points, halfweights, indptr, indices, sv, sfptr, sfidx, sflab, radius, n_cells,
                    keep, vert_off, face_off, idx_off):
     """Clip every cell ``i < n_cells`` from the starting polyhedron and integrate it.
 
@@ -316,6 +555,10 @@ def power_cells_3d(points, halfweights, indptr, indices, sv, sfptr, sfidx, sflab
     indptr, indices : CSR adjacency of the weighted Delaunay tetrahedrisation.
         A row without neighbours is a hidden point: empty cell.
     sv, sfptr, sfidx, sflab : the starting polyhedron (the domain), faces labelled ``-1 - k``.
+    radius : float
+        0 for a polytope domain; else the domain is the ball of this radius about the
+        origin, the starting polyhedron contains it, and the integrals are those
+        of ``cell ∩ ball`` (:func:`ball_moments`).
     keep : bool
         Also write every cell's polyhedron to ``cell_v, cell_fptr, cell_fidx,
         cell_flab`` at the offsets ``vert_off, face_off, idx_off`` (n_cells + 1,),
@@ -326,11 +569,15 @@ def power_cells_3d(points, halfweights, indptr, indices, sv, sfptr, sfidx, sflab
     moments : (n_cells, 5)
         Integrals over the cell of 1, x, y, z and ``|x - y_i|^2``.
     facets : (indices.size,)
-        Area of the facet between ``i`` and ``indices[slot]``, seen from cell ``i``.
+        Area of the facet between ``i`` and ``indices[slot]``, seen from cell ``i``
+        (inside the ball, for a ball domain).
     sizes : (n_cells, 3) int64
         Number of vertices, faces and face indices of each cell's polyhedron.
     status : (n_cells,) int64
         0, or 1 where a work array overflowed (the cell is then left empty).
+    reach : (n_cells,)
+        ``max |v - y_i|^2`` over the vertices ``v`` of the cell's polyhedron (0 if empty):
+        the security radius of :mod:`geomot.power3d`'s neighbour search.
     cell_v, cell_fptr, cell_fidx, cell_flab : the polyhedra (``keep`` only; else empty).
         Face ``k`` of cell ``i`` has the vertex indices (local to the cell)
         ``cell_fidx[cell_fptr[face_off[i] + k] : cell_fptr[face_off[i] + k + 1]]``
@@ -344,6 +591,7 @@ def power_cells_3d(points, halfweights, indptr, indices, sv, sfptr, sfidx, sflab
     facets = np.zeros(indices.size)
     sizes = np.zeros((n_cells, 3), np.int64)
     status = np.zeros(n_cells, np.int64)
+    reach = np.zeros(n_cells)
     if keep:
         cell_v = np.empty((vert_off[n_cells], 3))
         cell_fptr = np.zeros(face_off[n_cells] + n_cells, np.int64)
@@ -407,7 +655,13 @@ def power_cells_3d(points, halfweights, indptr, indices, sv, sfptr, sfidx, sflab
             nf = nf2
         if nf < 4:
             continue
-        polyhedron_moments(V, nv, fptr, fidx, flab, nf, y, moments[i], facets)
+        for v in range(nv):
+            r2 = (V[v, 0] - y[0]) ** 2 + (V[v, 1] - y[1]) ** 2 + (V[v, 2] - y[2]) ** 2
+            reach[i] = max(reach[i], r2)
+        if radius > 0.0:
+            ball_moments(V, nv, fptr, fidx, flab, nf, y, radius, moments[i], facets)
+        else:
+            polyhedron_moments(V, nv, fptr, fidx, flab, nf, y, moments[i], facets)
         sizes[i, 0] = nv
         sizes[i, 1] = nf
         sizes[i, 2] = fptr[nf]
@@ -418,7 +672,7 @@ def power_cells_3d(points, halfweights, indptr, indices, sv, sfptr, sfidx, sflab
                 cell_fptr[base + k] = fptr[k]
             cell_fidx[idx_off[i]:idx_off[i] + fptr[nf]] = fidx[:fptr[nf]]
             cell_flab[face_off[i]:face_off[i] + nf] = flab[:nf]
-    return moments, facets, sizes, status, cell_v, cell_fptr, cell_fidx, cell_flab
+    return moments, facets, sizes, status, reach, cell_v, cell_fptr, cell_fidx, cell_flab
 
 
 @njit(cache=True)
