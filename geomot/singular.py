@@ -28,10 +28,12 @@ samples of 10^4 points, cube and ball); the default thresholds are 5 and 4.
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from .domains import Ball
 from .errors import GeomotError
 
 
@@ -170,6 +172,8 @@ def singular_set(result, threshold=None, criterion="spacing"):
     k, default = _SPACING_RULE[dim]
     threshold = default if threshold is None else float(threshold)
     pairs, facets = diagram.facets()
+    if dim == 3:
+        pairs, facets, areas = _measured_facets(diagram, pairs, facets)
     jumps = np.linalg.norm(y[pairs[:, 0]] - y[pairs[:, 1]], axis=1)
     angles = normal_angles(y, pairs)
     if criterion == "angle":
@@ -182,7 +186,10 @@ def singular_set(result, threshold=None, criterion="spacing"):
     pairs, jumps, angles = pairs[keep], jumps[keep], angles[keep]
     if dim == 3:
         polygons = [facets[i] for i in keep]
-        return SingularSet3D(pairs, polygons, polygon_areas(polygons), jumps, angles, criterion, threshold)
+        domain = diagram.source.domain
+        if isinstance(domain, Ball):
+            polygons = _clip_to_ball(polygons, domain.center, domain.radius)
+        return SingularSet3D(pairs, polygons, areas[keep], jumps, angles, criterion, threshold)
     segments = facets[keep]
     curves, branch_points, degree = _chain(segments, diagram)
     lengths = np.array([np.linalg.norm(np.diff(c, axis=0), axis=1).sum() for c in curves])
@@ -192,21 +199,73 @@ def singular_set(result, threshold=None, criterion="spacing"):
                        threshold)
 
 
+def _measured_facets(diagram, pairs, polygons):
+    """Keep the facets of positive measure in ``diagram.facet_measures``; return them with those measures.
+
+    On a Ball, ``facets()`` gives the cells' facets within the bounding cube:
+    some lie outside the ball (measure 0), others are only partly inside (the
+    exact areas are the diagram's).
+    """
+    indptr, indices = diagram.neighbors
+    n = len(indptr) - 1
+    key = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr)) * n + indices  # sorted: rows and rows' entries
+    want = pairs[:, 0] * n + pairs[:, 1]
+    at = np.minimum(np.searchsorted(key, want), max(len(key) - 1, 0))
+    areas = np.where(key[at] == want, diagram.facet_measures[at], 0.0) if len(key) else np.zeros(len(pairs))
+    keep = np.flatnonzero(areas > 0)
+    return pairs[keep], [polygons[k] for k in keep], areas[keep]
+
+
+def _clip_to_ball(polygons, center, radius, quad_segs=16):
+    """Planar polygons in 3D cut by the ball: ``F ∩ {|x - c| <= R}``, the arcs as polylines.
+
+    In its plane (unit normal ``u``, at signed distance ``d`` from ``c``) the
+    ball is the disk of centre ``c + d u`` and radius ``sqrt(R^2 - d^2)``;
+    each polygon is intersected with it in 2D coordinates of the plane
+    (shapely, vectorised over polygons), then lifted back.
+    """
+    if len(polygons) == 0:
+        return []
+    v, start, nxt = _rings(polygons)
+    v = v - center
+    owner = np.repeat(np.arange(len(polygons)), np.diff(np.r_[start, len(v)]))
+    normal = np.add.reduceat(np.cross(v, v[nxt]), start, axis=0)  # Newell: 2 x area x unit normal
+    u = normal / np.linalg.norm(normal, axis=1)[:, None]
+    e1 = np.cross(u, np.where(np.abs(u[:, :1]) < 0.9, [[1.0, 0, 0]], [[0, 1.0, 0]]))
+    e1 /= np.linalg.norm(e1, axis=1)[:, None]
+    e2 = np.cross(u, e1)
+    d = (v[start] * u).sum(axis=1)
+    flat = np.column_stack([(v * e1[owner]).sum(axis=1), (v * e2[owner]).sum(axis=1)])
+    disks = shapely.buffer(shapely.points(np.zeros((len(polygons), 2))),
+                           np.sqrt(np.maximum(radius ** 2 - d ** 2, 0.0)), quad_segs=quad_segs)
+    cut = shapely.intersection(shapely.polygons(shapely.linearrings(flat, indices=owner)), disks)
+    xy, which = shapely.get_coordinates(shapely.get_exterior_ring(cut), return_index=True)
+    last = np.r_[np.flatnonzero(np.diff(which)), len(which) - 1]  # rings repeat their first point last
+    keep = np.setdiff1d(np.arange(len(which)), last)
+    xy, which = xy[keep], which[keep]
+    lifted = center + d[which, None] * u[which] + xy[:, :1] * e1[which] + xy[:, 1:] * e2[which]
+    return np.split(lifted, np.cumsum(np.bincount(which, minlength=len(polygons)))[:-1])
+
+
 def polygon_areas(polygons):
     """Areas of planar polygons in 3D (a list of (m, 3) vertex arrays in order), vectorised.
 
-    ``area = |sum_k (p_k - p_0) x (p_{k+1} - p_0)| / 2`` (fan from the first vertex).
+    ``area = |sum_k (p_k - p_0) x (p_{k+1} - p_0)| / 2`` (Newell's formula about the first vertex).
     """
     if len(polygons) == 0:
         return np.empty(0)
+    v, start, nxt = _rings(polygons)
+    v = v - np.repeat(v[start], np.diff(np.r_[start, len(v)]), axis=0)
+    return 0.5 * np.linalg.norm(np.add.reduceat(np.cross(v, v[nxt]), start, axis=0), axis=1)
+
+
+def _rings(polygons):
+    """Stack a list of polygons: ``(vertices, start of each polygon, index of each vertex's successor)``."""
     sizes = np.array([len(p) for p in polygons])
-    v = np.vstack(polygons)
-    start = np.repeat(np.r_[0, np.cumsum(sizes)[:-1]], sizes)
-    nxt = np.arange(len(v)) + 1
-    last = np.cumsum(sizes) - 1
-    nxt[last] = start[last]
-    cross = np.cross(v - v[start], v[nxt] - v[start])
-    return 0.5 * np.linalg.norm(np.add.reduceat(cross, np.r_[0, np.cumsum(sizes)[:-1]], axis=0), axis=1)
+    start = np.r_[0, np.cumsum(sizes)[:-1]]
+    nxt = np.arange(sizes.sum()) + 1
+    nxt[start + sizes - 1] = start
+    return np.vstack(polygons), start, nxt
 
 
 def _close_gaps(ratio, threshold, segments, diagram):

@@ -124,6 +124,19 @@ def test_3d_two_mirrored_clusters_are_separated_by_the_plane_x_half(seed):
     assert s.jumps.min() >= 0.7 - 1e-12 and (s.pairs[:, 0] < s.pairs[:, 1]).all()
 
 
+def test_3d_on_a_ball_the_singular_facets_tile_the_equatorial_disk():
+    ball = gm.Ball([0.5, 0.5, 0.5], 0.5)
+    y = two_slabs(np.random.default_rng(4), 600)
+    s = gm.singular_set(gm.solve(gm.Uniform(ball), y))
+    assert s.total_area == pytest.approx(np.pi / 4, rel=1e-9)  # exact areas: the disk of radius 1/2
+    v = np.vstack(s.polygons)
+    np.testing.assert_allclose(v[:, 0], 0.5, atol=1e-9)
+    assert (np.linalg.norm(v - 0.5, axis=1) <= 0.5 + 1e-12).all()  # cut by the sphere
+    assert polygon_areas(s.polygons).sum() == pytest.approx(np.pi / 4, rel=0.01)  # arcs as 64-gons
+    left = s.pairs < 600
+    assert (left[:, 0] != left[:, 1]).all()
+
+
 def test_3d_unequal_clusters_split_the_cube_where_the_masses_say():
     # 2/3 of the mass on the left: its cells fill {x < 2/3} (targets are uniform across y, z)
     y = two_slabs(np.random.default_rng(2))
