@@ -33,6 +33,8 @@ from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from ._kernels.assign import top2_cpu
+from ._validate import as_float_array
 from .domains import Ball
 from .errors import GeomotError
 
@@ -199,6 +201,47 @@ def singular_set(result, threshold=None, criterion="spacing"):
                        threshold)
 
 
+def near_singular_set(result, sing, x, width):
+    r"""Which source points lie within ``width`` of a singular facet of their cell: the lips of the folds.
+
+    ``x`` lies in the cell ``W_i`` of ``i = argmax_k <x, y_k> + h_k``; its
+    distance to the plane of the facet ``F_ij`` is
+    ``(<x, y_i> + h_i - <x, y_j> - h_j) / |y_i - y_j| >= 0``. A point is
+    flagged when this distance is below ``width`` for some singular pair
+    ``(i, j)`` (then it is within ``width`` of ``F_ij`` itself, up to points
+    beyond an edge of the facet). Under ``(1 - t) id + t T`` the flagged
+    points on the two sides of ``F_ij`` drift ``t |y_i - y_j|`` apart.
+
+    Parameters
+    ----------
+    result : OTResult
+    sing : SingularSet or SingularSet3D
+        Of the same result.
+    x : array_like, shape (m, d)
+    width : float
+
+    Returns
+    -------
+    ndarray of bool, shape (m,)
+    """
+    y, h = result.points, result.heights
+    x = as_float_array(x, "x", (None, y.shape[1]))
+    best = top2_cpu(x, y, h)[0]
+    # singular partners of every cell, CSR (ptr, partner)
+    a, b = np.r_[sing.pairs[:, 0], sing.pairs[:, 1]], np.r_[sing.pairs[:, 1], sing.pairs[:, 0]]
+    order = np.argsort(a, kind="stable")
+    ptr = np.r_[0, np.cumsum(np.bincount(a, minlength=len(y)))]
+    count = np.diff(ptr)[best]
+    row = np.repeat(np.arange(len(x)), count)  # one row per (sample, singular partner of its cell)
+    k = np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count)
+    i, j = best[row], b[order][ptr[best[row]] + k]
+    d = y[i] - y[j]
+    dist = (np.einsum("md,md->m", x[row], d) + h[i] - h[j]) / np.linalg.norm(d, axis=1)
+    near = np.zeros(len(x), bool)
+    near[row[dist < float(width)]] = True
+    return near
+
+
 def _measured_facets(diagram, pairs, polygons):
     """Keep the facets of positive measure in ``diagram.facet_measures``; return them with those measures.
 
@@ -226,7 +269,7 @@ def _clip_to_ball(polygons, center, radius, quad_segs=16):
     """
     if len(polygons) == 0:
         return []
-    v, start, nxt = _rings(polygons)
+    v, start, nxt = stack_polygons(polygons)
     v = v - center
     owner = np.repeat(np.arange(len(polygons)), np.diff(np.r_[start, len(v)]))
     normal = np.add.reduceat(np.cross(v, v[nxt]), start, axis=0)  # Newell: 2 x area x unit normal
@@ -254,13 +297,18 @@ def polygon_areas(polygons):
     """
     if len(polygons) == 0:
         return np.empty(0)
-    v, start, nxt = _rings(polygons)
+    v, start, nxt = stack_polygons(polygons)
     v = v - np.repeat(v[start], np.diff(np.r_[start, len(v)]), axis=0)
     return 0.5 * np.linalg.norm(np.add.reduceat(np.cross(v, v[nxt]), start, axis=0), axis=1)
 
 
-def _rings(polygons):
-    """Stack a list of polygons: ``(vertices, start of each polygon, index of each vertex's successor)``."""
+def stack_polygons(polygons):
+    """Stack a non-empty list of polygons ((m_k, d) arrays) for vectorised work.
+
+    Returns ``(vertices, start, nxt)``: all vertices (sum m_k, d), the row
+    where each polygon starts (k,), and for every vertex the row of the next
+    one around its polygon (the last goes back to the first).
+    """
     sizes = np.array([len(p) for p in polygons])
     start = np.r_[0, np.cumsum(sizes)[:-1]]
     nxt = np.arange(sizes.sum()) + 1

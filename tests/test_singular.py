@@ -7,7 +7,7 @@ import pytest
 import shapely
 
 import geomot as gm
-from geomot.singular import normal_angles, polygon_areas
+from geomot.singular import near_singular_set, normal_angles, polygon_areas
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "demos"))
 from shapes import dumbbell, sample  # noqa: E402
@@ -187,3 +187,23 @@ def test_polygon_areas_of_known_polygons():
     square = np.array([[0, 0, 0], [2, 0, 0], [2, 0, 3], [0, 0, 3]], float)
     tri = np.array([[1, 1, 1], [2, 1, 1], [1, 2, 1]], float)
     np.testing.assert_allclose(polygon_areas([square, tri]), [6.0, 0.5])
+
+
+def test_near_singular_set_flags_the_slab_around_the_separating_plane():
+    y = two_slabs(np.random.default_rng(5), 300)
+    res = gm.solve(CUBE, y)
+    s = gm.singular_set(res)
+    x = np.random.default_rng(6).random((20000, 3))
+    near = near_singular_set(res, s, x, 0.05)
+    # every singular facet lies on x = 1/2: a point is flagged iff it is within 0.05 of that plane
+    # and its own cell has a facet there (a point of a cell that does not reach the plane is not)
+    touches = np.isin(res.diagram.locate(x), s.pairs)
+    np.testing.assert_array_equal(near, (np.abs(x[:, 0] - 0.5) < 0.05) & touches)
+    assert near.sum() > 0.95 * (np.abs(x[:, 0] - 0.5) < 0.05).sum()
+    # a 2D singular set works the same way
+    y2 = two_mirrored_clusters(np.random.default_rng(0))
+    res2 = gm.solve(BOX, y2)
+    s2 = gm.singular_set(res2)
+    x2 = np.random.default_rng(7).random((5000, 2))
+    touches = np.isin(res2.diagram.locate(x2), s2.pairs)
+    np.testing.assert_array_equal(near_singular_set(res2, s2, x2, 0.02), (np.abs(x2[:, 0] - 0.5) < 0.02) & touches)
