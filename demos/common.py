@@ -1,12 +1,17 @@
-"""Command line shared by the demos: ``--out`` folder and ``--n`` (number of targets)."""
+"""Command line shared by the demos: ``--out`` folder, ``--n`` (number of targets), a demo's own options."""
 import argparse
 
 
-def cli(main, doc, n_default):
-    """Parse ``--out`` and ``--n``, run ``main(out, n)`` and print the files it wrote."""
+def cli(main, doc, n_default, **options):
+    """Parse ``--out``, ``--n`` and ``--NAME`` for each option, run ``main(out, n, NAME=...)``, print the files.
+
+    ``options`` maps a keyword of ``main`` to the ``add_argument`` settings of its flag.
+    """
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="out", help="folder for the figures (default: out)")
     ap.add_argument("--n", type=int, default=n_default, help=f"number of target points (default: {n_default})")
+    for name, settings in options.items():
+        ap.add_argument(f"--{name}", **settings)
     args = ap.parse_args()
-    for f in main(args.out, args.n):
+    for f in main(args.out, args.n, **{name: getattr(args, name) for name in options}):
         print("wrote", f)

@@ -19,11 +19,12 @@ from .measures import Gaussian, Uniform
 from .newton import solve
 from .power import PowerDiagram
 from .result import IterationInfo, OTResult
-from .singular import SingularSet, singular_set
+from .singular import SingularSet, SingularSet3D, singular_set
 from .stochastic import monte_carlo_masses, solve_monte_carlo
 
 __all__ = ["Ball", "Box", "ConvexPolytope", "Disk", "Domain", "Polygon", "Uniform", "Gaussian", "PowerDiagram", "solve",
            "solve_monte_carlo",
            "monte_carlo_masses", "OTResult",
-           "IterationInfo", "SingularSet", "singular_set", "OTGenerator", "GeomotError", "GeometryError"]
+           "IterationInfo", "SingularSet", "SingularSet3D", "singular_set", "OTGenerator", "GeomotError",
+           "GeometryError"]
 __version__ = "0.1.0"

@@ -6,10 +6,11 @@ Every function takes ``ax=None`` (a new figure) and returns the axes.
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import PathCollection
-from matplotlib.colors import LogNorm, Normalize
+from matplotlib.colors import LogNorm, Normalize, to_rgba
 from matplotlib.path import Path
 
 from .domains import Disk
+from .errors import GeomotError
 
 
 def _axes(ax):
@@ -239,3 +240,68 @@ def transport_map(result, axes=None, sing=None):
     ax_t.set_aspect("equal")
     ax_t.set_title(r"target Diracs $y_i$")
     return ax_s, ax_t
+
+
+def _sheets(sing, points, t):
+    """The images of the singular facets at time t: ``(1 - t) F_ij + t y_i`` and ``(1 - t) F_ij + t y_j``.
+
+    Returns ``(polygons, side)``: at t = 0 the facets themselves (``side`` 0);
+    for t > 0 two sheets per facet, ``side`` 0 for the one following ``y_i``
+    (``i < j``), 1 for ``y_j``.
+    """
+    t = float(t)
+    if t == 0.0:
+        return list(sing.polygons), np.zeros(len(sing.polygons), np.int64)
+    if points is None:
+        raise GeomotError("drawing the singular sheets at t > 0 needs the target points")
+    polys = [(1 - t) * f + t * points[p] for f, pair in zip(sing.polygons, sing.pairs) for p in pair]
+    return polys, np.tile([0, 1], len(sing.polygons))
+
+
+def singular_surface(sing, points=None, t=0.0, ax=None, colors=("crimson", "royalblue"), alpha=0.45):
+    r"""Draw a 3D :class:`~geomot.SingularSet3D` on 3D axes: the singular surfaces, or their two sheets at time t.
+
+    At ``t = 0`` the singular facets ``F_ij`` in the source (``colors[0]``).
+    For ``0 < t <= 1`` the displacement interpolation tears each facet into
+    ``(1 - t) F_ij + t y_i`` (``colors[0]``) and ``(1 - t) F_ij + t y_j``
+    (``colors[1]``): the two lips of the fold, ``t |y_i - y_j|`` apart
+    (``points`` = the targets ``y`` are needed). Returns the axes.
+    """
+    from mpl_toolkits.mplot3d.art3d import Poly3DCollection
+    if ax is None:
+        ax = plt.figure(figsize=(7, 6)).add_subplot(projection="3d")
+    polys, side = _sheets(sing, points, t)
+    if polys:
+        face = np.array([to_rgba(c) for c in colors])[side]
+        ax.add_collection3d(Poly3DCollection(polys, facecolor=face, edgecolor="none", alpha=alpha), autolim=False)
+    return ax
+
+
+def singular_section(sing, points=None, t=0.0, axis=1, level=0.0, ax=None, colors=("crimson", "royalblue"), lw=1.5):
+    """Draw where the singular surfaces (or their sheets at time t) cut the plane ``x[axis] = level``.
+
+    A 2D cross-section: the other two coordinates, in increasing order, are the
+    plot's x and y. The fold's two lips appear as two curves of ``colors``
+    (see :func:`singular_surface`). Returns the axes.
+    """
+    from matplotlib.collections import LineCollection
+
+    from .singular import stack_polygons
+    ax = _axes(ax)
+    polys, side = _sheets(sing, points, t)
+    if not polys:
+        return ax
+    v, start, nxt = stack_polygons(polys)
+    owner = np.repeat(np.arange(len(polys)), np.diff(np.r_[start, len(v)]))
+    s = v[:, axis] - level
+    cross = np.flatnonzero((s < 0) != (s[nxt] < 0))  # edges (k, nxt[k]) with their ends on either side
+    lam = s[cross] / (s[cross] - s[nxt[cross]])
+    hit = v[cross] + lam[:, None] * (v[nxt[cross]] - v[cross])
+    keep = np.delete(np.arange(3), axis)
+    # a convex polygon crosses a plane on exactly two edges: those rows come in consecutive pairs
+    two = np.bincount(owner[cross], minlength=len(polys)) == 2
+    mask = two[owner[cross]]
+    seg = hit[mask][:, keep].reshape(-1, 2, 2)
+    color = np.array([to_rgba(c) for c in colors])[side[owner[cross][mask][0::2]]]
+    ax.add_collection(LineCollection(seg, colors=color, linewidths=lw))
+    return ax

@@ -1,4 +1,4 @@
-r"""The singular set of a semi-discrete optimal transport map (2D).
+r"""The singular set of a semi-discrete optimal transport map (2D and 3D).
 
 Where the target support is not convex the Brenier map ``T = grad u_h`` jumps
 (paper notes §5). In the discrete setting, the facet ``F_ij`` between adjacent
@@ -12,14 +12,30 @@ Singular facets chain into the curves of ``Sigma_1`` (ridges of ``u_h``);
 where three or more meet, the power vertex has a large triangle as
 subgradient: a point of ``Sigma_2`` (a branch point, or a point whose
 subgradient covers a hole of the target support).
+
+In 3D the facets are polygons and the singular facets tile the singular
+surfaces: the folds of the displacement interpolation
+``rho_t = ((1 - t) id + t T)_# mu``, which tears along them into the two
+sheets ``(1 - t) F_ij + t y_i`` and ``(1 - t) F_ij + t y_j`` (paper Fig. 11).
+
+The spacing rule, calibrated on uniform samples (cube, ball; grids in 2D),
+measures the spacing ``s_i`` by the k-th nearest target: k = 4 in 2D, k = 8
+in 3D, about half the mean number of Voronoi neighbours (6 and 15.5). Between
+neighbouring cells of a convex, evenly sampled support the ratio
+``|y_i - y_j| / max(s_i, s_j)`` stayed below 4 in 2D and below 3.0 in 3D (four
+samples of 10^4 points, cube and ball); the default thresholds are 5 and 4.
 """
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from ._kernels.assign import top2_cpu
+from ._validate import as_float_array
+from .domains import Ball
 from .errors import GeomotError
 
 
@@ -63,6 +79,44 @@ class SingularSet:
     threshold: float
 
 
+@dataclass
+class SingularSet3D:
+    """Singular facets (the singular surfaces) of a 3D semi-discrete OT map.
+
+    Attributes
+    ----------
+    pairs : ndarray of int64, shape (k, 2)
+        Cells ``i < j`` on either side of each singular facet.
+    polygons : list of k ndarrays, each (m, 3)
+        The vertices of each singular facet ``F_ij``, in order around it.
+    areas : ndarray, shape (k,)
+        Area of each facet.
+    jumps : ndarray, shape (k,)
+        ``|y_i - y_j|``, the jump of the map across the facet.
+    angles : ndarray, shape (k,)
+        ``theta_ij`` (radians) between the supporting planes' normals.
+    criterion, threshold
+        The rule used: ``"spacing"`` (jump > threshold x local spacing) or ``"angle"``.
+    """
+
+    pairs: np.ndarray
+    polygons: list
+    areas: np.ndarray
+    jumps: np.ndarray
+    angles: np.ndarray
+    criterion: str
+    threshold: float
+
+    @property
+    def total_area(self):
+        """Total area of the singular surfaces."""
+        return float(self.areas.sum())
+
+
+# spacing rule per dimension: (k of the k-th nearest neighbour spacing, default threshold); module docstring
+_SPACING_RULE = {2: (4, 5.0), 3: (8, 4.0)}
+
+
 def normal_angles(y, pairs):
     """``theta_ij`` between ``(y_i, -1)`` and ``(y_j, -1)`` for each row of ``pairs``."""
     a, b = y[pairs[:, 0]], y[pairs[:, 1]]
@@ -71,7 +125,7 @@ def normal_angles(y, pairs):
 
 
 def local_spacing(y, k=4):
-    """Distance from each target to its k-th nearest other target (a scale for "nearby").
+    """Distance from each target to its k-th nearest other target (a scale for "nearby"; k = 4 in 2D, 8 in 3D).
 
     Unlike Delaunay edge lengths it is not inflated by edges that bridge a gap
     of the support, so points on the rim of a cluster keep the cluster's scale.
@@ -84,7 +138,7 @@ def local_spacing(y, k=4):
 
 
 def singular_set(result, threshold=None, criterion="spacing"):
-    """Extract the singular set of a 2D OT map.
+    """Extract the singular set of a 2D or 3D OT map.
 
     Parameters
     ----------
@@ -92,53 +146,186 @@ def singular_set(result, threshold=None, criterion="spacing"):
     threshold : float, optional
         ``criterion="spacing"``: a facet is singular when
         ``|y_i - y_j| > threshold * max(s_i, s_j)``, ``s_i`` the distance from
-        ``y_i`` to its 4th nearest target (default 5: scale-free; between
-        neighbouring cells of a convex, evenly sampled support the ratio stays
-        below about 4, measured on uniform samples and grids). Gaps are
-        closed as in edge detection: a facet above ``0.6 * threshold`` whose
-        two ends both touch singular facets is singular too, so that sampling
-        noise does not cut a ridge in pieces (spurs are not added: a spur has
-        a free end).
+        ``y_i`` to its k-th nearest target, k = 4 in 2D and 8 in 3D (default
+        threshold 5 in 2D, 4 in 3D: scale-free, above the largest ratio
+        between neighbouring cells of convex, evenly sampled supports; see the
+        module docstring). In 2D, gaps are closed as in edge detection: a
+        facet above ``0.6 * threshold`` whose two ends both touch singular
+        facets is singular too, so that sampling noise does not cut a ridge in
+        pieces (spurs are not added: a spur has a free end). In 3D a facet
+        missing from a surface leaves a hole, not a cut, and no gap is closed.
         ``criterion="angle"``: when ``theta_ij > threshold`` (radians, the
         paper's criterion; no default, it depends on the units of ``y``).
     criterion : {"spacing", "angle"}
 
     Returns
     -------
-    SingularSet
+    SingularSet (2D: facets, curves, branch points) or SingularSet3D (3D: facet polygons)
     """
     diagram = getattr(result, "diagram", result)
     y = diagram.points
-    if y.shape[1] != 2:
-        raise GeomotError("singular_set supports 2D diagrams for now")
-    pairs, segments = diagram.facets()
+    dim = y.shape[1]
+    if dim not in _SPACING_RULE:
+        raise GeomotError(f"singular_set supports 2D and 3D diagrams; got dimension {dim}")
+    if criterion not in ("spacing", "angle"):
+        raise GeomotError(f"criterion must be 'spacing' or 'angle'; got {criterion!r}")
+    if criterion == "angle" and threshold is None:
+        raise GeomotError("criterion='angle' needs a threshold in radians")
+    k, default = _SPACING_RULE[dim]
+    threshold = default if threshold is None else float(threshold)
+    pairs, facets = diagram.facets()
+    if dim == 3:
+        pairs, facets, areas = _measured_facets(diagram, pairs, facets)
     jumps = np.linalg.norm(y[pairs[:, 0]] - y[pairs[:, 1]], axis=1)
     angles = normal_angles(y, pairs)
-    if criterion == "spacing":
-        threshold = 5.0 if threshold is None else float(threshold)
-        spacing = local_spacing(y)
-        ratio = jumps / np.maximum(spacing[pairs[:, 0]], spacing[pairs[:, 1]])
-        weak = np.flatnonzero(ratio > 0.6 * threshold)
-        a, b, where = _nodes(segments[weak], diagram)
-        strong = ratio[weak] > threshold
-        touches = np.zeros(len(where), bool)
-        touches[a[strong]] = touches[b[strong]] = True
-        singular = np.zeros(len(pairs), bool)
-        singular[weak[strong | (touches[a] & touches[b])]] = True
-    elif criterion == "angle":
-        if threshold is None:
-            raise GeomotError("criterion='angle' needs a threshold in radians")
-        threshold = float(threshold)
+    if criterion == "angle":
         singular = angles > threshold
     else:
-        raise GeomotError(f"criterion must be 'spacing' or 'angle'; got {criterion!r}")
-    pairs, segments, jumps, angles = pairs[singular], segments[singular], jumps[singular], angles[singular]
+        spacing = local_spacing(y, k)
+        ratio = jumps / np.maximum(spacing[pairs[:, 0]], spacing[pairs[:, 1]])
+        singular = _close_gaps(ratio, threshold, facets, diagram) if dim == 2 else ratio > threshold
+    keep = np.flatnonzero(singular)
+    pairs, jumps, angles = pairs[keep], jumps[keep], angles[keep]
+    if dim == 3:
+        polygons = [facets[i] for i in keep]
+        domain = diagram.source.domain
+        if isinstance(domain, Ball):
+            polygons = _clip_to_ball(polygons, domain.center, domain.radius)
+        return SingularSet3D(pairs, polygons, areas[keep], jumps, angles, criterion, threshold)
+    segments = facets[keep]
     curves, branch_points, degree = _chain(segments, diagram)
     lengths = np.array([np.linalg.norm(np.diff(c, axis=0), axis=1).sum() for c in curves])
     order = np.argsort(-lengths, kind="stable")
     curves, lengths = [curves[k] for k in order], lengths[order]
     return SingularSet(pairs, segments, jumps, angles, curves, lengths, branch_points, degree, criterion,
                        threshold)
+
+
+def near_singular_set(result, sing, x, width):
+    r"""Which source points lie within ``width`` of a singular facet of their cell: the lips of the folds.
+
+    ``x`` lies in the cell ``W_i`` of ``i = argmax_k <x, y_k> + h_k``; its
+    distance to the plane of the facet ``F_ij`` is
+    ``(<x, y_i> + h_i - <x, y_j> - h_j) / |y_i - y_j| >= 0``. A point is
+    flagged when this distance is below ``width`` for some singular pair
+    ``(i, j)`` (then it is within ``width`` of ``F_ij`` itself, up to points
+    beyond an edge of the facet). Under ``(1 - t) id + t T`` the flagged
+    points on the two sides of ``F_ij`` drift ``t |y_i - y_j|`` apart.
+
+    Parameters
+    ----------
+    result : OTResult
+    sing : SingularSet or SingularSet3D
+        Of the same result.
+    x : array_like, shape (m, d)
+    width : float
+
+    Returns
+    -------
+    ndarray of bool, shape (m,)
+    """
+    y, h = result.points, result.heights
+    x = as_float_array(x, "x", (None, y.shape[1]))
+    best = top2_cpu(x, y, h)[0]
+    # singular partners of every cell, CSR (ptr, partner)
+    a, b = np.r_[sing.pairs[:, 0], sing.pairs[:, 1]], np.r_[sing.pairs[:, 1], sing.pairs[:, 0]]
+    order = np.argsort(a, kind="stable")
+    ptr = np.r_[0, np.cumsum(np.bincount(a, minlength=len(y)))]
+    count = np.diff(ptr)[best]
+    row = np.repeat(np.arange(len(x)), count)  # one row per (sample, singular partner of its cell)
+    k = np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count)
+    i, j = best[row], b[order][ptr[best[row]] + k]
+    d = y[i] - y[j]
+    dist = (np.einsum("md,md->m", x[row], d) + h[i] - h[j]) / np.linalg.norm(d, axis=1)
+    near = np.zeros(len(x), bool)
+    near[row[dist < float(width)]] = True
+    return near
+
+
+def _measured_facets(diagram, pairs, polygons):
+    """Keep the facets of positive measure in ``diagram.facet_measures``; return them with those measures.
+
+    On a Ball, ``facets()`` gives the cells' facets within the bounding cube:
+    some lie outside the ball (measure 0), others are only partly inside (the
+    exact areas are the diagram's).
+    """
+    indptr, indices = diagram.neighbors
+    n = len(indptr) - 1
+    key = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr)) * n + indices  # sorted: rows and rows' entries
+    want = pairs[:, 0] * n + pairs[:, 1]
+    at = np.minimum(np.searchsorted(key, want), max(len(key) - 1, 0))
+    areas = np.where(key[at] == want, diagram.facet_measures[at], 0.0) if len(key) else np.zeros(len(pairs))
+    keep = np.flatnonzero(areas > 0)
+    return pairs[keep], [polygons[k] for k in keep], areas[keep]
+
+
+def _clip_to_ball(polygons, center, radius, quad_segs=16):
+    """Planar polygons in 3D cut by the ball: ``F ∩ {|x - c| <= R}``, the arcs as polylines.
+
+    In its plane (unit normal ``u``, at signed distance ``d`` from ``c``) the
+    ball is the disk of centre ``c + d u`` and radius ``sqrt(R^2 - d^2)``;
+    each polygon is intersected with it in 2D coordinates of the plane
+    (shapely, vectorised over polygons), then lifted back.
+    """
+    if len(polygons) == 0:
+        return []
+    v, start, nxt = stack_polygons(polygons)
+    v = v - center
+    owner = np.repeat(np.arange(len(polygons)), np.diff(np.r_[start, len(v)]))
+    normal = np.add.reduceat(np.cross(v, v[nxt]), start, axis=0)  # Newell: 2 x area x unit normal
+    u = normal / np.linalg.norm(normal, axis=1)[:, None]
+    e1 = np.cross(u, np.where(np.abs(u[:, :1]) < 0.9, [[1.0, 0, 0]], [[0, 1.0, 0]]))
+    e1 /= np.linalg.norm(e1, axis=1)[:, None]
+    e2 = np.cross(u, e1)
+    d = (v[start] * u).sum(axis=1)
+    flat = np.column_stack([(v * e1[owner]).sum(axis=1), (v * e2[owner]).sum(axis=1)])
+    disks = shapely.buffer(shapely.points(np.zeros((len(polygons), 2))),
+                           np.sqrt(np.maximum(radius ** 2 - d ** 2, 0.0)), quad_segs=quad_segs)
+    cut = shapely.intersection(shapely.polygons(shapely.linearrings(flat, indices=owner)), disks)
+    xy, which = shapely.get_coordinates(shapely.get_exterior_ring(cut), return_index=True)
+    last = np.r_[np.flatnonzero(np.diff(which)), len(which) - 1]  # rings repeat their first point last
+    keep = np.setdiff1d(np.arange(len(which)), last)
+    xy, which = xy[keep], which[keep]
+    lifted = center + d[which, None] * u[which] + xy[:, :1] * e1[which] + xy[:, 1:] * e2[which]
+    return np.split(lifted, np.cumsum(np.bincount(which, minlength=len(polygons)))[:-1])
+
+
+def polygon_areas(polygons):
+    """Areas of planar polygons in 3D (a list of (m, 3) vertex arrays in order), vectorised.
+
+    ``area = |sum_k (p_k - p_0) x (p_{k+1} - p_0)| / 2`` (Newell's formula about the first vertex).
+    """
+    if len(polygons) == 0:
+        return np.empty(0)
+    v, start, nxt = stack_polygons(polygons)
+    v = v - np.repeat(v[start], np.diff(np.r_[start, len(v)]), axis=0)
+    return 0.5 * np.linalg.norm(np.add.reduceat(np.cross(v, v[nxt]), start, axis=0), axis=1)
+
+
+def stack_polygons(polygons):
+    """Stack a non-empty list of polygons ((m_k, d) arrays) for vectorised work.
+
+    Returns ``(vertices, start, nxt)``: all vertices (sum m_k, d), the row
+    where each polygon starts (k,), and for every vertex the row of the next
+    one around its polygon (the last goes back to the first).
+    """
+    sizes = np.array([len(p) for p in polygons])
+    start = np.r_[0, np.cumsum(sizes)[:-1]]
+    nxt = np.arange(sizes.sum()) + 1
+    nxt[start + sizes - 1] = start
+    return np.vstack(polygons), start, nxt
+
+
+def _close_gaps(ratio, threshold, segments, diagram):
+    """2D spacing rule with gap closing (see :func:`singular_set`): mask of the singular facets."""
+    weak = np.flatnonzero(ratio > 0.6 * threshold)
+    a, b, where = _nodes(segments[weak], diagram)
+    strong = ratio[weak] > threshold
+    touches = np.zeros(len(where), bool)
+    touches[a[strong]] = touches[b[strong]] = True
+    singular = np.zeros(len(ratio), bool)
+    singular[weak[strong | (touches[a] & touches[b])]] = True
+    return singular
 
 
 def _nodes(segments, diagram):

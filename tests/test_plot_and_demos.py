@@ -46,6 +46,7 @@ def test_newton_history_plots_every_iteration():
 @pytest.mark.parametrize("name,n,count", [("power_diagram", 80, 2), ("fig5_singular_structure", 300, 1),
                                           ("fig6_fig7_teaching", 12, 2),
                                           ("fig8_fig9_two_clusters", 300, 2), ("fig10_dumbbell", 400, 1),
+                                          ("fig11_ball_to_bunny", 300, 2),
                                           ("newton_animation", 60, 1), ("ae_ot_digits", 400, 2)])
 def test_demos_write_pngs(tmp_path, name, n, count):
     demo = __import__(name)
@@ -54,6 +55,60 @@ def test_demos_write_pngs(tmp_path, name, n, count):
     for f in files:
         magic = b"GIF89a" if f.suffix == ".gif" else b"\x89PNG\r\n\x1a\n"
         assert f.exists() and f.read_bytes()[:len(magic)] == magic and f.stat().st_size > 10_000
+    plt.close("all")
+
+
+def torus_mesh(big=1.0, small=0.4, m=24):
+    """Closed triangle mesh of a torus (a non-convex solid with a hole): vertices, faces."""
+    u, v = np.meshgrid(np.arange(m) * 2 * np.pi / m, np.arange(m) * 2 * np.pi / m, indexing="ij")
+    ring = big + small * np.cos(v)
+    vertices = np.column_stack([(ring * np.cos(u)).ravel(), (ring * np.sin(u)).ravel(), (small * np.sin(v)).ravel()])
+    i, j = np.meshgrid(np.arange(m), np.arange(m), indexing="ij")
+    a, b, c, d = i * m + j, ((i + 1) % m) * m + j, ((i + 1) % m) * m + (j + 1) % m, i * m + (j + 1) % m
+    return vertices, np.vstack([np.column_stack([a.ravel(), b.ravel(), c.ravel()]),
+                                np.column_stack([a.ravel(), c.ravel(), d.ravel()])])
+
+
+def test_fig11_demo_runs_on_a_user_mesh(tmp_path):
+    demo = __import__("fig11_ball_to_bunny")
+    vertices, faces = torus_mesh()
+    np.savez(tmp_path / "torus.npz", vertices=vertices, faces=faces)
+    files = demo.main(tmp_path, n=300, verbose=False, mesh=tmp_path / "torus.npz", samples=20_000)
+    assert [f.name for f in files] == ["fig11_mesh.png", "fig11_mesh_slices.png"]
+    for f in files:
+        assert f.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and f.stat().st_size > 10_000
+    np.savez(tmp_path / "bad.npz", points=vertices)
+    with pytest.raises(gm.GeomotError, match="vertices"):
+        demo.main(tmp_path, n=300, verbose=False, mesh=tmp_path / "bad.npz")
+    plt.close("all")
+
+
+def test_singular_surface_draws_two_sheets_per_facet_and_sections_cut_them():
+    from matplotlib.colors import to_rgb
+    from mpl_toolkits.mplot3d.art3d import Poly3DCollection
+    left = np.random.default_rng(5).random((300, 3)) * [0.15, 1, 1]
+    res = gm.solve(gm.Box([0, 0, 0], [1, 1, 1]), np.vstack([left, left * [-1, 1, 1] + [1, 0, 0]]))
+    sing = gm.singular_set(res)
+    ax = gplot.singular_surface(sing)
+    (coll,) = [c for c in ax.collections if isinstance(c, Poly3DCollection)]
+    np.testing.assert_allclose(coll.get_facecolor()[:, :3], np.tile(to_rgb("crimson"), (len(sing.pairs), 1)))
+    ax = gplot.singular_surface(sing, res.points, t=0.5)
+    (coll,) = [c for c in ax.collections if isinstance(c, Poly3DCollection)]
+    face = coll.get_facecolor()[:, :3]  # (mplot3d may reorder the faces by depth)
+    assert len(face) == 2 * len(sing.pairs)
+    assert np.isclose(face, to_rgb("crimson")).all(1).sum() == np.isclose(face, to_rgb("royalblue")).all(1).sum()
+    # the sheets at t = 1/2 are the facets halfway to y_i (i < j: the left cluster) and to y_j
+    sheets, side = gplot._sheets(sing, res.points, 0.5)
+    np.testing.assert_allclose(sheets[0], 0.5 * sing.polygons[0] + 0.5 * res.points[sing.pairs[0, 0]])
+    np.testing.assert_allclose(sheets[1], 0.5 * sing.polygons[0] + 0.5 * res.points[sing.pairs[0, 1]])
+    assert (np.vstack(sheets[0::2])[:, 0] < 0.5).all() and (np.vstack(sheets[1::2])[:, 0] > 0.5).all()
+    with pytest.raises(gm.GeomotError, match="target points"):
+        gplot.singular_surface(sing, t=0.5)
+    # the plane z = 0.5 cuts the separating square x = 0.5 along the segment x = 0.5, y in [0, 1]
+    ax = gplot.singular_section(sing, axis=2, level=0.5)
+    seg = np.concatenate(ax.collections[0].get_segments())
+    np.testing.assert_allclose(seg[:, 0], 0.5, atol=1e-9)
+    assert seg[:, 1].min() == pytest.approx(0.0) and seg[:, 1].max() == pytest.approx(1.0)
     plt.close("all")
 
 

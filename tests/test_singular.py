@@ -7,6 +7,7 @@ import pytest
 import shapely
 
 import geomot as gm
+from geomot.singular import near_singular_set, normal_angles, polygon_areas
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "demos"))
 from shapes import dumbbell, sample  # noqa: E402
@@ -99,3 +100,110 @@ def test_facets_match_facet_measures(domain_case):
     want = np.zeros((60, 60))
     want[np.repeat(np.arange(60), np.diff(indptr)), indices] = pd.facet_measures
     np.testing.assert_allclose(got + got.T, want, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------- 3D
+CUBE = gm.Uniform(gm.Box([0, 0, 0], [1, 1, 1]))
+
+
+def two_slabs(rng, n=800, width=0.15):
+    """Targets uniform in the slab [0, width] x [0, 1]^2 and its mirror image about x = 1/2."""
+    left = rng.random((n, 3)) * [width, 1, 1]
+    return np.vstack([left, left * [-1, 1, 1] + [1, 0, 0]])
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_3d_two_mirrored_clusters_are_separated_by_the_plane_x_half(seed):
+    y = two_slabs(np.random.default_rng(seed))
+    s = gm.singular_set(gm.solve(CUBE, y))
+    assert isinstance(s, gm.SingularSet3D) and s.criterion == "spacing" and s.threshold == 4.0
+    np.testing.assert_allclose(np.vstack(s.polygons)[:, 0], 0.5, atol=1e-9)
+    assert s.total_area == pytest.approx(1.0, rel=1e-9)  # the whole cross-section of the cube
+    left = s.pairs < 800
+    assert (left[:, 0] != left[:, 1]).all()
+    assert s.jumps.min() >= 0.7 - 1e-12 and (s.pairs[:, 0] < s.pairs[:, 1]).all()
+
+
+def test_3d_on_a_ball_the_singular_facets_tile_the_equatorial_disk():
+    ball = gm.Ball([0.5, 0.5, 0.5], 0.5)
+    y = two_slabs(np.random.default_rng(4), 600)
+    s = gm.singular_set(gm.solve(gm.Uniform(ball), y))
+    assert s.total_area == pytest.approx(np.pi / 4, rel=1e-9)  # exact areas: the disk of radius 1/2
+    v = np.vstack(s.polygons)
+    np.testing.assert_allclose(v[:, 0], 0.5, atol=1e-9)
+    assert (np.linalg.norm(v - 0.5, axis=1) <= 0.5 + 1e-12).all()  # cut by the sphere
+    assert polygon_areas(s.polygons).sum() == pytest.approx(np.pi / 4, rel=0.01)  # arcs as 64-gons
+    left = s.pairs < 600
+    assert (left[:, 0] != left[:, 1]).all()
+
+
+def test_3d_unequal_clusters_split_the_cube_where_the_masses_say():
+    # 2/3 of the mass on the left: its cells fill {x < 2/3} (targets are uniform across y, z)
+    y = two_slabs(np.random.default_rng(2))
+    masses = np.r_[np.full(800, 2 / 3 / 800), np.full(800, 1 / 3 / 800)]
+    res = gm.solve(CUBE, y, masses=masses)
+    s = gm.singular_set(res)
+    np.testing.assert_allclose(np.vstack(s.polygons)[:, 0], 2 / 3, atol=0.03)
+    assert s.total_area == pytest.approx(1.0, rel=0.02)
+    left = s.pairs < 800
+    assert (left[:, 0] != left[:, 1]).all()
+    # facet areas are those of the diagram
+    pd = res.diagram
+    indptr, indices = pd.neighbors
+    key = np.repeat(np.arange(1600), np.diff(indptr)) * 1600 + indices
+    at = np.searchsorted(key, s.pairs[:, 0] * 1600 + s.pairs[:, 1])
+    np.testing.assert_allclose(s.areas, pd.facet_measures[at], rtol=1e-9, atol=1e-15)
+
+
+@pytest.mark.parametrize("kind", ["cube", "ball", "grid"])
+def test_3d_convex_support_has_no_singular_facet(kind):
+    rng = np.random.default_rng(7)
+    if kind == "cube":
+        y = rng.random((3000, 3))
+    elif kind == "ball":
+        d = rng.normal(size=(3000, 3))
+        y = 0.5 + 0.45 * np.cbrt(rng.random(3000))[:, None] * d / np.linalg.norm(d, axis=1)[:, None]
+    else:
+        g = np.linspace(0.05, 0.95, 12)
+        y = np.stack(np.meshgrid(g, g, g), -1).reshape(-1, 3) + 1e-3 * rng.random((12 ** 3, 3))
+    s = gm.singular_set(gm.solve(CUBE, y))
+    assert len(s.pairs) == 0 and s.polygons == [] and s.total_area == 0.0
+
+
+def test_3d_angle_criterion_matches_normal_angles():
+    y = two_slabs(np.random.default_rng(3), 300)
+    res = gm.solve(CUBE, y)
+    s = gm.singular_set(res, threshold=0.25, criterion="angle")
+    pairs, _ = res.diagram.facets()
+    want = pairs[normal_angles(y, pairs) > 0.25]
+    np.testing.assert_array_equal(s.pairs, want)
+    np.testing.assert_allclose(s.angles, normal_angles(y, s.pairs))
+    assert len(s.pairs) > 0 and s.criterion == "angle" and s.threshold == 0.25
+    with pytest.raises(gm.GeomotError, match="threshold"):
+        gm.singular_set(res, criterion="angle")
+
+
+def test_polygon_areas_of_known_polygons():
+    square = np.array([[0, 0, 0], [2, 0, 0], [2, 0, 3], [0, 0, 3]], float)
+    tri = np.array([[1, 1, 1], [2, 1, 1], [1, 2, 1]], float)
+    np.testing.assert_allclose(polygon_areas([square, tri]), [6.0, 0.5])
+
+
+def test_near_singular_set_flags_the_slab_around_the_separating_plane():
+    y = two_slabs(np.random.default_rng(5), 300)
+    res = gm.solve(CUBE, y)
+    s = gm.singular_set(res)
+    x = np.random.default_rng(6).random((20000, 3))
+    near = near_singular_set(res, s, x, 0.05)
+    # every singular facet lies on x = 1/2: a point is flagged iff it is within 0.05 of that plane
+    # and its own cell has a facet there (a point of a cell that does not reach the plane is not)
+    touches = np.isin(res.diagram.locate(x), s.pairs)
+    np.testing.assert_array_equal(near, (np.abs(x[:, 0] - 0.5) < 0.05) & touches)
+    assert near.sum() > 0.95 * (np.abs(x[:, 0] - 0.5) < 0.05).sum()
+    # a 2D singular set works the same way
+    y2 = two_mirrored_clusters(np.random.default_rng(0))
+    res2 = gm.solve(BOX, y2)
+    s2 = gm.singular_set(res2)
+    x2 = np.random.default_rng(7).random((5000, 2))
+    touches = np.isin(res2.diagram.locate(x2), s2.pairs)
+    np.testing.assert_array_equal(near_singular_set(res2, s2, x2, 0.02), (np.abs(x2[:, 0] - 0.5) < 0.02) & touches)
