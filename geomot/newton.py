@@ -16,7 +16,7 @@ large cells while small cells still carry large relative errors). Globally
 convergent from any start whose cells are all non-empty, quadratically near
 the solution. Between steps the weighted Delaunay triangulation is repaired by
 edge flips (see :mod:`geomot._kernels.flips`) instead of rebuilt by Qhull
-(2D; in 3D every trial diagram is one Qhull call).
+(2D; in 3D every trial diagram is built afresh, see :mod:`geomot.power3d`).
 """
 import dataclasses
 import time
@@ -247,7 +247,7 @@ def solve(source, points, masses=None, *, method="newton", tol=None, maxiter=Non
     if source.dim not in (2, 3):
         raise GeomotError(f"method='newton' supports 2D and 3D sources; got dimension {source.dim} "
                           f"(use method='monte-carlo')")
-    # 3D: every diagram is one Qhull call (the flip repair is 2D only)
+    # 3D: every diagram is built afresh (the flip repair is 2D only)
     Diagram, UnitDomain = (PowerDiagram3D, _UnitDomain3D) if source.dim == 3 else (PowerDiagram, _UnitDomain)
     points = as_points(points, source.dim)
     n = len(points)

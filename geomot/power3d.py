@@ -8,20 +8,24 @@ Same conventions as :mod:`geomot.power` (``../docs/design.md``): with heights
 power weights ``psi_i = 2 h_i + |y_i|^2``; internally the unit frame of the
 domain and the half power weights ``g = h + |y|^2 / 2``.
 
-Pipeline (one Qhull call, then numba over all cells):
+Pipeline (numba over all cells, in parallel):
 
-1. the lower convex hull of the lifted points ``(y_i, -h_i)`` in R^4 (Qhull),
-   with four auxiliary points far from the domain whose cells provably miss
-   it (so the hull is full-dimensional for ``n < 5``, coplanar or cospherical
-   input): its lower facets are the weighted Delaunay tetrahedra and their
-   edges each cell's neighbour list;
-2. :func:`geomot._kernels.cells3d.power_cells_3d`: every cell, in parallel,
-   starts from the domain polytope and is clipped by the bisector half-spaces
-   of its neighbours; volume, first and second moments and the area of every
-   facet come out of the same pass (divergence theorem on a tetrahedral fan).
-   On a :class:`~geomot.Ball` the cells start from its bounding cube and are
-   integrated exactly against the sphere (:func:`~geomot._kernels.cells3d.ball_moments`:
-   cones from the centre, cut by the sphere, in closed form).
+1. :func:`geomot._kernels.celltree.power_cells_tree`: every cell starts from
+   the domain polytope and is clipped by the bisector half-spaces of its 16
+   nearest points, then of every point that a k-d tree walk cannot rule out
+   (a security test; no triangulation);
+2. where that walk gives up (targets far from the domain), the weighted
+   Delaunay triangulation instead: the lower convex hull of the lifted points
+   ``(y_i, -h_i)`` in R^4 (one Qhull call, with four auxiliary points far
+   from the domain whose cells provably miss it, so the hull is
+   full-dimensional for ``n < 5``, coplanar or cospherical input), whose edges
+   are each cell's neighbour list (:func:`geomot._kernels.cells3d.power_cells_3d`).
+
+Either way, volume, first and second moments and the area of every facet come
+out of the clipping pass (divergence theorem on a tetrahedral fan). On a
+:class:`~geomot.Ball` the cells start from its bounding cube and are
+integrated exactly against the sphere (:func:`~geomot._kernels.cells3d.ball_moments`:
+cones from the centre, cut by the sphere, in closed form).
 
 The class :class:`PowerDiagram3D` is what ``geomot.PowerDiagram`` builds when
 the source is 3D; it has the same attributes as the 2D diagram.
@@ -243,7 +247,7 @@ class PowerDiagram3D(PowerDiagram):
         """Build from validated unit-frame points and half power weights (the solver's path).
 
         ``previous`` and ``fallback`` are accepted for the solver's sake and
-        ignored: in 3D every diagram is one Qhull call.
+        ignored: every 3D diagram is built afresh (:func:`_tree_cells`).
         """
         self = object.__new__(cls)
         heights = from_unit_frame_heights(points, heights_from_halfweights(y, g), unit.frame)
@@ -323,7 +327,10 @@ class PowerDiagram3D(PowerDiagram):
         """Every facet of positive area as a polygon: ``(pairs, polygons)``.
 
         ``pairs`` int64 (k, 2) with ``i < j``; ``polygons`` a list of k arrays
-        (m, 3), the vertices of ``F_ij`` in order, in user coordinates.
+        (m, 3), the vertices of ``F_ij`` in order, in user coordinates. On a
+        :class:`~geomot.Ball` these are the facets of :meth:`polyhedra` (within
+        the bounding cube): some lie outside the ball; ``facet_measures`` has
+        the exact areas inside it.
         """
         pairs, polys = [], []
         for i, (verts, faces, nbr) in enumerate(self.polyhedra()):
