@@ -77,6 +77,9 @@ class _UnitDomain3D:
 
     ``radius`` is 1 for a ball (the unit ball: cells are polyhedra clipped to its
     bounding cube, then integrated exactly against the sphere), else 0.
+    The solver's diagrams share one instance: ``triangulate`` (set once a
+    diagram needed the triangulation) and ``search`` (the k-d tree of the
+    points, which do not move) carry over from one diagram to the next.
     """
 
     disk = False
@@ -87,6 +90,7 @@ class _UnitDomain3D:
         self.frame = (c, s)
         self.radius = 1.0 if isinstance(domain, Ball) else 0.0
         self.triangulate = False
+        self.search = None  # (points, k-d tree, nearest neighbours) of the last points seen
         self.volume = domain.volume / s ** 3
         normals, offsets = domain_halfspaces(domain)
         self.normals = np.ascontiguousarray(normals, dtype=np.float64)
@@ -176,10 +180,11 @@ def _tree_cells(y, g, unit):
     from the domain, where its test is weak) or a cell overflowed.
     """
     n = len(y)
-    k = min(_FIRST, n - 1)
-    first = cKDTree(y).query(y, k + 1, workers=-1)[1][:, 1:] if k > 0 else np.empty((n, 0))
-    args = (y, g, build_tree(y), np.ascontiguousarray(first, dtype=np.int64), *unit.start, unit.radius,
-            _BUDGET, 32 * numba.get_num_threads())
+    if unit.search is None or unit.search[0] is not y:  # the points' tree and neighbours: once per solve
+        k = min(_FIRST, n - 1)
+        first = cKDTree(y).query(y, k + 1, workers=-1)[1][:, 1:] if k > 0 else np.empty((n, 0))
+        unit.search = (y, build_tree(y), np.ascontiguousarray(first, dtype=np.int64))
+    args = (y, g, *unit.search[1:], *unit.start, unit.radius, _BUDGET, 32 * numba.get_num_threads())
     moments, neighbors, facets, counts, sizes, status, *_ = power_cells_tree(*args, False, *_NO_OFFSETS)
     if status.any():
         return None
