@@ -303,7 +303,10 @@ def solve(source, points, masses=None, *, method="newton", tol=None, maxiter=Non
         # rather than left for the pinned cell to absorb.
         residual = nu - w
         residual -= nu * (residual.sum() / nu.sum())
-        d = direction(pd._hessian_unit_frame(), residual, rtol=float(np.clip(forcing * err, 1e-13, forcing / 10)))
+        # never solve to more than the step needs: a relative residual r leaves an error ~ r * err,
+        # so tol / err is enough to reach tol (the factor 0.1 is the margin)
+        rtol = float(np.clip(max(forcing * err, 0.1 * tol / err), 1e-13, forcing / 10))
+        d = direction(pd._hessian_unit_frame(), residual, rtol=rtol)
         rel = np.linalg.norm((w - nu) / nu)
         step = 1.0
         # near the solution Newton steps are full: many halvings only mean tol is below the floor

@@ -281,7 +281,7 @@ def ring_moments(coords, ring_offsets, ref):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def facet_laplacian(indptr, indices, facets, y, n, density):
     """CSR ``(indptr, indices, hessian, facet)`` of the Hessian ``dw/dh`` of the cell masses (unit frame).
 
@@ -292,9 +292,9 @@ def facet_laplacian(indptr, indices, facets, y, n, density):
     diagonal ``H_ii = -sum_j H_ij`` (stored first in each row). ``facet`` holds
     the ``f_ij`` aligned with the entries (0 on the diagonal). Rows are not sorted.
     """
-    out_ptr = np.zeros(n + 1, np.int64)
+    counts = np.zeros(n, np.int64)
     sym = np.zeros(indices.size)
-    for i in range(n):
+    for i in prange(n):
         count = 1
         for s in range(indptr[i], indptr[i + 1]):
             j = indices[s]
@@ -308,11 +308,13 @@ def facet_laplacian(indptr, indices, facets, y, n, density):
             sym[s] = 0.5 * (facets[s] + back)
             if sym[s] > 0.0:
                 count += 1
-        out_ptr[i + 1] = out_ptr[i] + count
+        counts[i] = count
+    out_ptr = np.zeros(n + 1, np.int64)
+    out_ptr[1:] = np.cumsum(counts)
     out_idx = np.empty(out_ptr[n], np.int64)
     out_val = np.empty(out_ptr[n])
     out_facet = np.zeros(out_ptr[n])
-    for i in range(n):
+    for i in prange(n):
         k = out_ptr[i]
         out_idx[k] = i
         diag = 0.0
