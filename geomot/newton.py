@@ -16,7 +16,8 @@ large cells while small cells still carry large relative errors). Globally
 convergent from any start whose cells are all non-empty, quadratically near
 the solution. Between steps the weighted Delaunay triangulation is repaired by
 edge flips (see :mod:`geomot._kernels.flips`) instead of rebuilt by Qhull
-(2D; in 3D every trial diagram is built afresh, see :mod:`geomot.power3d`).
+(2D; in 3D every trial diagram is built afresh, see :mod:`geomot.power3d`,
+and a trial stops at the first cell it finds below ``eps0``).
 """
 import dataclasses
 import time
@@ -35,7 +36,7 @@ from ._validate import as_heights, as_masses, as_points, as_positive
 from .domains import Box
 from .errors import GeomotError
 from .measures import as_uniform_source
-from .power import FlipFailure, PowerDiagram, _UnitDomain, halfweights, to_unit_frame
+from .power import CellBelowFloor, FlipFailure, PowerDiagram, _UnitDomain, halfweights, to_unit_frame
 from .power3d import PowerDiagram3D, _UnitDomain3D
 from .result import IterationInfo, OTResult
 from .stochastic import solve_monte_carlo
@@ -308,18 +309,21 @@ def solve(source, points, masses=None, *, method="newton", tol=None, maxiter=Non
         rtol = float(np.clip(max(forcing * err, 0.1 * tol / err), 1e-13, forcing / 10))
         d = direction(pd._hessian_unit_frame(), residual, rtol=rtol)
         rel = np.linalg.norm((w - nu) / nu)
+        # 3D reuses the neighbours of the current diagram only near the solution: far from it
+        # a quarter of them change and the check costs more than it saves (see power3d)
+        reuse = pd if source.dim == 2 or err < 1.0 else None
         step = 1.0
         # near the solution Newton steps are full: many halvings only mean tol is below the floor
         for _ in range(_MAX_HALVINGS if err > 1e-6 else 8):
             try:
-                trial = Diagram._from_unit(points, source, unit, y, g + step * d, previous=pd,
-                                                fallback=step < 1 / 16)
-            except FlipFailure:
+                trial = Diagram._from_unit(points, source, unit, y, g + step * d, previous=reuse,
+                                           fallback=step < 1 / 16, floor=eps0)
+            except (FlipFailure, CellBelowFloor):
                 step /= 2
                 continue
-            wt = trial.masses
+            wt = trial.masses  # every cell >= eps0, or CellBelowFloor was raised
             rt = np.linalg.norm((wt - nu) / nu)
-            if wt.min() >= eps0 and rt <= (1 - step / 2) * rel and rt < rel:
+            if rt <= (1 - step / 2) * rel and rt < rel:
                 break
             step /= 2
         else:

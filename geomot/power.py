@@ -160,6 +160,10 @@ class FlipFailure(Exception):
     """Flips from the previous triangulation got stuck (a point should vanish) and no fallback was allowed."""
 
 
+class CellBelowFloor(Exception):
+    """A diagram built with a ``floor`` has a cell of smaller mass (a line search rejects the step)."""
+
+
 def _regular_triangulation(y, h, previous, fallback=True):
     """Weighted Delaunay triangulation: flips from ``previous`` when given, else (or if they fail) Qhull.
 
@@ -280,19 +284,22 @@ class PowerDiagram:
         return 2 * (s ** 2 * self._g) + c @ c
 
     @classmethod
-    def _from_unit(cls, points, source, unit, y, g, previous=None, fallback=True):
+    def _from_unit(cls, points, source, unit, y, g, previous=None, fallback=True, floor=0.0):
         """Build from unit-frame points and half power weights ``g`` already validated (the solvers' fast path).
 
         With ``previous``, a diagram of the same points, its triangulation is
         repaired by flips instead of rebuilt by Qhull. When the flips get
         stuck, Qhull rebuilds it, or with ``fallback=False`` :class:`FlipFailure`
         is raised (a line search can then reject the step: stuck flips mean
-        a point left the triangulation, i.e. an empty cell).
+        a point left the triangulation, i.e. an empty cell). A cell of mass
+        below ``floor`` raises :class:`CellBelowFloor`.
         """
         self = cls.__new__(cls)
         heights = from_unit_frame_heights(points, heights_from_halfweights(y, g), unit.frame)
         seed = previous._triangulation if previous is not None else None
         self._init_unit(points, heights, source, unit, y, g, seed, fallback)
+        if self.masses.min() < floor:
+            raise CellBelowFloor
         return self
 
     def _init_unit(self, points, heights, source, unit, y, g, seed=None, fallback=True):

@@ -10,6 +10,11 @@ domain and the half power weights ``g = h + |y|^2 / 2``.
 
 Pipeline (numba over all cells, in parallel):
 
+0. in a Newton solve on a polytope, from the second diagram on
+   (:func:`_candidate_cells`): every cell is clipped by its neighbours in the
+   previous diagram and its 8 nearest points, and the result certified: the
+   facets seen from both sides agree and the volumes sum to the domain's
+   (:mod:`geomot._kernels.candidates`); cells that fail are rebuilt as in 1;
 1. :func:`geomot._kernels.celltree.power_cells_tree`: every cell starts from
    the domain polytope and is clipped by the bisector half-spaces of its 16
    nearest points, then of every point that a k-d tree walk cannot rule out
@@ -30,18 +35,22 @@ cones from the centre, cut by the sphere, in closed form).
 The class :class:`PowerDiagram3D` is what ``geomot.PowerDiagram`` builds when
 the source is 3D; it has the same attributes as the 2D diagram.
 """
+import math
+
 import numba
 import numpy as np
 from scipy.optimize import linprog
 from scipy.spatial import ConvexHull, QhullError, cKDTree
 
-from ._kernels.celltree import build_tree, power_cells_tree
+from ._kernels.candidates import candidate_lists, facet_mismatch, replace_rows
+from ._kernels.celltree import BELOW_FLOOR, build_tree, power_cells_tree
 from ._kernels.cells3d import power_cells_3d, start_polyhedron
 from ._validate import as_float_array, as_heights, as_points
 from .domains import Ball, Box, ConvexPolytope
 from .errors import GeometryError, GeomotError
 from .measures import as_uniform_source
 from .power import (
+    CellBelowFloor,
     PowerDiagram,
     from_unit_frame_heights,
     halfweights,
@@ -53,7 +62,11 @@ _N_AUX = 4
 _FACET_NOISE = 1e-12  # facets smaller than this times (cell volume)^(2/3) are rounding noise
 _START_HALF = 2.0
 _FIRST = 16  # nearest neighbours every cell is clipped with before the k-d tree walk
+_CANDIDATE_NN = 8  # nearest neighbours added to a cell's previous ones (16: 20 % slower, as sure)
+_FACET_ATOL = 1e-11  # facets seen from their two cells agree to this times V^(2/3) (rounding: 2e-13)
+_VOLUME_RTOL = 1e-14  # the certified volumes must sum to the domain's to this (rounding: about 1e-16)
 _BUDGET = 2048  # points one cell's walk may examine (uniform targets: 60 on average, 170 at most)
+_NO_OFFSETS = tuple(np.zeros(1, np.int64) for _ in range(3))  # kernels called without keeping polyhedra
 
 
 def domain_halfspaces(domain):
@@ -150,11 +163,21 @@ def _adjacency(tets, n_points):
     return indptr, np.ascontiguousarray(cols[order], dtype=np.int64)
 
 
+def _offsets(sizes, volumes):
+    """Offsets of every cell's vertices, faces and face indices in the polyhedra arrays (none for empty cells)."""
+    sizes = np.where(volumes[:, None] > 0, sizes, 0)  # cells outside a ball: none
+    offs = [np.zeros(len(sizes) + 1, np.int64) for _ in range(3)]
+    for k in range(3):
+        np.cumsum(sizes[:, k], out=offs[k][1:])
+    return offs
+
+
 def _triangulation_cells(y, g, unit):
     """Cells clipped by their weighted Delaunay neighbours (one Qhull call in R^4, four auxiliary points).
 
-    Returns ``(moments, indptr, indices, facets, sizes, cell_pass)``, ``cell_pass(offsets)``
-    giving the polyhedra (see :meth:`PowerDiagram3D.polyhedra`).
+    Returns ``(moments, indptr, indices, facets, cell_pass)``, ``cell_pass()`` giving
+    the polyhedra: ``(offsets, vertices, face pointers, face indices, face labels)``
+    (see :meth:`PowerDiagram3D.polyhedra`), by a second pass of the kernel.
     """
     n = len(y)
     aux, aux_h = _auxiliary_points(y, heights_from_halfweights(y, g))
@@ -164,35 +187,120 @@ def _triangulation_cells(y, g, unit):
     indptr, indices = _adjacency(tets, n + _N_AUX)
     indptr = indptr[:n + 1]
     indices = indices[:indptr[-1]]
-    args = (yy, gg, indptr, indices, *unit.start, unit.radius, n)
+    args = (yy, gg, indptr, indices, *unit.start, unit.radius, n, np.arange(n), _chunks())
     moments, facets, sizes, status, *_ = power_cells_3d(*args, False, *_NO_OFFSETS)
     if status.any():
         raise GeometryError(f"3D cell clipping overflowed its work arrays for cells "
                             f"{np.flatnonzero(status)[:10].tolist()} (a bug: please report it)")
-    return moments, indptr, indices, facets, sizes, lambda offs: power_cells_3d(*args, True, *offs)[4:]
+    return moments, indptr, indices, facets, _second_pass(lambda offs: power_cells_3d(*args, True, *offs)[4:],
+                                                          sizes, moments[:, 0])
 
 
-def _tree_cells(y, g, unit):
+def _second_pass(kernel, sizes, volumes):
+    """``cell_pass()`` of the cells builders: the kernel run again, keeping the polyhedra."""
+    def cell_pass():
+        offs = _offsets(sizes, volumes)
+        return (offs, *kernel(offs))
+    return cell_pass
+
+
+def _search(y, unit):
+    """The points' k-d tree and nearest neighbours, kept on ``unit`` (built once per solve: the points do not move)."""
+    if unit.search is None or unit.search[0] is not y:
+        n = len(y)
+        k = min(_FIRST, n - 1)
+        first = cKDTree(y).query(y, k + 1, workers=-1)[1][:, 1:] if k > 0 else np.empty((n, 0))
+        unit.search = (y, build_tree(y), np.ascontiguousarray(first, dtype=np.int64))
+    return unit.search[1:]
+
+
+def _tree_pass(y, g, unit, cells, floor, keep=False, offsets=_NO_OFFSETS):
+    """:func:`~geomot._kernels.celltree.power_cells_tree` on ``cells`` (int64, the order of processing)."""
+    tree, first = _search(y, unit)
+    return power_cells_tree(y, g, tree, first, cells, *unit.start, unit.radius, _BUDGET, floor, _chunks(), keep,
+                            *offsets)
+
+
+def _chunks():
+    """Chunks of cells for the parallel kernels: enough to balance the threads' load."""
+    return 32 * numba.get_num_threads()
+
+
+def _tree_cells(y, g, unit, floor=0.0):
     """Cells clipped by the points a k-d tree walk cannot rule out (:mod:`geomot._kernels.celltree`).
 
     Same return as :func:`_triangulation_cells`, the neighbour lists holding only
     the facets of positive area; ``None`` where the walk gave up (targets far
-    from the domain, where its test is weak) or a cell overflowed.
+    from the domain, where its test is weak) or a cell overflowed. Raises
+    :class:`~geomot.power.CellBelowFloor` when a cell's (unit-frame) volume is below ``floor``.
     """
-    n = len(y)
-    if unit.search is None or unit.search[0] is not y:  # the points' tree and neighbours: once per solve
-        k = min(_FIRST, n - 1)
-        first = cKDTree(y).query(y, k + 1, workers=-1)[1][:, 1:] if k > 0 else np.empty((n, 0))
-        unit.search = (y, build_tree(y), np.ascontiguousarray(first, dtype=np.int64))
-    args = (y, g, *unit.search[1:], *unit.start, unit.radius, _BUDGET, 32 * numba.get_num_threads())
-    moments, neighbors, facets, counts, sizes, status, *_ = power_cells_tree(*args, False, *_NO_OFFSETS)
+    perm = _search(y, unit)[0][0]  # all cells in the tree's order: neighbouring cells in a chunk
+    moments, neighbors, facets, counts, sizes, status, *_ = _tree_pass(y, g, unit, perm, floor)
+    if (status == BELOW_FLOOR).any():
+        raise CellBelowFloor
     if status.any():
         return None
-    full = np.arange(neighbors.shape[1]) < counts[:, None]  # rows come sorted
-    indptr = np.zeros(n + 1, np.int64)
+    indptr, indices, facets = _rows(neighbors, facets, counts)
+    return (moments, indptr, indices, facets,
+            _second_pass(lambda offs: _tree_pass(y, g, unit, perm, 0.0, True, offs)[6:], sizes, moments[:, 0]))
+
+
+def _rows(neighbors, facets, counts):
+    """CSR ``(indptr, indices, facets)`` of the first ``counts[i]`` entries of every row."""
+    full = np.arange(neighbors.shape[1]) < counts[:, None]
+    indptr = np.zeros(len(counts) + 1, np.int64)
     np.cumsum(counts, out=indptr[1:])
-    return (moments, indptr, neighbors[full], facets[full], sizes,
-            lambda offs: power_cells_tree(*args, True, *offs)[6:])
+    return indptr, neighbors[full], facets[full]
+
+
+def _candidate_cells(y, g, unit, previous, floor=0.0):
+    """Cells clipped by their previous neighbours and 8 nearest points, certified (:mod:`geomot._kernels.candidates`).
+
+    Polytope domains only (on a ball the volumes carry more rounding than the
+    certificate allows). Cells whose facets disagree with their neighbours' are
+    rebuilt by the k-d tree walk, up to three rounds; then the volumes must sum
+    to the domain's to ``1e-14`` of it. Returns the cells as
+    :func:`_tree_cells`, or ``None`` if the certificate fails (the caller then
+    builds every cell by the walk). Raises
+    :class:`~geomot.power.CellBelowFloor` when a cell's volume is below ``floor``
+    (clipped cells contain the true ones: a small one is small).
+    """
+    n = len(y)
+    tree, first = _search(y, unit)
+    indptr, indices = candidate_lists(previous._indptr, previous._indices, previous._facets,
+                                      np.ascontiguousarray(first[:, :_CANDIDATE_NN]))
+    args = (y, g, indptr, indices, *unit.start, 0.0, n, tree[0], _chunks())
+    moments, facets, _, status, *_ = power_cells_3d(*args, False, *_NO_OFFSETS)
+    if status.any():
+        return None
+    if moments[:, 0].min() < floor:
+        raise CellBelowFloor
+    exact = np.zeros(n, np.bool_)  # cells rebuilt by the walk
+    for attempt in range(4):
+        flags = facet_mismatch(indptr, indices, facets, moments[:, 0], _FACET_ATOL)
+        if not flags.any():
+            break
+        redo = flags & ~exact
+        # many neighbours changed (the walk on all cells is cheaper), or the walk's cells disagree
+        if attempt == 3 or redo.sum() > n // 4 or not redo.any():
+            return None
+        cells = np.flatnonzero(redo)
+        moments2, neighbors, facets2, counts, _, status, *_ = _tree_pass(y, g, unit, cells, floor)
+        if (status == BELOW_FLOOR).any():
+            raise CellBelowFloor
+        if status.any():
+            return None
+        moments[cells] = moments2[cells]
+        exact |= redo
+        indptr, indices, facets = replace_rows(indptr, indices, facets, redo, neighbors, facets2, counts)
+    if abs(math.fsum(moments[:, 0]) - unit.volume) > _VOLUME_RTOL * unit.volume:
+        return None
+    args = (*args[:2], indptr, indices, *args[4:])
+
+    def cell_pass():  # the certified rows hold every facet: clipping by them gives the cells
+        offs = _offsets(power_cells_3d(*args, False, *_NO_OFFSETS)[2], moments[:, 0])
+        return (offs, *power_cells_3d(*args, True, *offs)[4:])
+    return moments, indptr, indices, facets, cell_pass
 
 
 def _as_3d_source(source):
@@ -248,31 +356,42 @@ class PowerDiagram3D(PowerDiagram):
         return cls._from_unit(points, source, unit, y, (0.5 * weights - 0.5 * (c @ c)) / s ** 2)
 
     @classmethod
-    def _from_unit(cls, points, source, unit, y, g, previous=None, fallback=True):
+    def _from_unit(cls, points, source, unit, y, g, previous=None, fallback=True, floor=0.0):
         """Build from validated unit-frame points and half power weights (the solver's path).
 
-        ``previous`` and ``fallback`` are accepted for the solver's sake and
-        ignored: every 3D diagram is built afresh (:func:`_tree_cells`).
+        With ``previous``, a diagram of the same points, on a polytope, every
+        cell is first clipped by its previous neighbours and nearest points and
+        the result certified (:func:`_candidate_cells`); otherwise, or where
+        that fails, by the k-d tree walk (:func:`_tree_cells`). ``fallback`` is
+        accepted for the solver's sake and ignored. A cell
+        of mass below ``floor`` raises :class:`~geomot.power.CellBelowFloor`,
+        as soon as the k-d tree pass meets one (a rejected line-search step
+        then costs a fraction of a diagram).
         """
         self = object.__new__(cls)
         heights = from_unit_frame_heights(points, heights_from_halfweights(y, g), unit.frame)
-        self._init_unit(points, heights, source, unit, y, g)
+        self._init_unit(points, heights, source, unit, y, g, previous, floor=floor)
+        if self.masses.min() < floor:
+            raise CellBelowFloor
         return self
 
-    def _init_unit(self, points, heights, source, unit, y, g, seed=None, fallback=True):
+    def _init_unit(self, points, heights, source, unit, y, g, previous=None, fallback=True, floor=0.0):
         self.points, self.heights, self.source = points, heights, source
         self._unit, self._y, self._g = unit, y, g
         n = len(y)
-        cells = None if unit.triangulate else _tree_cells(y, g, unit)
+        cells = None
+        if previous is not None and not unit.triangulate and unit.radius == 0:
+            cells = _candidate_cells(y, g, unit, previous, floor * unit.volume)
+        if cells is None and not unit.triangulate:
+            cells = _tree_cells(y, g, unit, floor * unit.volume)
         if cells is None:
             unit.triangulate = True  # the next diagrams of this domain (a Newton solve) go straight there
             cells = _triangulation_cells(y, g, unit)
-        moments, indptr, indices, facets, sizes, self._cell_pass = cells
+        moments, indptr, indices, facets, self._cell_pass = cells
         # facets below rounding level (a bisector through an edge or vertex of the cell, as in
         # cospherical input, leaves a sliver of area ~1e-16 instead of 0) are not facets
         rows = np.repeat(np.arange(n), np.diff(indptr))
         facets[facets <= _FACET_NOISE * np.abs(moments[rows, 0]) ** (2.0 / 3.0)] = 0.0
-        self._sizes = sizes
         self._area = moments[:, 0]
         self._moments = moments
         self._indptr, self._indices, self._facets = indptr, indices, facets
@@ -285,12 +404,7 @@ class PowerDiagram3D(PowerDiagram):
     def _unit_polyhedra(self):
         """Every cell's polyhedron in the unit frame (a second kernel pass, on demand)."""
         if self._polyhedra is None:
-            n = len(self._y)
-            sizes = np.where(self._area[:, None] > 0, self._sizes, 0)  # cells outside a ball: none
-            offs = [np.zeros(n + 1, np.int64) for _ in range(3)]
-            for k in range(3):
-                np.cumsum(sizes[:, k], out=offs[k][1:])
-            self._polyhedra = (offs, *self._cell_pass(offs))
+            self._polyhedra = self._cell_pass()
         return self._polyhedra
 
     def polyhedra(self):
@@ -370,5 +484,3 @@ class PowerDiagram3D(PowerDiagram):
             self._simplices = tet
         return self._simplices
 
-
-_NO_OFFSETS = tuple(np.zeros(1, np.int64) for _ in range(3))

@@ -42,6 +42,13 @@ def test_newton_converges(name, case):
     grad = [h.grad_norm for h in res.history]
     assert all(b < a for a, b in zip(grad, grad[1:]))  # KMT: the gradient norm drops every step
     assert isinstance(res.diagram, gm.PowerDiagram) and res.diagram.points.shape[1] == 3
+    # the solver's last diagram (built from the previous one's neighbours, certified) is the diagram
+    fresh = gm.PowerDiagram(y, res.heights, gm.Uniform(domain))
+    np.testing.assert_allclose(fresh.masses, res.masses, rtol=1e-9, atol=0)  # heights round-trip: ~1e-11
+    np.testing.assert_array_equal(fresh.neighbors[0], res.diagram.neighbors[0])
+    np.testing.assert_array_equal(fresh.neighbors[1], res.diagram.neighbors[1])
+    np.testing.assert_allclose(fresh.facet_measures, res.diagram.facet_measures, rtol=0,
+                               atol=1e-10 * fresh.facet_measures.max())
 
 
 def test_unit_cube_just_works():

@@ -155,6 +155,23 @@ def test_pyvoro_radical_tessellation():
     np.testing.assert_allclose(dense_facets(pd), (f + f.T) / 2, atol=1e-9 * np.abs(f).max())
 
 
+def test_pyvoro_at_an_optimal_transport_solution():
+    """voro++ at solved heights, n = 2000 clustered targets: weights far from Voronoi, the k-d tree walk at scale."""
+    pyvoro = pytest.importorskip("pyvoro")
+    rng = np.random.default_rng(5)
+    y = np.vstack([0.5 + 0.15 * rng.standard_normal((1500, 3)), rng.random((500, 3))]).clip(0.01, 0.99)
+    res = gm.solve(gm.Uniform(UNIT_CUBE), y, tol=1e-9)
+    assert res.converged and not res.diagram.empty.any()
+    psi = res.diagram.weights
+    radii = np.sqrt(psi - psi.min() + 1e-3)
+    cells = pyvoro.compute_voronoi(y.tolist(), [[0.0, 1.0]] * 3, 0.05, radii=radii.tolist())
+    volumes = np.array([c["volume"] for c in cells])
+    np.testing.assert_allclose(volumes, res.diagram.volumes, rtol=1e-8)
+    np.testing.assert_allclose(volumes, 1 / len(y), rtol=1e-8)
+    count = [sum(f["adjacent_cell"] >= 0 for f in c["faces"]) for c in cells]
+    np.testing.assert_array_equal(np.diff(res.diagram.neighbors[0]), count)
+
+
 # ---------------------------------------------------------------- Hessian
 @pytest.mark.parametrize("name", list(DOMAINS))
 def test_hessian_matches_finite_differences(name):
@@ -571,3 +588,93 @@ def _unit_frame_state(y, unit):
     from geomot.power import halfweights, to_unit_frame
     yu, hu = to_unit_frame(y, -0.5 * ((y - 10.5) ** 2).sum(1), unit.frame)
     return yu, halfweights(yu, hu)
+
+
+@pytest.mark.parametrize("case", ["uniform", "spill", "lattice Voronoi", "perturbed lattice", "noisy heights",
+                                  "polytope", "clusters"])
+@pytest.mark.parametrize("move", [1e-9, 1e-4, 1e-2])
+def test_candidate_cells_match_the_tree_walk(case, move):
+    """Cells clipped by the previous diagram's neighbours and nearest points, then certified, are the walk's
+    cells at the new heights; a move that changes too much gives None (the caller walks), never other cells."""
+    from geomot.power import halfweights, to_unit_frame
+    from geomot.power3d import PowerDiagram3D, _candidate_cells, _tree_cells, _UnitDomain3D
+
+    rng = np.random.default_rng(21)
+    domain = DOMAINS["polytope"] if case == "polytope" else UNIT_CUBE
+    y = {
+        "spill": random_points(UNIT_CUBE, 400, rng, 0.3),
+        "lattice Voronoi": lattice(6, 6, 6),
+        "perturbed lattice": lattice(6, 6, 6) + 1e-13 * rng.standard_normal((216, 3)),
+        "polytope": random_points(domain, 400, rng),
+        "clusters": np.vstack([0.3 + 0.05 * rng.random((200, 3)), 0.7 + 0.05 * rng.random((200, 3))]),
+    }.get(case, rng.random((400, 3)))
+    h = -0.5 * (y ** 2).sum(1)
+    if case == "noisy heights":
+        h += 3e-3 * rng.standard_normal(len(y))
+    src = gm.Uniform(domain)
+    unit = _UnitDomain3D(domain)
+    yu, hu = to_unit_frame(y, h, unit.frame)
+    g = halfweights(yu, hu)
+    previous = PowerDiagram3D._from_unit(y, src, unit, yu, g)
+    g2 = g + move * rng.standard_normal(len(y)) / len(y) ** (2 / 3)
+    cand = _candidate_cells(yu, g2, unit, previous)
+    # generic input takes small moves; cospherical lattices grow slivers between diagonal neighbours,
+    # missed by both cells, and tight clusters feel a move more
+    assert cand is not None or move > 1e-4 or case not in ("uniform", "spill", "noisy heights", "polytope")
+    if cand is None:
+        return
+    m1, f1 = _cells_as_dicts(cand, len(y))
+    m2, f2 = _cells_as_dicts(_tree_cells(yu, g2, unit), len(y))
+    np.testing.assert_allclose(m1, m2, rtol=0, atol=1e-13)
+    tiny = 1e-10
+    assert {k for k, v in f1.items() if v > tiny} == {k for k, v in f2.items() if v > tiny}
+    np.testing.assert_allclose([f1.get(k, 0) for k in f2], list(f2.values()), rtol=0, atol=1e-12)
+    # the polyhedra of the certified rows are the cells
+    pd = PowerDiagram3D._from_unit(y, src, unit, yu, g2, previous=previous)
+    walk = PowerDiagram3D._from_unit(y, src, _UnitDomain3D(domain), yu, g2)
+    for (v1, faces1, _), (v2, faces2, _) in zip(pd.polyhedra(), walk.polyhedra()):
+        assert len(faces1) == len(faces2)
+        if len(v1):
+            assert np.abs(np.sort(v1, axis=0) - np.sort(v2, axis=0)).max() < 1e-12
+
+
+def test_a_missed_neighbour_is_caught():
+    """Take a facet (i, m) out of both candidate rows: the facets around it disagree, the cells are rebuilt by
+    the walk, and the diagram is the walk's; with no rows at all the volumes overlap and the check says so."""
+    from geomot._kernels.candidates import facet_mismatch
+    from geomot._kernels.cells3d import power_cells_3d
+    from geomot.power import halfweights, to_unit_frame
+    from geomot.power3d import _NO_OFFSETS, PowerDiagram3D, _candidate_cells, _search, _UnitDomain3D
+
+    rng = np.random.default_rng(3)
+    y = rng.random((500, 3))
+    src = gm.Uniform(UNIT_CUBE)
+    unit = _UnitDomain3D(UNIT_CUBE)
+    yu, hu = to_unit_frame(y, -0.5 * (y ** 2).sum(1), unit.frame)
+    g = halfweights(yu, hu)
+    pd = PowerDiagram3D._from_unit(y, src, unit, yu, g)
+    first = _search(yu, unit)[1][:, :8]
+    indptr, indices, facets = pd._indptr, pd._indices, pd._facets.copy()
+    rows = np.repeat(np.arange(len(y)), np.diff(indptr))
+    # a large facet between two cells that are not among each other's 8 nearest points
+    far = np.array([j not in first[i] and i not in first[j] for i, j in zip(rows, indices)])
+    s = np.flatnonzero(far)[np.argmax(facets[far])]
+    i, m = rows[s], indices[s]
+    facets[(rows == i) & (indices == m)] = 0.0  # candidate_lists skips facets of zero area
+    facets[(rows == m) & (indices == i)] = 0.0
+
+    class Previous:
+        _indptr, _indices, _facets = indptr, indices, facets
+
+    from geomot._kernels.candidates import candidate_lists
+    ptr, idx = candidate_lists(indptr, indices, facets, np.ascontiguousarray(first))
+    moments, f, *_ = power_cells_3d(yu, g, ptr, idx, *unit.start, 0.0, len(y), np.arange(len(y)), 4, False,
+                                    *_NO_OFFSETS)
+    flags = facet_mismatch(ptr, idx, f, moments[:, 0], 1e-11)
+    assert flags.any()
+    assert moments[:, 0].sum() > unit.volume * (1 + 1e-12)  # C_i and C_m overlap
+    cells = _candidate_cells(yu, g, unit, Previous)
+    assert cells is not None
+    np.testing.assert_allclose(cells[0], pd._moments, rtol=0, atol=1e-13)
+    got = dict(zip(zip(np.repeat(np.arange(len(y)), np.diff(cells[1])), cells[2]), cells[3]))
+    assert got[(i, m)] == pytest.approx(pd._facets[s], rel=1e-10)

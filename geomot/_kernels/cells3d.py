@@ -36,6 +36,20 @@ SNAP = 1e-14  # |d| below SNAP times the size of its terms (~100 ulps) counts as
 
 
 @njit(cache=True)
+def polyhedron_arrays(cap_v, cap_f, cap_i):
+    """Empty ``(V, fptr, fidx, flab)`` for a polyhedron of up to ``cap_v`` vertices, ``cap_f`` faces, ``cap_i`` indices."""
+    return (np.empty((cap_v, 3)), np.empty(cap_f + 1, np.int64), np.empty(cap_i, np.int64),
+            np.empty(cap_f, np.int64))
+
+
+@njit(cache=True)
+def clip_arrays(cap_v):
+    """The work arrays ``(dist, newid, on, nxt, ekey, evert)`` of :func:`clip_polyhedron`."""
+    return (np.empty(cap_v), np.empty(cap_v, np.int64), np.empty(cap_v, np.bool_), np.empty(cap_v, np.int64),
+            np.empty((cap_v, 2), np.int64), np.empty(cap_v, np.int64))
+
+
+@njit(cache=True)
 def clip_polyhedron(V, nv, fptr, fidx, flab, nf, a, mid, b, label,
                     V2, fptr2, fidx2, flab2, dist, newid, on, nxt, ekey, evert):
     """Clip the convex polyhedron ``(V, fptr, fidx, flab)[:nv, :nf]`` by ``<x - mid, a> <= b``.
@@ -544,8 +558,8 @@ def ball_moments(V, nv, fptr, fidx, flab, nf, y, radius, out, facets):
 
 
 @njit(cache=True, parallel=True)
-def power_cells_3d(points, halfweights, indptr, indices, sv, sfptr, sfidx, sflab, radius, n_cells,
-                   keep, vert_off, face_off, idx_off):
+def power_cells_3d(points, halfweights, indptr, indices, sv, sfptr, sfidx, sflab, radius, n_cells, order,
+                   n_chunks, keep, vert_off, face_off, idx_off):
     """Clip every cell ``i < n_cells`` from the starting polyhedron and integrate it.
 
     Parameters
@@ -559,6 +573,10 @@ def power_cells_3d(points, halfweights, indptr, indices, sv, sfptr, sfidx, sflab
         0 for a polytope domain; else the domain is the ball of this radius about the
         origin, the starting polyhedron contains it, and the integrals are those
         of ``cell ∩ ball`` (:func:`ball_moments`).
+    order : (n_cells,) int64
+        The order in which the cells are built (neighbouring cells together: memory locality).
+    n_chunks : int
+        Cells are built in that many chunks, in parallel, each allocating its work arrays once.
     keep : bool
         Also write every cell's polyhedron to ``cell_v, cell_fptr, cell_fidx,
         cell_flab`` at the offsets ``vert_off, face_off, idx_off`` (n_cells + 1,),
@@ -599,75 +617,100 @@ def power_cells_3d(points, halfweights, indptr, indices, sv, sfptr, sfidx, sflab
         cell_fptr = np.zeros(0, np.int64)
         cell_fidx = np.empty(0, np.int64)
         cell_flab = np.empty(0, np.int64)
-    for i in prange(n_cells):
-        lo = indptr[i]
-        hi = indptr[i + 1]
-        if lo == hi:
-            continue
-        cap_f = nf0 + hi - lo + 2
-        cap_v = nv0 + 6 * cap_f + 16
-        cap_i = ni0 + 8 * cap_f + 32
-        V = np.empty((cap_v, 3))
-        V2 = np.empty((cap_v, 3))
-        fptr = np.empty(cap_f + 1, np.int64)
-        fptr2 = np.empty(cap_f + 1, np.int64)
-        fidx = np.empty(cap_i, np.int64)
-        fidx2 = np.empty(cap_i, np.int64)
-        flab = np.empty(cap_f, np.int64)
-        flab2 = np.empty(cap_f, np.int64)
-        dist = np.empty(cap_v)
-        newid = np.empty(cap_v, np.int64)
-        on = np.empty(cap_v, np.bool_)
-        nxt = np.empty(cap_v, np.int64)
-        ekey = np.empty((cap_v, 2), np.int64)
-        evert = np.empty(cap_v, np.int64)
-        V[:nv0] = sv
-        fptr[:nf0 + 1] = sfptr
-        fidx[:ni0] = sfidx
-        flab[:nf0] = sflab
-        nv = nv0
-        nf = nf0
-        y = points[i]
+    longest = 0
+    for i in range(n_cells):
+        longest = max(longest, indptr[i + 1] - indptr[i])
+    cap_f = nf0 + longest + 2
+    cap_v = nv0 + 6 * cap_f + 16
+    cap_i = ni0 + 8 * cap_f + 32
+    n_chunks = max(1, min(n_cells, n_chunks))
+    for chunk in prange(n_chunks):
+        V0, fptr0, fidx0, flab0 = polyhedron_arrays(cap_v, cap_f, cap_i)
+        V20, fptr20, fidx20, flab20 = polyhedron_arrays(cap_v, cap_f, cap_i)
+        dist, newid, on, nxt, ekey, evert = clip_arrays(cap_v)
         a = np.empty(3)
         mid = np.empty(3)
-        for s in range(lo, hi):
-            j = indices[s]
-            for c in range(3):
-                a[c] = points[j, c] - y[c]
-                mid[c] = 0.5 * (points[j, c] + y[c])
-            nv2, nf2 = clip_polyhedron(V, nv, fptr, fidx, flab, nf, a, mid, halfweights[i] - halfweights[j], s,
-                                       V2, fptr2, fidx2, flab2, dist, newid, on, nxt, ekey, evert)
-            if nf2 == UNCHANGED:
-                continue
-            if nf2 <= 0:
-                if nf2 == OVERFLOW:
-                    status[i] = 1
-                nf = 0
-                break
-            V, V2 = V2, V
-            fptr, fptr2 = fptr2, fptr
-            fidx, fidx2 = fidx2, fidx
-            flab, flab2 = flab2, flab
-            nv = nv2
-            nf = nf2
-        if nf < 4:
-            continue
-        if radius > 0.0:
-            ball_moments(V, nv, fptr, fidx, flab, nf, y, radius, moments[i], facets)
-        else:
-            polyhedron_moments(V, nv, fptr, fidx, flab, nf, y, moments[i], facets)
-        sizes[i, 0] = nv
-        sizes[i, 1] = nf
-        sizes[i, 2] = fptr[nf]
-        if keep and vert_off[i + 1] - vert_off[i] == nv and face_off[i + 1] - face_off[i] == nf:
-            cell_v[vert_off[i]:vert_off[i] + nv] = V[:nv]
-            base = face_off[i] + i
-            for k in range(nf + 1):
-                cell_fptr[base + k] = fptr[k]
-            cell_fidx[idx_off[i]:idx_off[i] + fptr[nf]] = fidx[:fptr[nf]]
-            for k in range(nf):
-                cell_flab[face_off[i] + k] = indices[flab[k]] if flab[k] >= 0 else -1
+        for r in range(chunk * n_cells // n_chunks, (chunk + 1) * n_cells // n_chunks):
+            i = order[r]
+            _clipped_cell(i, points, halfweights, indptr, indices, sv, sfptr, sfidx, sflab, radius, keep,
+                          vert_off, face_off, idx_off, moments, facets, sizes, status, cell_v, cell_fptr,
+                          cell_fidx, cell_flab, V0, V20, fptr0, fptr20, fidx0, fidx20, flab0, flab20, dist,
+                          newid, on, nxt, ekey, evert, a, mid)
     return moments, facets, sizes, status, cell_v, cell_fptr, cell_fidx, cell_flab
+
+
+@njit(cache=True)
+def _clipped_cell(i, points, halfweights, indptr, indices, sv, sfptr, sfidx, sflab, radius, keep,
+                  vert_off, face_off, idx_off, moments, facets, sizes, status, cell_v, cell_fptr,
+                  cell_fidx, cell_flab, V, V2, fptr, fptr2, fidx, fidx2, flab, flab2, dist,
+                  newid, on, nxt, ekey, evert, a, mid):
+    """Cell ``i`` of :func:`power_cells_3d` (work arrays given)."""
+    lo = indptr[i]
+    hi = indptr[i + 1]
+    if lo == hi:
+        return
+    nv, nf = load_polyhedron(sv, sfptr, sfidx, sflab, V, fptr, fidx, flab)
+    y = points[i]
+    for s in range(lo, hi):
+        j = indices[s]
+        for c in range(3):
+            a[c] = points[j, c] - y[c]
+            mid[c] = 0.5 * (points[j, c] + y[c])
+        nv2, nf2 = clip_polyhedron(V, nv, fptr, fidx, flab, nf, a, mid, halfweights[i] - halfweights[j], s,
+                                   V2, fptr2, fidx2, flab2, dist, newid, on, nxt, ekey, evert)
+        if nf2 == UNCHANGED:
+            continue
+        if nf2 <= 0:
+            if nf2 == OVERFLOW:
+                status[i] = 1
+            nf = 0
+            break
+        V, V2 = V2, V
+        fptr, fptr2 = fptr2, fptr
+        fidx, fidx2 = fidx2, fidx
+        flab, flab2 = flab2, flab
+        nv = nv2
+        nf = nf2
+    if nf < 4:
+        return
+    if radius > 0.0:
+        ball_moments(V, nv, fptr, fidx, flab, nf, y, radius, moments[i], facets)
+    else:
+        polyhedron_moments(V, nv, fptr, fidx, flab, nf, y, moments[i], facets)
+    store_polyhedron(i, V, nv, fptr, fidx, flab, nf, indices, keep, vert_off, face_off, idx_off, sizes,
+                     cell_v, cell_fptr, cell_fidx, cell_flab)
+
+
+@njit(cache=True)
+def load_polyhedron(sv, sfptr, sfidx, sflab, V, fptr, fidx, flab):
+    """Copy the polyhedron ``(sv, sfptr, sfidx, sflab)`` into the work arrays; returns ``(nv, nf)``."""
+    nv = sv.shape[0]
+    nf = sflab.shape[0]
+    V[:nv] = sv
+    fptr[:nf + 1] = sfptr
+    fidx[:sfidx.shape[0]] = sfidx
+    flab[:nf] = sflab
+    return nv, nf
+
+
+@njit(cache=True)
+def store_polyhedron(i, V, nv, fptr, fidx, flab, nf, labels, keep, vert_off, face_off, idx_off, sizes,
+                     cell_v, cell_fptr, cell_fidx, cell_flab):
+    """Record the size of cell ``i``'s polyhedron and, with ``keep``, the polyhedron itself at its offsets.
+
+    A face labelled ``s >= 0`` gets the neighbour ``labels[s]``, a domain face ``-1``.
+    """
+    sizes[i, 0] = nv
+    sizes[i, 1] = nf
+    sizes[i, 2] = fptr[nf]
+    if keep and vert_off[i + 1] - vert_off[i] == nv and face_off[i + 1] - face_off[i] == nf:
+        cell_v[vert_off[i]:vert_off[i] + nv] = V[:nv]
+        base = face_off[i] + i
+        for k in range(nf + 1):
+            cell_fptr[base + k] = fptr[k]
+        cell_fidx[idx_off[i]:idx_off[i] + fptr[nf]] = fidx[:fptr[nf]]
+        for k in range(nf):
+            cell_flab[face_off[i] + k] = labels[flab[k]] if flab[k] >= 0 else -1
 
 
 @njit(cache=True)
@@ -690,11 +733,8 @@ def start_polyhedron(normals, offsets, half):
     cap_f = 6 + m + 2
     cap_v = 8 + 6 * cap_f + 16
     cap_i = 24 + 8 * cap_f + 32
-    Vb = np.empty((cap_v, 3))
+    Vb, fptr, fidx, flab = polyhedron_arrays(cap_v, cap_f, cap_i)
     Vb[:8] = V
-    fptr = np.empty(cap_f + 1, np.int64)
-    fidx = np.empty(cap_i, np.int64)
-    flab = np.empty(cap_f, np.int64)
     for f in range(6):
         fptr[f] = 4 * f
         fidx[4 * f:4 * f + 4] = faces[f]
@@ -702,16 +742,8 @@ def start_polyhedron(normals, offsets, half):
     fptr[6] = 24
     nv = 8
     nf = 6
-    V2 = np.empty((cap_v, 3))
-    fptr2 = np.empty(cap_f + 1, np.int64)
-    fidx2 = np.empty(cap_i, np.int64)
-    flab2 = np.empty(cap_f, np.int64)
-    dist = np.empty(cap_v)
-    newid = np.empty(cap_v, np.int64)
-    on = np.empty(cap_v, np.bool_)
-    nxt = np.empty(cap_v, np.int64)
-    ekey = np.empty((cap_v, 2), np.int64)
-    evert = np.empty(cap_v, np.int64)
+    V2, fptr2, fidx2, flab2 = polyhedron_arrays(cap_v, cap_f, cap_i)
+    dist, newid, on, nxt, ekey, evert = clip_arrays(cap_v)
     zero = np.zeros(3)
     for k in range(m):
         nv2, nf2 = clip_polyhedron(Vb, nv, fptr, fidx, flab, nf, normals[k], zero, offsets[k], -1 - k,

@@ -26,13 +26,24 @@ reports a status; the caller then uses the triangulation instead.
 import numpy as np
 from numba import njit, prange
 
-from .cells3d import OVERFLOW, UNCHANGED, ball_moments, clip_polyhedron, polyhedron_moments
+from .cells3d import (
+    OVERFLOW,
+    UNCHANGED,
+    ball_moments,
+    clip_arrays,
+    clip_polyhedron,
+    load_polyhedron,
+    polyhedron_arrays,
+    polyhedron_moments,
+    store_polyhedron,
+)
 
 LEAF = 8
 SLOTS = 160  # planes that changed one cell (its live faces are fewer)
 FACETS = 48  # neighbours of positive facet area one cell may report (random points: about 35 at most)
 TOO_MANY = 2  # status: the walk examined more than `budget` points
 OVERFLOWED = 1  # status: a work array was too small
+BELOW_FLOOR = 3  # status: the cell's volume is below `floor`
 
 
 @njit(cache=True)
@@ -141,15 +152,19 @@ def _spread(ball, ux, uy, uz):
 
 
 @njit(cache=True, parallel=True)
-def power_cells_tree(points, halfweights, tree, first, sv, sfptr, sfidx, sflab, radius, budget, n_chunks,
-                     keep, vert_off, face_off, idx_off):
+def power_cells_tree(points, halfweights, tree, first, cells, sv, sfptr, sfidx, sflab, radius, budget, floor,
+                     n_chunks, keep, vert_off, face_off, idx_off):
     """Clip every cell from the starting polyhedron by the planes a k-d tree walk cannot rule out.
 
     Parameters as :func:`geomot._kernels.cells3d.power_cells_3d`, with ``tree``
     from :func:`build_tree` instead of an adjacency, ``first`` (n, k) int64 the
     points to clip with first (the nearest neighbours, which make the cell small
-    at once), ``budget`` (points examined per cell before giving up: then every
-    cell not started yet gives up too) and ``n_chunks`` (cells are processed in
+    at once), ``cells`` the cells to build, in this order (all of them in the
+    tree's order ``tree[0]`` for memory locality; the other rows of the outputs
+    stay zero), ``budget`` (points examined per cell before giving up: then every
+    cell not started yet gives up too), ``floor`` (a volume: the first cell found
+    smaller, empty cells included, makes the others give up too; a line search
+    rejects such a step without the cost of a whole diagram) and ``n_chunks`` (cells are processed in
     that many chunks, in parallel, each allocating its work arrays once).
 
     Returns
@@ -159,7 +174,7 @@ def power_cells_tree(points, halfweights, tree, first, sv, sfptr, sfidx, sflab, 
         The first ``counts[i]`` entries of row ``i``: the cells sharing a facet
         of positive area with ``i`` (increasing) and the facet areas.
     counts : (n,) int64
-    sizes, status : as in ``power_cells_3d`` (status ``OVERFLOWED`` or ``TOO_MANY``).
+    sizes, status : as in ``power_cells_3d`` (status ``OVERFLOWED``, ``TOO_MANY`` or ``BELOW_FLOOR``).
     cell_v, cell_fptr, cell_fidx, cell_flab : the polyhedra (``keep`` only), face
         labels being the neighbour's index (``-1`` on the domain boundary).
     """
@@ -188,32 +203,22 @@ def power_cells_tree(points, halfweights, tree, first, sv, sfptr, sfidx, sflab, 
     cap_f = nf0 + SLOTS + 2
     cap_v = nv0 + 6 * cap_f + 16
     cap_i = ni0 + 8 * cap_f + 32
-    n_chunks = max(1, min(n, n_chunks))
+    m = cells.size
+    n_chunks = max(1, min(m, n_chunks))
     giveup = np.zeros(1, np.int64)
     for chunk in prange(n_chunks):
         # work arrays, allocated once per chunk of cells
-        V = np.empty((cap_v, 3))
-        V2 = np.empty((cap_v, 3))
-        fptr = np.empty(cap_f + 1, np.int64)
-        fptr2 = np.empty(cap_f + 1, np.int64)
-        fidx = np.empty(cap_i, np.int64)
-        fidx2 = np.empty(cap_i, np.int64)
-        flab = np.empty(cap_f, np.int64)
-        flab2 = np.empty(cap_f, np.int64)
-        dist = np.empty(cap_v)
-        newid = np.empty(cap_v, np.int64)
-        on = np.empty(cap_v, np.bool_)
-        nxt = np.empty(cap_v, np.int64)
-        ekey = np.empty((cap_v, 2), np.int64)
-        evert = np.empty(cap_v, np.int64)
+        V, fptr, fidx, flab = polyhedron_arrays(cap_v, cap_f, cap_i)
+        V2, fptr2, fidx2, flab2 = polyhedron_arrays(cap_v, cap_f, cap_i)
+        dist, newid, on, nxt, ekey, evert = clip_arrays(cap_v)
         slot = np.empty(SLOTS, np.int64)
         area = np.empty(SLOTS)
         stack = np.empty(128, np.int64)
         ball = np.empty(7)
         a = np.empty(3)
         mid = np.empty(3)
-        for r in range(chunk * n // n_chunks, (chunk + 1) * n // n_chunks):
-            i = perm[r]  # cells in the tree's order: neighbouring cells in the same chunk (memory locality)
+        for r in range(chunk * m // n_chunks, (chunk + 1) * m // n_chunks):
+            i = cells[r]
             if giveup[0]:  # another cell gave up, and so does the diagram (a racy read, harmless)
                 status[i] = TOO_MANY
                 continue
@@ -221,7 +226,9 @@ def power_cells_tree(points, halfweights, tree, first, sv, sfptr, sfidx, sflab, 
                       sflab, radius, budget, keep, vert_off, face_off, idx_off, moments, neighbors, facets, counts,
                       sizes, status, cell_v, cell_fptr, cell_fidx, cell_flab, V, V2, fptr, fptr2, fidx, fidx2, flab,
                       flab2, dist, newid, on, nxt, ekey, evert, slot, area, stack, ball, a, mid)
-            if status[i] == TOO_MANY:
+            if status[i] == 0 and moments[i, 0] < floor:
+                status[i] = BELOW_FLOOR
+            if status[i] == TOO_MANY or status[i] == BELOW_FLOOR:
                 giveup[0] = 1
     return moments, neighbors, facets, counts, sizes, status, cell_v, cell_fptr, cell_fidx, cell_flab
 
@@ -295,16 +302,8 @@ def _one_cell(i, points, halfweights, first, perm, start, stop, left, right, lo,
               status, cell_v, cell_fptr, cell_fidx, cell_flab, V, V2, fptr, fptr2, fidx, fidx2, flab,
               flab2, dist, newid, on, nxt, ekey, evert, slot, area, stack, ball, a, mid):
     """Cell ``i`` of :func:`power_cells_tree` (work arrays given)."""
-    nv0 = sv.shape[0]
-    nf0 = sflab.shape[0]
-    ni0 = sfidx.shape[0]
     area[:] = 0.0
-    V[:nv0] = sv
-    fptr[:nf0 + 1] = sfptr
-    fidx[:ni0] = sfidx
-    flab[:nf0] = sflab
-    nv = nv0
-    nf = nf0
+    nv, nf = load_polyhedron(sv, sfptr, sfidx, sflab, V, fptr, fidx, flab)
     y = points[i]
     gi = halfweights[i]
     _bounding_ball(V, nv, ball)
@@ -392,14 +391,5 @@ def _one_cell(i, points, halfweights, first, perm, start, stop, left, right, lo,
             facets[i, q] = area[s]
             cnt += 1
     counts[i] = cnt
-    sizes[i, 0] = nv
-    sizes[i, 1] = nf
-    sizes[i, 2] = fptr[nf]
-    if keep and vert_off[i + 1] - vert_off[i] == nv and face_off[i + 1] - face_off[i] == nf:
-        cell_v[vert_off[i]:vert_off[i] + nv] = V[:nv]
-        base = face_off[i] + i
-        for k in range(nf + 1):
-            cell_fptr[base + k] = fptr[k]
-        cell_fidx[idx_off[i]:idx_off[i] + fptr[nf]] = fidx[:fptr[nf]]
-        for k in range(nf):
-            cell_flab[face_off[i] + k] = slot[flab[k]] if flab[k] >= 0 else -1
+    store_polyhedron(i, V, nv, fptr, fidx, flab, nf, slot, keep, vert_off, face_off, idx_off, sizes,
+                     cell_v, cell_fptr, cell_fidx, cell_flab)
