@@ -32,6 +32,7 @@ import shapely
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import LinearOperator, cg
 
+from ._kernels.celltree import build_tree
 from ._validate import as_heights, as_masses, as_points, as_positive
 from .domains import Box
 from .errors import GeomotError
@@ -260,11 +261,17 @@ def solve(source, points, masses=None, *, method="newton", tol=None, maxiter=Non
     unit = UnitDomain(domain)
     y, _ = to_unit_frame(points, np.zeros(n), unit.frame)
     clock = time.perf_counter()
+    h0 = as_heights(heights0, n) if heights0 is not None else None
+    # 3D: the points are taken in the order of their k-d tree, so that neighbouring cells sit together
+    # in memory (20 % faster at n = 1e5); the result comes back in the caller's order
+    order = build_tree(y)[0] if source.dim == 3 else np.arange(n)
+    points, y, nu = points[order], y[order], nu[order]
+    back = np.argsort(order)
     note = ""
     # the state is the unit-frame half power weights g = h + |y|^2 / 2 (see power.halfweights)
     g = None
-    if heights0 is not None:
-        g = halfweights(y, to_unit_frame(points, as_heights(heights0, n), unit.frame)[1])
+    if h0 is not None:
+        g = halfweights(y, to_unit_frame(points, h0[order], unit.frame)[1])
         pd = Diagram._from_unit(points, source, unit, y, g)
         if pd.empty.any():
             note = f" (heights0 left {int(pd.empty.sum())} cells empty: started from a Voronoi diagram instead)"
@@ -294,7 +301,7 @@ def solve(source, points, masses=None, *, method="newton", tol=None, maxiter=Non
             status, message = 0, f"converged: max relative mass error {err:.3g} <= tol {tol:.3g}"
             break
         if callback is not None and it > 0 and callback(
-                dataclasses.replace(info, heights=pd.heights - pd.heights.mean())):
+                dataclasses.replace(info, heights=pd.heights[back] - pd.heights.mean())):
             status, message = 3, "stopped by callback"
             break
         if it == maxiter:
@@ -334,5 +341,7 @@ def solve(source, points, masses=None, *, method="newton", tol=None, maxiter=Non
             break
         g, pd, w = g + step * d, trial, wt
     final = pd._shifted(-float(np.mean(pd.heights)))
-    return OTResult.from_diagram(final, nu, converged=status == 0, status=status, message=message + note,
-                    iterations=len(history) - 1, history=history)
+    if source.dim == 3:
+        final = final._reordered(back)
+    return OTResult.from_diagram(final, nu[back], converged=status == 0, status=status, message=message + note,
+                                 iterations=len(history) - 1, history=history)

@@ -39,6 +39,7 @@ import math
 
 import numba
 import numpy as np
+import scipy.sparse as sp
 from scipy.optimize import linprog
 from scipy.spatial import ConvexHull, QhullError, cKDTree
 
@@ -282,7 +283,7 @@ def _candidate_cells(y, g, unit, previous, floor=0.0):
             break
         redo = flags & ~exact
         # many neighbours changed (the walk on all cells is cheaper), or the walk's cells disagree
-        if attempt == 3 or redo.sum() > n // 4 or not redo.any():
+        if attempt == 3 or redo.sum() > 0.4 * n or not redo.any():
             return None
         cells = np.flatnonzero(redo)
         moments2, neighbors, facets2, counts, _, status, *_ = _tree_pass(y, g, unit, cells, floor)
@@ -399,6 +400,31 @@ class PowerDiagram3D(PowerDiagram):
         self._laplacian_cache = None
         self._lifted_tree = None
         self._polyhedra = None
+
+    def _reordered(self, index):
+        """The same diagram with its cells listed in the order ``index``: cell ``k`` is cell ``index[k]`` here.
+
+        (The solver builds its diagrams in the k-d tree order of the points, for
+        memory locality, and returns them in the caller's order.)
+        """
+        n = len(index)
+        inv = np.empty(n, np.int64)
+        inv[index] = np.arange(n)
+        other = object.__new__(type(self))
+        other.__dict__.update(self.__dict__)
+        other.points, other.heights = self.points[index], self.heights[index]
+        other._y, other._g = self._y[index], self._g[index]
+        other._moments = self._moments[index]
+        other._area = other._moments[:, 0]
+        facets = sp.csr_array((self._facets, inv[self._indices], self._indptr), shape=(n, n))[index]
+        facets.sort_indices()
+        other._indptr, other._indices = facets.indptr.astype(np.int64), facets.indices.astype(np.int64)
+        other._facets = facets.data
+        other._laplacian_cache = other._lifted_tree = other._polyhedra = None
+        other.__dict__.pop("_simplices", None)
+        y, g, unit = other._y, other._g, other._unit
+        other._cell_pass = lambda: (_tree_cells(y, g, unit) or _triangulation_cells(y, g, unit))[4]()
+        return other
 
     # ------------------------------------------------------------------ geometry for users
     def _unit_polyhedra(self):
