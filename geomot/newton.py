@@ -177,6 +177,22 @@ class NewtonDirection:
         return x
 
 
+def _suspects(pd, d):
+    """The 2 % of the cells most likely to shrink below the line search's floor along the direction ``d``.
+
+    Ranked by the mass a step moves through their facets relative to their own,
+    ``sum_j |H_ij| |d_i - d_j| / w_i``: in the rejected steps of a 3D solve at
+    n = 1e5 (8 cells below the floor, then 1) one of them ranked in the top 1.4 %.
+    """
+    hessian = pd._hessian_unit_frame()
+    rows = np.repeat(np.arange(hessian.shape[0]), np.diff(hessian.indptr))
+    moved = np.bincount(rows, np.abs(hessian.data) * np.abs(d[rows] - d[hessian.indices]), hessian.shape[0])
+    with np.errstate(divide="ignore"):
+        risk = moved / pd._area
+    k = max(64, len(d) // 50)
+    return np.sort(np.argpartition(-risk, min(k, len(d) - 1))[:k]).astype(np.int64)
+
+
 def _factor_and_solve(matrix, rhs):
     """LDL^T factor (qdldl) of a sparse SPD matrix and the solution, with one step of iterative refinement.
 
@@ -319,12 +335,13 @@ def solve(source, points, masses=None, *, method="newton", tol=None, maxiter=Non
         # 3D reuses the neighbours of the current diagram only near the solution: far from it
         # a quarter of them change and the check costs more than it saves (see power3d)
         reuse = pd if source.dim == 2 or err < 1.0 else None
+        options = {"suspects": _suspects(pd, d)} if source.dim == 3 else {}
         step = 1.0
         # near the solution Newton steps are full: many halvings only mean tol is below the floor
         for _ in range(_MAX_HALVINGS if err > 1e-6 else 8):
             try:
                 trial = Diagram._from_unit(points, source, unit, y, g + step * d, previous=reuse,
-                                           fallback=step < 1 / 16, floor=eps0)
+                                           fallback=step < 1 / 16, floor=eps0, **options)
             except (FlipFailure, CellBelowFloor):
                 step /= 2
                 continue

@@ -357,7 +357,7 @@ class PowerDiagram3D(PowerDiagram):
         return cls._from_unit(points, source, unit, y, (0.5 * weights - 0.5 * (c @ c)) / s ** 2)
 
     @classmethod
-    def _from_unit(cls, points, source, unit, y, g, previous=None, fallback=True, floor=0.0):
+    def _from_unit(cls, points, source, unit, y, g, previous=None, fallback=True, floor=0.0, suspects=None):
         """Build from validated unit-frame points and half power weights (the solver's path).
 
         With ``previous``, a diagram of the same points, on a polytope, every
@@ -367,10 +367,15 @@ class PowerDiagram3D(PowerDiagram):
         accepted for the solver's sake and ignored. A cell
         of mass below ``floor`` raises :class:`~geomot.power.CellBelowFloor`,
         as soon as the k-d tree pass meets one (a rejected line-search step
-        then costs a fraction of a diagram).
+        then costs a fraction of a diagram); the cells ``suspects`` (int64) are
+        checked first, on their own.
         """
         self = object.__new__(cls)
         heights = from_unit_frame_heights(points, heights_from_halfweights(y, g), unit.frame)
+        if floor > 0 and suspects is not None and not unit.triangulate:
+            status = _tree_pass(y, g, unit, suspects, floor * unit.volume)[5]
+            if (status == BELOW_FLOOR).any():
+                raise CellBelowFloor
         self._init_unit(points, heights, source, unit, y, g, previous, floor=floor)
         if self.masses.min() < floor:
             raise CellBelowFloor
