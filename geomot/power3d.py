@@ -421,7 +421,9 @@ class PowerDiagram3D(PowerDiagram):
         other._y, other._g = self._y[index], self._g[index]
         other._moments = self._moments[index]
         other._area = other._moments[:, 0]
-        facets = sp.csr_array((self._facets, inv[self._indices], self._indptr), shape=(n, n))[index]
+        rows = np.repeat(np.arange(n), np.diff(self._indptr))
+        real = self._indices < n  # the triangulation's rows list its auxiliary points too
+        facets = sp.csr_array((self._facets[real], (rows[real], inv[self._indices[real]])), shape=(n, n))[index]
         facets.sort_indices()
         other._indptr, other._indices = facets.indptr.astype(np.int64), facets.indices.astype(np.int64)
         other._facets = facets.data

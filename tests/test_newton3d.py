@@ -100,3 +100,18 @@ def test_heights0_and_history():
     assert again.converged and again.iterations <= 3
     bad = gm.solve(src, y, heights0=np.r_[100.0, np.zeros(59)])  # cell 0 swallows everything
     assert bad.converged and "heights0" in bad.message
+
+
+@pytest.mark.parametrize("domain", [gm.Box([0, 0, 0], [1, 1, 1]), gm.Ball([0.5, 0.5, 0.5], 0.5)])
+def test_newton_on_the_triangulation_path(domain):
+    """Targets far outside: the k-d tree walk gives up, every diagram comes from the weighted Delaunay
+    triangulation (auxiliary points in its rows); the result, in the caller's order, is a fresh diagram's."""
+    y = 10.0 + np.random.default_rng(9).random((3000, 3))
+    res = gm.solve(gm.Uniform(domain), y, tol=1e-9)
+    check_solution(res, np.full(len(y), 1 / len(y)), 1e-9)
+    fresh = gm.PowerDiagram(y, res.heights, gm.Uniform(domain))
+    np.testing.assert_allclose(fresh.masses, res.masses, rtol=1e-8, atol=0)
+    np.testing.assert_array_equal(fresh.neighbors[1], res.diagram.neighbors[1])
+    np.testing.assert_allclose(fresh.facet_measures, res.diagram.facet_measures, rtol=0,
+                               atol=1e-9 * fresh.facet_measures.max())
+    np.testing.assert_allclose(res.diagram.barycenters, fresh.barycenters, atol=1e-9)
