@@ -338,9 +338,10 @@ def solve(source, points, masses=None, *, method="newton", tol=None, maxiter=Non
         d = direction(pd._hessian_unit_frame(), residual, rtol=rtol)
         rel = np.linalg.norm((w - nu) / nu)
         # 3D reuses the neighbours of the current diagram only near the solution: far from it
-        # a quarter of them change and the check costs more than it saves (see power3d)
+        # a quarter of them change and the check costs more than it saves (see power3d); there,
+        # steps get rejected, and the cells likeliest to fall below the floor are built first
         reuse = pd if source.dim == 2 or err < 1.0 else None
-        options = {"suspects": _suspects(pd, d)} if source.dim == 3 else {}
+        options = {"suspects": _suspects(pd, d)} if source.dim == 3 and reuse is None else {}
         step = 1.0
         # near the solution Newton steps are full: many halvings only mean tol is below the floor
         for _ in range(_MAX_HALVINGS if err > 1e-6 else 8):
