@@ -298,9 +298,11 @@ def _candidate_cells(y, g, unit, previous, floor=0.0):
         return None
     args = (*args[:2], indptr, indices, *args[4:])
 
-    def cell_pass():  # the certified rows hold every facet: clipping by them gives the cells
-        offs = _offsets(power_cells_3d(*args, False, *_NO_OFFSETS)[2], moments[:, 0])
-        return (offs, *power_cells_3d(*args, True, *offs)[4:])
+    def cell_pass():
+        # the certified rows hold every facet: clipping by them gives the cells (the sizes
+        # of the rows rebuilt by the walk may differ from this clipping's, so they are recounted)
+        sizes = power_cells_3d(*args, False, *_NO_OFFSETS)[2]
+        return _second_pass(lambda offs: power_cells_3d(*args, True, *offs)[4:], sizes, moments[:, 0])()
     return moments, indptr, indices, facets, cell_pass
 
 

@@ -641,7 +641,7 @@ def test_candidate_cells_match_the_tree_walk(case, move):
 def test_a_missed_neighbour_is_caught():
     """Take a facet (i, m) out of both candidate rows: the facets around it disagree, the cells are rebuilt by
     the walk, and the diagram is the walk's; with no rows at all the volumes overlap and the check says so."""
-    from geomot._kernels.candidates import facet_mismatch
+    from geomot._kernels.candidates import candidate_lists, facet_mismatch
     from geomot._kernels.cells3d import power_cells_3d
     from geomot.power import halfweights, to_unit_frame
     from geomot.power3d import _NO_OFFSETS, PowerDiagram3D, _candidate_cells, _search, _UnitDomain3D
@@ -666,7 +666,6 @@ def test_a_missed_neighbour_is_caught():
     class Previous:
         _indptr, _indices, _facets = indptr, indices, facets
 
-    from geomot._kernels.candidates import candidate_lists
     ptr, idx = candidate_lists(indptr, indices, facets, np.ascontiguousarray(first))
     moments, f, *_ = power_cells_3d(yu, g, ptr, idx, *unit.start, 0.0, len(y), np.arange(len(y)), 4, False,
                                     *_NO_OFFSETS)

@@ -37,7 +37,8 @@ SNAP = 1e-14  # |d| below SNAP times the size of its terms (~100 ulps) counts as
 
 @njit(cache=True)
 def polyhedron_arrays(cap_v, cap_f, cap_i):
-    """Empty ``(V, fptr, fidx, flab)`` for a polyhedron of up to ``cap_v`` vertices, ``cap_f`` faces, ``cap_i`` indices."""
+    """Empty ``(V, fptr, fidx, flab)`` for a polyhedron of up to ``cap_v`` vertices, ``cap_f`` faces and
+    ``cap_i`` face indices."""
     return (np.empty((cap_v, 3)), np.empty(cap_f + 1, np.int64), np.empty(cap_i, np.int64),
             np.empty(cap_f, np.int64))
 

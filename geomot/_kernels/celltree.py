@@ -164,8 +164,9 @@ def power_cells_tree(points, halfweights, tree, first, cells, sv, sfptr, sfidx, 
     stay zero), ``budget`` (points examined per cell before giving up: then every
     cell not started yet gives up too), ``floor`` (a volume: the first cell found
     smaller, empty cells included, makes the others give up too; a line search
-    rejects such a step without the cost of a whole diagram) and ``n_chunks`` (cells are processed in
-    that many chunks, in parallel, each allocating its work arrays once).
+    rejects such a step without the cost of a whole diagram) and ``n_chunks``
+    (cells are processed in that many chunks, in parallel, each allocating its
+    work arrays once).
 
     Returns
     -------
