@@ -205,14 +205,23 @@ def _second_pass(kernel, sizes, volumes):
     return cell_pass
 
 
-def _search(y, unit):
+def _search(y, unit, tree=None):
     """The points' k-d tree and nearest neighbours, kept on ``unit`` (built once per solve: the points do not move)."""
     if unit.search is None or unit.search[0] is not y:
         n = len(y)
         k = min(_FIRST, n - 1)
         first = cKDTree(y).query(y, k + 1, workers=-1)[1][:, 1:] if k > 0 else np.empty((n, 0))
-        unit.search = (y, build_tree(y), np.ascontiguousarray(first, dtype=np.int64))
+        unit.search = (y, build_tree(y) if tree is None else tree, np.ascontiguousarray(first, dtype=np.int64))
     return unit.search[1:]
+
+
+def tree_order(y, unit):
+    """``(order, y[order])``: the points in the order of their k-d tree, whose tree ``unit`` keeps for them."""
+    tree = build_tree(y)
+    order = tree[0]
+    y = np.ascontiguousarray(y[order])
+    _search(y, unit, (np.arange(len(y)), *tree[1:]))  # the same tree, the points now in its order
+    return order, y
 
 
 def _tree_pass(y, g, unit, cells, floor, keep=False, offsets=_NO_OFFSETS):
