@@ -181,6 +181,54 @@ class NewtonDirection:
         return x
 
 
+_LOG_UNTIL = 0.5
+
+
+def _log_residual(w, nu):
+    x = np.log(np.maximum(w / nu, 1e-300))
+    c = np.sum(w * x) / np.sum(w)
+    return w * (c - x)
+
+
+def _log_merit(w, nu):
+    x = np.log(np.maximum(w / nu, 1e-300))
+    return float(np.linalg.norm(x - np.sum(w * x) / np.sum(w)))
+
+
+def _lin_residual(w, nu):
+    # Heights cannot change sum(w) = 1, so the part of nu - w that rounding put in
+    # sum(nu) - sum(w) (~ n * 1e-16) is dropped, spread in proportion to nu,
+    # rather than left for the pinned cell to absorb.
+    residual = nu - w
+    return residual - nu * (residual.sum() / nu.sum())
+
+
+def _lin_merit(w, nu):
+    return float(np.linalg.norm((w - nu) / nu))
+
+
+def _damped_step(diagram, merit, current, halvings, full_only=False):
+    """The step ``a = 2^-k`` of Kitagawa-Merigot-Thibert and its diagram, or ``(0, None)``.
+
+    The largest ``a`` (at most ``halvings`` halvings from 1) whose diagram
+    ``diagram(a)`` keeps every cell above the floor (else it raises
+    :class:`CellBelowFloor`, or :class:`FlipFailure` in 2D) and whose
+    ``merit`` is below ``(1 - a / 2) current``; ``full_only``: only ``a = 1``.
+    """
+    step = 1.0
+    for _ in range(1 if full_only else halvings):
+        try:
+            trial = diagram(step)
+        except (FlipFailure, CellBelowFloor):
+            step /= 2
+            continue
+        rt = merit(trial.masses)  # every cell >= the floor, or CellBelowFloor was raised
+        if rt <= (1 - step / 2) * current and rt < current:
+            return step, trial
+        step /= 2
+    return 0.0, None
+
+
 def _suspects(pd, d):
     """The 2 % of the cells most likely to shrink below the line search's floor along the direction ``d``.
 
@@ -308,6 +356,7 @@ def solve(source, points, masses=None, *, method="newton", tol=None, maxiter=Non
     forcing = 1e-2 if source.dim == 3 else 1e-3
     status, message = 1, f"iteration limit maxiter={maxiter} reached"
     step = 0.0
+    log_phase = True
     if verbose:
         print(f"{'iter':>4} {'max rel err':>12} {'|w - nu|':>10} {'step':>8} {'min mass':>10} {'seconds':>8}", flush=True)
     for it in range(maxiter + 1):
@@ -326,42 +375,33 @@ def solve(source, points, masses=None, *, method="newton", tol=None, maxiter=Non
             break
         if it == maxiter:
             break
-        # Heights cannot change sum(w) = 1, so the part of nu - w that rounding put in
-        # sum(nu) - sum(w) (~ n * 1e-16) is dropped, spread in proportion to nu,
-        # rather than left for the pinned cell to absorb.
-        residual = nu - w
-        residual -= nu * (residual.sum() / nu.sum())
-        # never solve to more than the step needs: a relative residual r leaves an error ~ r * err,
-        # so tol / err is enough to reach tol (the factor 0.1 is the margin)
-        rtol = float(np.clip(max(forcing * err, 0.1 * tol / err), 1e-13, forcing / 10))
-        d = direction(pd._hessian_unit_frame(), residual, rtol=rtol)
-        rel = np.linalg.norm((w - nu) / nu)
         # 3D reuses the neighbours of the current diagram only near the solution: far from it
         # a quarter of them change and the check costs more than it saves (see power3d); there,
         # steps get rejected, and the cells likeliest to fall below the floor are built first
         reuse = pd if source.dim == 2 or err < 1.0 else None
-        options = {"suspects": _suspects(pd, d)} if source.dim == 3 and reuse is None else {}
-        step = 1.0
-        # near the solution Newton steps are full: many halvings only mean tol is below the floor
-        for _ in range(_MAX_HALVINGS if err > 1e-6 else 8):
-            try:
-                trial = Diagram._from_unit(points, source, unit, y, g + step * d, previous=reuse,
-                                           fallback=step < 1 / 16, floor=eps0, **options)
-            except (FlipFailure, CellBelowFloor):
-                step /= 2
-                continue
-            wt = trial.masses  # every cell >= eps0, or CellBelowFloor was raised
-            rt = np.linalg.norm((wt - nu) / nu)
-            if rt <= (1 - step / 2) * rel and rt < rel:
+        # never solve to more than the step needs: a relative residual r leaves an error ~ r * err,
+        # so tol / err is enough to reach tol (the factor 0.1 is the margin)
+        rtol = float(np.clip(max(forcing * err, 0.1 * tol / err), 1e-13, forcing / 10))
+        log_phase = log_phase and err > _LOG_UNTIL
+        while True:
+            residual, merit = (_log_residual, _log_merit) if log_phase else (_lin_residual, _lin_merit)
+            d = direction(pd._hessian_unit_frame(), residual(w, nu), rtol=rtol)
+            options = {"suspects": _suspects(pd, d)} if source.dim == 3 and reuse is None else {}
+            # near the solution Newton steps are full: many halvings only mean tol is below the floor
+            step, trial = _damped_step(lambda a: Diagram._from_unit(
+                points, source, unit, y, g + a * d, previous=reuse, fallback=a < 1 / 16, floor=eps0, **options),
+                lambda wt: merit(wt, nu), merit(w, nu), _MAX_HALVINGS if err > 1e-6 else 8,
+                full_only=log_phase)
+            if trial is not None or not log_phase:
                 break
-            step /= 2
-        else:
+            log_phase = False  # the log residual's full step was refused: this iteration again, linear
+        if trial is None:
             status = 2
             message = (f"line search failed at max relative error {err:.3g}"
                        + (": tol is probably below what floating point allows for this problem"
                           if err < 1e-6 else ""))
             break
-        g, pd, w = g + step * d, trial, wt
+        g, pd, w = g + step * d, trial, trial.masses
     final = pd._shifted(-float(np.mean(pd.heights)))
     if source.dim == 3:
         final = final._reordered(back)
