@@ -334,7 +334,7 @@ def _one_cell(i, points, halfweights, first, perm, start, stop, left, right, lo,
             continue
         # the exact test on the vertices: dist(v, Q)^2 - 2 G >= pow_i(v) for every vertex v (the min
         # of the affine pow_j - pow_i over the cell is at a vertex)
-        if _node_misses(V, nv, y, gi, lo[k], hi[k], gmax[k]):
+        if left[k] >= 0 and _node_misses(V, nv, y, gi, lo[k], hi[k], gmax[k]):
             continue
         if left[k] >= 0:
             # push the child farther from y_i first, so that the nearer one is walked first
