@@ -407,8 +407,8 @@ class PowerDiagram3D(PowerDiagram):
         moments, indptr, indices, facets, self._cell_pass = cells
         # facets below rounding level (a bisector through an edge or vertex of the cell, as in
         # cospherical input, leaves a sliver of area ~1e-16 instead of 0) are not facets
-        rows = np.repeat(np.arange(n), np.diff(indptr))
-        facets[facets <= _FACET_NOISE * np.abs(moments[rows, 0]) ** (2.0 / 3.0)] = 0.0
+        noise = _FACET_NOISE * np.abs(moments[:, 0]) ** (2.0 / 3.0)
+        facets[facets <= np.repeat(noise, np.diff(indptr))] = 0.0
         self._area = moments[:, 0]
         self._moments = moments
         self._indptr, self._indices, self._facets = indptr, indices, facets
