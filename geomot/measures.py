@@ -7,7 +7,11 @@ sampled, by pseudo-random numbers or by scrambled Sobol points (randomised
 quasi-Monte Carlo, ``scipy.stats.qmc``), through the same interface:
 ``measure.sampler(seed, qmc)`` returns ``draw(k) -> (k, d)`` array, a stream
 (successive calls continue the sequence; with ``qmc=True``, batches whose sizes
-are powers of two keep the Sobol balance properties).
+are powers of two keep the Sobol balance properties). With ``qmc=True`` the
+stream draws half of every batch from each of two independently scrambled
+Sobol sequences (``draw.replicates == 2``): the difference of the halves
+estimates the error of randomised quasi-Monte Carlo, which the binomial formula
+of plain Monte Carlo overstates (many times in 2D).
 """
 import warnings
 
@@ -35,6 +39,17 @@ class _UnitCube:
             return self.engine.random(k)
 
 
+def _replicated(stream, seed):
+    """Two streams ``stream(seed_r)`` of independent seeds, each giving half of every batch (the first one
+    the first ``k - k // 2`` rows): randomised quasi-Monte Carlo with two replicates."""
+    first, second = (stream(s) for s in np.random.default_rng(seed).spawn(2))
+
+    def draw(k):
+        return np.concatenate([first(k - k // 2), second(k // 2)])
+    draw.replicates = 2
+    return draw
+
+
 class Uniform:
     """Uniform probability measure on a domain, density ``1 / |Omega|``.
 
@@ -58,8 +73,11 @@ class Uniform:
 
         Boxes, disks and balls map the unit cube onto the domain (so Sobol points stay
         low-discrepancy); other domains reject the points of their bounding
-        box that fall outside.
+        box that fall outside. ``qmc``: two scrambled Sobol streams (module docstring).
         """
+        return _replicated(lambda s: self._stream(s, True), seed) if qmc else self._stream(seed, False)
+
+    def _stream(self, seed, qmc):
         cube = _UnitCube(self.dim, seed, qmc)
         if isinstance(self.domain, (Box, Disk, Ball)):
             return lambda k: self.domain.sample(cube(k))
@@ -105,11 +123,15 @@ class Gaussian:
         self.std = as_positive(std, "Gaussian std")
 
     def sampler(self, seed=None, qmc=False):
-        """Stream ``draw(k) -> (k, d)``; with ``qmc``, the inverse normal CDF of scrambled Sobol points."""
+        """Stream ``draw(k) -> (k, d)``; with ``qmc``, the inverse normal CDF of scrambled Sobol points
+        (two streams, see the module docstring)."""
         if not qmc:
             rng = np.random.default_rng(seed)
             return lambda k: self.mean + self.std * rng.standard_normal((k, self.dim))
-        cube = _UnitCube(self.dim, seed, qmc)
+        return _replicated(self._sobol_stream, seed)
+
+    def _sobol_stream(self, seed):
+        cube = _UnitCube(self.dim, seed, True)
         tiny = np.finfo(float).tiny
         return lambda k: self.mean + self.std * special.ndtri(np.clip(cube(k), tiny, 1 - 2 ** -53))
 

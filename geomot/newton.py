@@ -47,6 +47,7 @@ from .errors import GeomotError
 from .measures import as_uniform_source
 from .power import CellBelowFloor, FlipFailure, PowerDiagram, _UnitDomain, halfweights, to_unit_frame
 from .power3d import PowerDiagram3D, _UnitDomain3D, tree_order
+from .residuals import LOG_UNTIL, lin_merit, lin_residual, log_merit, log_residual
 from .result import IterationInfo, OTResult
 from .stochastic import solve_monte_carlo
 
@@ -197,44 +198,6 @@ class NewtonDirection:
                           f"(residual {np.linalg.norm(matrix @ x - rhs) / np.linalg.norm(rhs):.1e})",
                           RuntimeWarning, stacklevel=3)
         return x
-
-
-_LOG_UNTIL = 0.5  # the log residual until max |w - nu| / nu <= this (0.5-1: 5 iterations at n = 1e5 in 3D, 6 with 2)
-
-
-def _log_residual(w, nu):
-    r"""Right-hand side of the Newton step on the log residual ``log(w_i / nu_i) - c``.
-
-    Newton on ``F(h) = log(w(h) / nu) - c`` solves ``diag(1/w) H d = c - log(w / nu)``,
-    i.e. ``H d = b`` with ``b_i = w_i (c - log(w_i / nu_i))``; ``c`` is the
-    ``w``-weighted mean of the logs, which makes ``sum b = 0`` (a graph
-    Laplacian's range). A starving cell (``w_i << nu_i``) then asks for a
-    fraction of its logarithmic gap only, instead of its whole linear gap.
-    """
-    x = np.log(np.maximum(w / nu, 1e-300))
-    return w * (np.sum(w * x) / np.sum(w) - x)
-
-
-def _log_merit(w, nu):
-    """The damping's merit in the log phase: ``|log(w / nu) - c|_2``, ``c`` as in :func:`_log_residual`."""
-    x = np.log(np.maximum(w / nu, 1e-300))
-    return float(np.linalg.norm(x - np.sum(w * x) / np.sum(w)))
-
-
-def _lin_residual(w, nu):
-    """``nu - w``, less the rounding of ``sum(nu) - sum(w)``.
-
-    Heights cannot change ``sum(w) = 1``, so the part of ``nu - w`` that rounding
-    put in ``sum(nu) - sum(w)`` (``~ n * 1e-16``) is dropped, spread in
-    proportion to ``nu``, rather than left for the pinned cell to absorb.
-    """
-    residual = nu - w
-    return residual - nu * (residual.sum() / nu.sum())
-
-
-def _lin_merit(w, nu):
-    """The damping's merit near the solution: ``|(w - nu) / nu|_2``."""
-    return float(np.linalg.norm((w - nu) / nu))
 
 
 def _damped_step(diagram, merit, current, halvings, full_only=False):
@@ -414,9 +377,9 @@ def solve(source, points, masses=None, *, method="newton", tol=None, maxiter=Non
         # never solve to more than the step needs: a relative residual r leaves an error ~ r * err,
         # so tol / err is enough to reach tol (the factor 0.1 is the margin)
         rtol = float(np.clip(max(forcing * err, 0.1 * tol / err), 1e-13, forcing / 10))
-        log_phase = log_phase and err > _LOG_UNTIL
+        log_phase = log_phase and err > LOG_UNTIL
         while True:
-            residual, merit = (_log_residual, _log_merit) if log_phase else (_lin_residual, _lin_merit)
+            residual, merit = (log_residual, log_merit) if log_phase else (lin_residual, lin_merit)
             d = direction(pd._hessian_unit_frame(), residual(w, nu), rtol=rtol)
             options = {"suspects": _suspects(pd, d)} if source.dim == 3 and reuse is None else {}
             # near the solution Newton steps are full: many halvings only mean tol is below the floor

@@ -33,6 +33,10 @@ class IterationInfo:
     heights : ndarray or None
         The heights of the iteration (mean zero), given to ``callback``; None
         in ``OTResult.history`` (which stays small).
+    estimate_seconds : float
+        Monte Carlo solvers: the part of ``seconds`` spent estimating the
+        masses at these heights (the heights themselves existed
+        ``seconds - estimate_seconds`` after the start); 0 for exact solvers.
     """
 
     iteration: int
@@ -43,6 +47,7 @@ class IterationInfo:
     seconds: float
     samples: int = 0
     heights: np.ndarray = field(default=None, repr=False, compare=False)
+    estimate_seconds: float = 0.0
 
 
 class OTResult:

@@ -30,7 +30,10 @@ The energy ``E(h) = int u_h dmu - sum_i nu_i h_i`` is convex with gradient
 Convergence is declared when the estimated ``max_i |w_i - nu_i| / nu_i <= tol``
 and the estimate is precise enough to tell: its noise
 ``z max_i se_i / nu_i <= tol / 2`` with ``z = sqrt(2 log 2n)`` (the typical
-maximum of ``n`` standard normal deviates).
+maximum of ``n`` standard normal deviates). With ``qmc=True`` the standard
+errors are measured (two independently scrambled Sobol streams, see
+:func:`estimate`), not the binomial ones: in 2D they are several times smaller,
+and so are the sample counts the solver asks for.
 
 A hierarchical start (``clusters=k``, paper §4) solves to the ``k`` k-means
 centres of the targets first, then starts each target of cluster ``c`` from
@@ -53,6 +56,7 @@ from ._kernels.assign import top2_cpu, top2_cuda, top2_numpy
 from ._validate import as_float_array, as_heights, as_masses, as_points, as_positive
 from .errors import GeomotError
 from .measures import Gaussian, Uniform, as_sampler, as_source
+from .residuals import lin_merit
 from .result import IterationInfo, OTResult
 
 DEVICES = ("cpu", "numpy", "cuda")
@@ -88,6 +92,8 @@ class Estimate:
     hessian: object = None
     first_moments: np.ndarray = None
     second_moments: np.ndarray = None
+    seconds: float = 0.0
+    kappa: float = 1.0
 
 
 def estimate(draw, y, h, n_samples, assigner, *, batch=1 << 16, hessian_samples=0, moments=False):
@@ -103,10 +109,18 @@ def estimate(draw, y, h, n_samples, assigner, *, batch=1 << 16, hessian_samples=
     of the samples in the slabs (slabs of one width in space, whatever the
     spacing of the targets). With ``moments``, the sums of ``x`` and
     ``|x|^2`` over the samples of each cell, divided by ``N``.
+
+    Standard errors: the binomial ``sqrt(w_i (1 - w_i) / N)`` times ``kappa``.
+    ``kappa = 1`` for pseudo-random samples; for a stream with two replicates
+    (randomised QMC, :mod:`geomot.measures`), the estimates ``w^1, w^2`` of the
+    two halves give ``kappa^2 = sum_i (w^1_i - w^2_i)^2 / 4 / sum_i w_i (1 - w_i) / N``
+    (the variance of their mean, pooled over the cells, over the binomial one).
     """
     n, d = y.shape
     run = assigner.bind(y, h)
     counts = np.zeros(n, np.int64)
+    halves = np.zeros((2, n), np.int64) if getattr(draw, "replicates", 1) == 2 else None
+    first_size = 0
     cost = 0.0
     first = np.zeros((n, d)) if moments else None
     second_m = np.zeros(n) if moments else None
@@ -117,6 +131,9 @@ def estimate(draw, y, h, n_samples, assigner, *, batch=1 << 16, hessian_samples=
         x = draw(k)
         best, second, gap = run(x)
         counts += np.bincount(best, minlength=n)
+        if halves is not None:  # the first k - k // 2 samples come from the first replicate
+            halves[0] += np.bincount(best[:k - k // 2], minlength=n)
+            first_size += k - k // 2
         r2 = ((x - y[best]) ** 2).sum(axis=1)
         cost += 0.5 * float(r2.sum())
         if moments:
@@ -137,7 +154,13 @@ def estimate(draw, y, h, n_samples, assigner, *, batch=1 << 16, hessian_samples=
             seen_h += use
         done += k
     w = counts / n_samples
-    out = Estimate(w, np.sqrt(w * (1 - w) / n_samples), n_samples, cost / n_samples)
+    binomial = w * (1 - w) / n_samples
+    kappa = 1.0
+    if halves is not None and n_samples >= 2 and binomial.sum() > 0:
+        halves[1] = counts - halves[0]
+        first, second = halves / np.array([[first_size], [n_samples - first_size]])
+        kappa = float(np.sqrt(np.sum((first - second) ** 2) / 4 / binomial.sum()))
+    out = Estimate(w, kappa * np.sqrt(binomial), n_samples, cost / n_samples, kappa=kappa)
     if moments:
         out.first_moments, out.second_moments = first / n_samples, second_m / n_samples
     if hessian_samples and n > 1:
@@ -166,8 +189,9 @@ def monte_carlo_masses(source, points, heights, n_samples, *, batch=1 << 16, dev
         ``"cuda"``: numba.cuda kernel (a clear error when no GPU is available).
     seed : int or Generator, optional
     qmc : bool
-        Scrambled Sobol points instead of pseudo-random ones (the standard
-        errors returned are then the binomial ones, an upper bound in practice).
+        Scrambled Sobol points instead of pseudo-random ones: two independently
+        scrambled sequences, half the samples each, whose difference gives the
+        standard errors returned (:func:`estimate`).
     """
     y = as_float_array(points, "points", (None, None))
     h = as_heights(heights, len(y))
@@ -342,13 +366,20 @@ class _Run:
         self.draw, self.y, self.nu, self.assigner, self.batch = draw, y, nu, assigner, batch
         self.max_samples, self.verbose, self.callback = max_samples, verbose, callback
         self.noise_factor = _noise_factor(nu)
+        self.kappa = 1.0
         self.used = 0
         self.history = []
         self.clock = time.perf_counter()
 
     def samples_for(self, noise):
-        """Smallest power of two ``N`` whose predicted max relative noise is at most ``noise``."""
-        return _pow2((self.noise_factor / noise) ** 2)
+        """Smallest power of two ``N`` whose predicted max relative noise is at most ``noise``.
+
+        The prediction is ``kappa noise_factor / sqrt(N)``, ``kappa`` that of the
+        last estimate (randomised QMC: the error measured by its two replicates
+        over the binomial one; QMC errors fall faster than ``N^-1/2``, so
+        extrapolating with the exponent 1/2 overestimates ``N``).
+        """
+        return _pow2((self.kappa * self.noise_factor / noise) ** 2)
 
     def affordable(self, k):
         """Whether ``k`` more samples fit the budget; the first estimate must fit it."""
@@ -360,14 +391,19 @@ class _Run:
 
     def estimate(self, h, k, **kw):
         self.used += k
-        return estimate(self.draw, self.y, h, k, self.assigner, batch=self.batch, **kw)
+        start = time.perf_counter()
+        est = estimate(self.draw, self.y, h, k, self.assigner, batch=self.batch, **kw)
+        est.seconds = time.perf_counter() - start
+        return est
 
     def record(self, est, h, step, log=True):
         """Append to the history, log, call back; returns ``(error, noise, stop)``."""
         err = float(np.max(np.abs(est.masses - self.nu) / self.nu))
-        noise = self.noise_factor / np.sqrt(est.samples)
+        self.kappa = est.kappa
+        noise = est.kappa * self.noise_factor / np.sqrt(est.samples)
         info = IterationInfo(len(self.history), err, float(np.linalg.norm(est.masses - self.nu)), step,
-                             float(est.masses.min()), time.perf_counter() - self.clock, est.samples)
+                             float(est.masses.min()), time.perf_counter() - self.clock, est.samples,
+                             estimate_seconds=est.seconds)
         self.history.append(info)
         if self.verbose and log:
             if info.iteration == 0:
@@ -394,7 +430,7 @@ def _newton(run, h, tol, maxiter, initial, line_samples=1 << 17):
     for _ in range(maxiter + 1):
         if not run.affordable(k):
             return est, h, 1, f"sample budget max_samples={run.max_samples} exhausted"
-        est = run.estimate(h, k, hessian_samples=min(k, 1 << 21))
+        est = run.estimate(h, k, hessian_samples=min(k, 1 << 23))
         err, noise, stop = run.record(est, h, step)
         if err <= tol and noise <= tol / 2:
             return est, h, 0, f"converged: estimated max relative mass error {err:.3g} <= tol {tol:.3g} " \
@@ -454,7 +490,7 @@ def _damping(run, h, d, m, smallest=1 / 1024):
 
     def errors(heights):
         w = np.bincount(run.assigner.bind(run.y, heights)(x)[0], minlength=n) / m
-        r2 = float(np.sum(((w - run.nu) / run.nu) ** 2))
+        r2 = lin_merit(w, run.nu) ** 2
         return np.sqrt(max(r2 - noise2, 0.0)), int((w == 0).sum())
     r0, empty0 = errors(h)
     if r0 == 0:  # the error is below the noise of the batch: nothing to judge, take the step

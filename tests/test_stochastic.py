@@ -95,6 +95,26 @@ def test_sobol_masses_are_closer_than_random_ones():
     assert err[True] < err[False] / 3
 
 
+@pytest.mark.parametrize("source", [SQUARE, gm.Uniform(gm.Polygon([[0, 0], [1, 0], [1, 1], [0.5, 0.3], [0, 1]]))])
+def test_qmc_standard_errors_are_measured(source):
+    """Randomised QMC: the standard errors from the two scrambled halves predict the true errors (pooled over
+    the cells, within 2x), well below the binomial ones that plain Monte Carlo's errors follow."""
+    rng = np.random.default_rng(8)
+    y = rng.random((200, 2))
+    h = -0.5 * (y ** 2).sum(1) + 0.002 * rng.standard_normal(200)
+    exact = gm.PowerDiagram(y, h, source).masses
+    for seed in range(3):
+        for qmc in (False, True):
+            w, se = monte_carlo_masses(source, y, h, 1 << 16, seed=seed, qmc=qmc)
+            binomial = np.sqrt(w * (1 - w) / (1 << 16))
+            ratio = np.sqrt(np.sum((w - exact) ** 2) / np.sum(se ** 2))
+            assert 0.5 < ratio < 2.0, (qmc, ratio)
+            if qmc:
+                assert se.sum() < 0.5 * binomial.sum()
+            else:
+                np.testing.assert_array_equal(se, binomial)
+
+
 def test_hessian_estimate_matches_exact_hessian():
     """The slab estimate -(c_ij + c_ji) / (2 N delta) against the exact facet / edge-length Hessian."""
     rng = np.random.default_rng(5)
