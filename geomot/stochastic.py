@@ -114,7 +114,8 @@ def estimate(draw, y, h, n_samples, assigner, *, batch=1 << 16, hessian_samples=
     ``kappa = 1`` for pseudo-random samples; for a stream with two replicates
     (randomised QMC, :mod:`geomot.measures`), the estimates ``w^1, w^2`` of the
     two halves give ``kappa^2 = sum_i (w^1_i - w^2_i)^2 / 4 / sum_i w_i (1 - w_i) / N``
-    (the variance of their mean, pooled over the cells, over the binomial one).
+    (the variance of their mean, pooled over the cells, over the binomial one;
+    with fewer than 16 cells the pool is too small and ``kappa = 1``).
     """
     n, d = y.shape
     run = assigner.bind(y, h)
@@ -156,7 +157,7 @@ def estimate(draw, y, h, n_samples, assigner, *, batch=1 << 16, hessian_samples=
     w = counts / n_samples
     binomial = w * (1 - w) / n_samples
     kappa = 1.0
-    if halves is not None and n_samples >= 2 and binomial.sum() > 0:
+    if halves is not None and n >= 16 and binomial.sum() > 0:  # pooled over >= 16 cells (else binomial)
         halves[1] = counts - halves[0]
         first, second = halves / np.array([[first_size], [n_samples - first_size]])
         kappa = float(np.sqrt(np.sum((first - second) ** 2) / 4 / binomial.sum()))
@@ -481,12 +482,13 @@ def _damping(run, h, d, m, smallest=1 / 1024):
     trial uses the same samples (common random numbers), so the comparison is
     not swamped by the noise of independent estimates, and the norms are
     corrected for the noise that the batch adds to all of them alike:
-    ``|r|^2 - sum_i (1 - nu_i) / (m nu_i)``.
+    ``|r|^2 - kappa^2 sum_i (1 - nu_i) / (m nu_i)``.
     """
     x = run.draw(m)
     run.used += m
     n = len(run.nu)
-    noise2 = float(np.sum((1 - run.nu) / (m * run.nu)))  # expected squared norm of the sampling noise of r
+    # expected squared norm of the sampling noise of r (kappa^2 times the binomial one: see estimate)
+    noise2 = run.kappa ** 2 * float(np.sum((1 - run.nu) / (m * run.nu)))
 
     def errors(heights):
         w = np.bincount(run.assigner.bind(run.y, heights)(x)[0], minlength=n) / m
