@@ -482,13 +482,14 @@ def _damping(run, h, d, m, smallest=1 / 1024):
     trial uses the same samples (common random numbers), so the comparison is
     not swamped by the noise of independent estimates, and the norms are
     corrected for the noise that the batch adds to all of them alike:
-    ``|r|^2 - kappa^2 sum_i (1 - nu_i) / (m nu_i)``.
+    ``|r|^2 - sum_i (1 - nu_i) / (m nu_i)`` (the binomial noise, also with
+    ``qmc=True``, whose smaller noise would call for ``kappa^2`` times that: measured,
+    that made the steps shorter, d = 16: 1e-1 at 7.0 s instead of 4.7 s).
     """
     x = run.draw(m)
     run.used += m
     n = len(run.nu)
-    # expected squared norm of the sampling noise of r (kappa^2 times the binomial one: see estimate)
-    noise2 = run.kappa ** 2 * float(np.sum((1 - run.nu) / (m * run.nu)))
+    noise2 = float(np.sum((1 - run.nu) / (m * run.nu)))  # expected squared norm of the sampling noise of r
 
     def errors(heights):
         w = np.bincount(run.assigner.bind(run.y, heights)(x)[0], minlength=n) / m
