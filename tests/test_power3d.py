@@ -533,6 +533,17 @@ def _cells_as_dicts(cells, n):
     return moments, {(int(i), int(j)): f for i, j, f in zip(rows[keep], indices[keep], facets[keep])}
 
 
+def _assert_same_cells(cells, reference, n):
+    """Two cell builders' ``(moments, indptr, indices, facets, ...)`` agree: moments to 1e-13, facets to 1e-12."""
+    m1, f1 = _cells_as_dicts(cells, n)
+    m2, f2 = _cells_as_dicts(reference, n)
+    np.testing.assert_allclose(m1, m2, rtol=0, atol=1e-13)
+    # near-cospherical input leaves slivers (area ~1e-13 here) that one method may list and the other not
+    tiny = 1e-10
+    assert {k for k, v in f1.items() if v > tiny} == {k for k, v in f2.items() if v > tiny}
+    np.testing.assert_allclose([f1.get(k, 0) for k in f2], list(f2.values()), rtol=0, atol=1e-12)
+
+
 @pytest.mark.parametrize("case", ["uniform", "spill", "clustered", "lattice equal heights", "lattice Voronoi",
                                   "perturbed lattice", "noisy heights", "polytope", "ball"])
 def test_tree_walk_matches_the_triangulation(case):
@@ -561,13 +572,7 @@ def test_tree_walk_matches_the_triangulation(case):
     assert tree is not None or case == "clustered"
     if tree is None:
         return
-    m1, f1 = _cells_as_dicts(tree, len(y))
-    m2, f2 = _cells_as_dicts(_triangulation_cells(yu, g, unit), len(y))
-    np.testing.assert_allclose(m1, m2, rtol=0, atol=1e-13)
-    # near-cospherical input leaves slivers (area ~1e-13 here) that one method may list and the other not
-    tiny = 1e-10
-    assert {k for k, v in f1.items() if v > tiny} == {k for k, v in f2.items() if v > tiny}
-    np.testing.assert_allclose([f1.get(k, 0) for k in f2], list(f2.values()), rtol=0, atol=1e-12)
+    _assert_same_cells(tree, _triangulation_cells(yu, g, unit), len(y))
 
 
 def test_tree_walk_gives_up_far_from_the_domain():
@@ -623,12 +628,7 @@ def test_candidate_cells_match_the_tree_walk(case, move):
     assert cand is not None or move > 1e-4 or case not in ("uniform", "spill", "noisy heights", "polytope")
     if cand is None:
         return
-    m1, f1 = _cells_as_dicts(cand, len(y))
-    m2, f2 = _cells_as_dicts(_tree_cells(yu, g2, unit), len(y))
-    np.testing.assert_allclose(m1, m2, rtol=0, atol=1e-13)
-    tiny = 1e-10
-    assert {k for k, v in f1.items() if v > tiny} == {k for k, v in f2.items() if v > tiny}
-    np.testing.assert_allclose([f1.get(k, 0) for k in f2], list(f2.values()), rtol=0, atol=1e-12)
+    _assert_same_cells(cand, _tree_cells(yu, g2, unit), len(y))
     # the polyhedra of the certified rows are the cells
     pd = PowerDiagram3D._from_unit(y, src, unit, yu, g2, previous=previous)
     walk = PowerDiagram3D._from_unit(y, src, _UnitDomain3D(domain), yu, g2)

@@ -210,6 +210,9 @@ def test_seed_determinism_and_history():
     np.testing.assert_array_equal(a.heights, b.heights)
     assert [i.samples for i in a.history] == [i.samples for i in b.history]
     assert all(i.samples > 0 and i.heights is None for i in a.history)
+    # the time of each estimate is part of the iteration's time, and the iterations' times increase
+    assert all(0 < i.estimate_seconds <= i.seconds for i in a.history)
+    assert all(p.seconds <= q.seconds - q.estimate_seconds for p, q in zip(a.history, a.history[1:]))
     assert abs(a.heights.sum()) < 1e-12
 
 
