@@ -18,10 +18,12 @@ The energy ``E(h) = int u_h dmu - sum_i nu_i h_i`` is convex with gradient
     samples within ``eps`` of it,
     ``H_ij ~ -(c_ij + c_ji) / (2 N eps |y_i - y_j|)`` (the assignment kernels
     return the two best cells and the gap at no extra cost). The step solves
-    ``H d = nu - w`` (conjugate gradients), is damped far from the solution
-    (:func:`_damping`), empty cells are revived (:func:`_revival`), and the
-    sample count grows with the accuracy reached, so the noise stays below
-    the error.
+    ``H d = nu - w`` (conjugate gradients; far from the solution, the log
+    residual of :mod:`geomot.residuals`), is shortened by the noise of the
+    estimate (``a = 1 - |noise|^2 / |r|^2``, :func:`_newton`), empty cells are
+    revived (:func:`_revival`), and the sample count grows with the accuracy
+    reached, so the noise stays below the error. The start fits the spread of
+    the targets' Voronoi diagram to the source (:func:`initial_heights`).
 ``optimizer="adam"`` (the baseline of the paper / pyOMT)
     Adam on the Monte Carlo gradient with a fixed batch, doubled (and the
     learning rate multiplied by 0.8) when the error has not improved for
@@ -56,7 +58,7 @@ from ._kernels.assign import top2_cpu, top2_cuda, top2_numpy
 from ._validate import as_float_array, as_heights, as_masses, as_points, as_positive
 from .errors import GeomotError
 from .measures import Gaussian, Uniform, as_sampler, as_source
-from .residuals import lin_merit
+from .residuals import LOG_UNTIL, lin_merit, log_merit, log_residual
 from .result import IterationInfo, OTResult
 
 DEVICES = ("cpu", "numpy", "cuda")
@@ -212,20 +214,33 @@ def _pow2(k):
     return 1 << int(np.ceil(np.log2(max(k, 1))))
 
 
-def initial_heights(source, y, draw):
-    """Heights whose cells are all non-empty: the Voronoi diagram of the targets mapped into the support.
+def initial_heights(source, y, draw, run=None, samples=1 << 13):
+    r"""Heights whose cells are all non-empty: the Voronoi diagram of the targets mapped into the support.
 
-    Targets inside the support of a uniform source keep their own Voronoi
-    diagram, ``h_i = -|y_i|^2 / 2``. Otherwise the targets are mapped by ``z_i = t (y_i - m) + b`` (``m`` the mean of the
-    targets): into 90 % of the box for a uniform source on a box (their
-    bounding box, scaled), onto the mean and mean standard deviation of 4096
-    samples from ``draw`` for other sources. The heights ``-|z_i|^2 / (2 t)``
-    give the Voronoi cells of the ``z_i`` (``<x, z_i> = t <x, y_i> + const``).
+    The targets are mapped by ``z_i = t (y_i - m) + b`` (``m`` their mean) and
+    ``h_i = -|z_i|^2 / (2 t)`` gives the Voronoi cells of the ``z_i``
+    (``<x, z_i> = t <x, y_i> + const``). Targets inside the support of a
+    uniform source keep their own diagram (``b = m, t = 1``); otherwise they
+    are mapped into 90 % of a box support (their bounding box, scaled, ``b``
+    its centre), or onto the mean ``b`` and mean standard deviation of 4096
+    samples from ``draw``.
+
+    In more than 3 dimensions, with a ``run`` (its assigner, masses ``nu`` and
+    sample count), ``t`` is then fitted. Up to a constant,
+    ``h(t) = -<y_i - m, b> + t q_i`` with ``q_i = -|y_i - m|^2 / 2`` is affine
+    in ``t``, so the energy is convex along it and its derivative
+    ``f(t) = sum_i (w_i(h(t)) - nu_i) q_i`` is non-decreasing; ``t`` is its
+    root (the mapped source then has the targets' spread about ``m``) on one
+    batch of ``samples`` samples, bracketed by doubling, bisected to 5 %. In
+    high dimension this start is far better: d = 16, n = 1e3 uniform targets in
+    the cube, largest relative mass error 3.1 at ``t = 1``, 0.9 at the root
+    ``t = 0.72``. In 2D the root is within 1 % of ``t = 1``, and Voronoi heights
+    keep the k-d tree assignment fast (its lifted coordinate is zero).
     """
     m = y.mean(axis=0)
     if isinstance(source, Uniform) and source.domain.contains(y).all():
-        return -0.5 * (y ** 2).sum(axis=1)  # every target in the support: its own Voronoi cell holds it
-    if isinstance(source, Uniform) and hasattr(source.domain, "lower"):
+        center, t = m, 1.0
+    elif isinstance(source, Uniform) and hasattr(source.domain, "lower"):
         lo, hi = source.domain.lower, source.domain.upper
         center, spread = (lo + hi) / 2, np.abs(y - m).max(axis=0)
         t = 0.9 * np.min((hi - lo) / 2 / np.maximum(spread, 1e-300))
@@ -233,8 +248,31 @@ def initial_heights(source, y, draw):
         x = draw(4096)
         center = x.mean(axis=0)
         t = x.std(axis=0).mean() / max(float(np.sqrt(((y - m) ** 2).mean())), 1e-300)
-    z = t * (y - m) + center
-    return -0.5 * (z ** 2).sum(axis=1) / t
+    base = -(y - m) @ center
+    q = -0.5 * ((y - m) ** 2).sum(axis=1)
+    if run is None or y.shape[1] <= 3 or np.ptp(q) <= 1e-9 * np.abs(q).max():  # (t moves no facet)
+        return base + t * q
+    x = draw(samples)
+    run.used += samples
+    target = float(run.nu @ q)
+
+    def slope(t):  # f(t), on the same samples at every t: exactly non-decreasing
+        return float(q[run.assigner.bind(y, base + t * q)(x)[0]].mean()) - target
+    lo_t = hi_t = t
+    if slope(t) > 0:
+        for _ in range(60):
+            lo_t /= 2
+            if slope(lo_t) <= 0:
+                break
+    else:
+        for _ in range(60):
+            hi_t *= 2
+            if slope(hi_t) >= 0:
+                break
+    while hi_t > 1.05 * lo_t:
+        mid = np.sqrt(lo_t * hi_t)
+        lo_t, hi_t = (lo_t, mid) if slope(mid) > 0 else (mid, hi_t)
+    return base + np.sqrt(lo_t * hi_t) * q
 
 
 def _noise_factor(nu):
@@ -347,7 +385,7 @@ def solve_monte_carlo(source, points, masses=None, *, optimizer="newton", tol=1e
     elif clusters is not None:
         h = _hierarchical_start(state, _as_count(clusters, "clusters"), tol, rng, source)
     else:
-        h = initial_heights(source, y, draw)
+        h = initial_heights(source, y, draw, state)
     if optimizer == "newton":
         initial = initial_samples or _pow2(100 / nu.min())
         est, h, status, message = _newton(state, h, tol, maxiter, _as_count(initial, "initial_samples"))
@@ -416,18 +454,41 @@ class _Run:
         return err, noise, stop
 
 
-def _newton(run, h, tol, maxiter, initial, line_samples=1 << 17):
-    """Damped Newton with Monte Carlo masses and Hessian (module docstring).
+def _merit(est, nu, log_phase):
+    """``(|r|_2^2, its expected noise)``: ``r`` the log residual or the relative mass errors of an estimate.
 
-    Far from the solution (``max error >= 1/2``) the step is damped as in
-    Kitagawa-Merigot-Thibert, judged on one batch of samples (:func:`_damping`);
-    near it the full step is taken. A step
-    shorter than ``1/4`` doubles the samples of the next estimate: the
-    direction was poor, most often because the Hessian was estimated from too
-    few samples in the slabs.
+    The noise of ``w_i`` is ``kappa^2 w_i (1 - w_i) / N``; that of ``log w_i``
+    is that over ``w_i^2`` (``w`` clipped at half a sample, ``0.5 / N``).
+    """
+    w = np.maximum(est.masses, 0.5 / est.samples)
+    scale = est.kappa ** 2 / est.samples
+    if log_phase:
+        return log_merit(w, nu) ** 2, scale * float(np.sum((1 - w) / w))
+    return lin_merit(est.masses, nu) ** 2, scale * float(np.sum(w * (1 - w) / nu ** 2))
+
+
+def _newton(run, h, tol, maxiter, initial, line_samples=1 << 17, shortest=0.1):
+    r"""Newton with Monte Carlo masses and Hessian, its steps shortened by the noise (module docstring).
+
+    Direction: ``H d = b``, ``b`` the log residual while the largest relative
+    error is above ``LOG_UNTIL`` (see :mod:`geomot.residuals`), ``nu - w``
+    after. Step: the shrinkage ``a = 1 - |noise|^2 / |r|^2`` (at least
+    ``shortest``), ``|r|^2`` the squared merit of the estimate and
+    ``|noise|^2`` its expected part (:func:`_merit`): ``a d`` is the step that
+    minimises the expected squared error when the residual is signal plus
+    independent noise, so a noisy estimate moves the heights only part of the
+    way, and successive estimates are averaged. A log step is judged on the
+    next estimate: if its denoised merit ``sqrt(|r|^2 - |noise|^2)`` rose, or
+    more cells are empty, the heights go back and the rest of the solve is
+    linear. Linear steps far from the solution are damped as in
+    Kitagawa-Merigot-Thibert on one batch of samples (:func:`_damping`).
+
+    Samples: the next estimate's noise is aimed at half the error reached; a
+    step shorter than ``1/4`` doubles them (the direction was poor, most often
+    because the Hessian had too few samples in its slabs).
     """
     k = initial
-    step, revived, est = 0.0, False, None
+    step, revived, est, log_ok, judge = 0.0, False, None, True, None
     for _ in range(maxiter + 1):
         if not run.affordable(k):
             return est, h, 1, f"sample budget max_samples={run.max_samples} exhausted"
@@ -438,6 +499,11 @@ def _newton(run, h, tol, maxiter, initial, line_samples=1 << 17):
                               f"(noise {noise:.2g}, {est.samples} samples)"
         if stop:
             return est, h, 3, "stopped by callback"
+        if judge is not None:  # the last step followed the log residual: judged on this estimate
+            r2, noise2 = _merit(est, run.nu, True)
+            if np.sqrt(max(r2 - noise2, 0.0)) > judge["merit"] or (est.masses == 0).sum() > judge["empty"]:
+                h, est, err, log_ok = judge["h"], judge["est"], judge["err"], False
+            judge = None
         empty = np.flatnonzero(est.masses == 0)
         if len(empty) and not revived:
             # Newton cannot see cells that no sample reaches: raise them until they hold about their mass
@@ -449,13 +515,18 @@ def _newton(run, h, tol, maxiter, initial, line_samples=1 << 17):
             step, revived = 0.0, True
             continue
         revived = False
-        d = _newton_direction(est.hessian, run.nu - est.masses)
-        step = 1.0
-        if err >= 0.5:
+        log_phase = log_ok and err > LOG_UNTIL
+        w = np.maximum(est.masses, 0.5 / est.samples)
+        d = _newton_direction(est.hessian, log_residual(w, run.nu) if log_phase else run.nu - est.masses)
+        r2, noise2 = _merit(est, run.nu, log_phase)
+        if log_phase:
+            judge = {"h": h, "est": est, "err": err, "merit": np.sqrt(max(r2 - noise2, 0.0)), "empty": len(empty)}
+        if err > LOG_UNTIL and not log_phase:
             step = _damping(run, h, d, max(line_samples, _pow2(64 * len(h))))
+        else:
+            step = float(np.clip(1 - noise2 / r2, shortest, 1.0)) if r2 > 0 else 1.0
         h = h + step * d
-        # more samples when the error asks for less noise, or when a short step says the direction was poor
-        k = max(2 * k if step < 0.25 else k, run.samples_for(max(err / 4, tol / 2)))
+        k = max(2 * k if step < 0.25 else k, run.samples_for(max(err / 2, tol / 2)))
     return est, h, 1, f"iteration limit maxiter={maxiter} reached"
 
 
@@ -550,7 +621,7 @@ def _hierarchical_start(run, k, tol, rng, source):
     nu_c = np.bincount(labels, weights=nu)
     yc = np.stack([np.bincount(labels, weights=nu * y[:, c]) for c in range(y.shape[1])], axis=1) / nu_c[:, None]
     coarse = _Run(run.draw, yc, nu_c, run.assigner, run.batch, None, False, None)
-    h0 = initial_heights(source, yc, run.draw)
+    h0 = initial_heights(source, yc, run.draw, coarse)
     _, hc, _, _ = _newton(coarse, h0, max(tol, 0.05), 20, _pow2(100 / nu_c.min()))
     cells = coarse.estimate(hc, _pow2(400 / nu_c.min()), moments=True)
     run.used += coarse.used
