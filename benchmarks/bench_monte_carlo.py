@@ -21,7 +21,7 @@ Each geomot run also gets ``max_samples`` = what the kernel assigns in 1.5 x the
 budget (a run stops between estimates only, and one estimate can outlast the budget).
 
     python benchmarks/bench_monte_carlo.py [--problems 2:1000 2:10000 16:1000] [--budget 120]
-        [--methods newton newton-qmc hierarchical adam pot] [--adam-lr 3.0]
+        [--methods newton newton-qmc hierarchical adam pot] [--adam-lr 3.0] [--seeds 0 1 2]
 """
 import argparse
 import json
@@ -115,13 +115,32 @@ def sample_budget(problem, budget):
     return int(1.5 * budget * len(x) / (time.perf_counter() - t))
 
 
-def run_geomot(problem, name, budget, **options):
-    rec = Recorder(budget)
-    res = gm.solve(problem["source"], problem["points"], method=options.pop("method", "monte-carlo"), tol=1e-2,
-                   seed=0, callback=rec, max_samples=problem["max_samples"], **options)
-    trace = rec.points
-    settings = ", ".join(f"{k}={v}" for k, v in options.items()) + f"; {res.history[-1].samples} samples/iter last"
-    return summarise(problem, name, settings or "defaults", trace)
+def run_geomot(problem, name, budget, seeds=(0,), **options):
+    """One run per seed (a row each); with several seeds, also a row of the medians (a target not reached counts as
+    later than any time)."""
+    rows = []
+    for seed in seeds:
+        rec = Recorder(budget)
+        res = gm.solve(problem["source"], problem["points"], method=options.get("method", "monte-carlo"), tol=1e-2,
+                       seed=seed, callback=rec, max_samples=problem["max_samples"],
+                       **{k: v for k, v in options.items() if k != "method"})
+        settings = ", ".join(f"{k}={v}" for k, v in options.items() if k != "method")
+        settings = f"{settings + ', ' if settings else ''}seed={seed}; {res.history[-1].samples} samples/iter last"
+        rows.append(summarise(problem, name, settings, rec.points))
+    if len(rows) > 1:
+        medians = {}
+        for key in ("time_to", "time_to_with_estimate"):
+            medians[key] = {}
+            for e in map(str, TARGETS):
+                times = sorted(r[key][e] if r[key][e] is not None else np.inf for r in rows)
+                mid = times[len(times) // 2] if len(times) % 2 else 0.5 * (times[len(times) // 2 - 1] + times[len(times) // 2])
+                medians[key][e] = None if np.isinf(mid) else mid
+        cells = " ".join(f"{medians['time_to'][str(e)]:6.2f} (+est {medians['time_to_with_estimate'][str(e)]:6.2f})"
+                         if medians["time_to"][str(e)] is not None else f"{'-':>19}" for e in TARGETS)
+        print(f"{problem['label']:>12} {name:>22} {cells} {'median of ' + str(len(rows)):>11}", flush=True)
+        rows.append({"problem": problem["label"], "method": name, "settings": f"median over seeds {list(seeds)}",
+                     **medians})
+    return rows
 
 
 def run_pot(problem, budget, n_source, reg):
@@ -158,6 +177,8 @@ def main():
                         help="entropic regularisations tried for POT (1e-3 overflows to NaN in its exp)")
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS),
                         help="which solvers to run (default: all)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0],
+                        help="one run of every geomot and Adam solver per seed, and a row of the medians")
     parser.add_argument("--json", help="write the rows here")
     args = parser.parse_args()
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, numpy {np.__version__}; "
@@ -171,16 +192,17 @@ def main():
                    "source": gm.Uniform(gm.Box(np.zeros(d), np.ones(d))), "check": args.check_samples}
         gm.solve(problem["source"], problem["points"][:50], method="monte-carlo", tol=0.5, seed=0)  # compile
         problem["max_samples"] = sample_budget(problem, args.budget)
+        seeds = args.seeds
         if "newton" in args.methods:
-            rows.append(run_geomot(problem, "geomot newton", args.budget))
+            rows += run_geomot(problem, "geomot newton", args.budget, seeds)
         if "newton-qmc" in args.methods:
-            rows.append(run_geomot(problem, "geomot newton qmc", args.budget, qmc=True))
+            rows += run_geomot(problem, "geomot newton qmc", args.budget, seeds, qmc=True)
         if "hierarchical" in args.methods:
-            rows.append(run_geomot(problem, "geomot hierarchical", args.budget, clusters=int(np.sqrt(n))))
+            rows += run_geomot(problem, "geomot hierarchical", args.budget, seeds, clusters=int(np.sqrt(n)))
         for factor in args.adam_lr if "adam" in args.methods else []:
             spacing = np.prod(np.ptp(problem["points"], axis=0) / n ** (1 / d))
             lr = factor * 0.4 * spacing ** (2 / d) / (2 * d)
-            rows.append(run_geomot(problem, "adam (pyOMT)", args.budget, method="adam", lr=float(f"{lr:.3g}")))
+            rows += run_geomot(problem, "adam (pyOMT)", args.budget, seeds, method="adam", lr=float(f"{lr:.3g}"))
         if n <= 1000 and "pot" in args.methods:
             for reg in args.pot_reg:
                 rows.append(run_pot(problem, args.budget, n_source=1 << 16, reg=reg))
