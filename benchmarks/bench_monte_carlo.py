@@ -13,7 +13,8 @@ noise is printed). Solvers, in the same run:
 - ``geomot newton``: ``gm.solve(..., method="monte-carlo")`` (pseudo-random samples);
 - ``geomot newton qmc``: the same with scrambled Sobol samples;
 - ``geomot hierarchical``: the same with ``clusters = sqrt(n)`` (k-means start);
-- ``adam (pyOMT)``: ``method="adam"``, the paper's / pyOMT's baseline, at several learning rates;
+- ``adam (pyOMT)``: ``method="adam"``, the paper's / pyOMT's baseline, at several learning rates, from
+  geomot's start (``initial_heights``); ``adam-h0``: the same from pyOMT's start, ``h = 0``;
 - ``POT ASGD``: ``ot.stochastic.averaged_sgd_entropic_transport`` in its own venv
   (``bash benchmarks/peers/setup_peers.sh``), on a discretised source.
 
@@ -21,7 +22,7 @@ Each geomot run also gets ``max_samples`` = what the kernel assigns in 1.5 x the
 budget (a run stops between estimates only, and one estimate can outlast the budget).
 
     python benchmarks/bench_monte_carlo.py [--problems 2:1000 2:10000 16:1000] [--budget 120]
-        [--methods newton newton-qmc hierarchical adam pot] [--adam-lr 3.0] [--seeds 0 1 2]
+        [--methods newton newton-qmc hierarchical adam adam-h0 pot] [--adam-lr 3.0] [--seeds 0 1 2]
 """
 import argparse
 import json
@@ -40,7 +41,7 @@ from geomot._kernels.assign import top2_cpu
 HERE = os.path.dirname(os.path.abspath(__file__))
 POT_PYTHON = os.path.join(HERE, ".venvs", "pot", "bin", "python")
 TARGETS = (1e-1, 1e-2)
-METHODS = ("newton", "newton-qmc", "hierarchical", "adam", "pot")
+METHODS = ("newton", "newton-qmc", "hierarchical", "adam", "adam-h0", "pot")
 
 
 class Recorder:
@@ -124,7 +125,7 @@ def run_geomot(problem, name, budget, seeds=(0,), **options):
         res = gm.solve(problem["source"], problem["points"], method=options.get("method", "monte-carlo"), tol=1e-2,
                        seed=seed, callback=rec, max_samples=problem["max_samples"],
                        **{k: v for k, v in options.items() if k != "method"})
-        settings = ", ".join(f"{k}={v}" for k, v in options.items() if k != "method")
+        settings = ", ".join(f"{k}={'0' if k == 'heights0' else v}" for k, v in options.items() if k != "method")
         settings = f"{settings + ', ' if settings else ''}seed={seed}; {res.history[-1].samples} samples/iter last"
         rows.append(summarise(problem, name, settings, rec.points))
     if len(rows) > 1:
@@ -199,10 +200,14 @@ def main():
             rows += run_geomot(problem, "geomot newton qmc", args.budget, seeds, qmc=True)
         if "hierarchical" in args.methods:
             rows += run_geomot(problem, "geomot hierarchical", args.budget, seeds, clusters=int(np.sqrt(n)))
-        for factor in args.adam_lr if "adam" in args.methods else []:
+        for factor in args.adam_lr:
             spacing = np.prod(np.ptp(problem["points"], axis=0) / n ** (1 / d))
-            lr = factor * 0.4 * spacing ** (2 / d) / (2 * d)
-            rows += run_geomot(problem, "adam (pyOMT)", args.budget, seeds, method="adam", lr=float(f"{lr:.3g}"))
+            lr = float(f"{factor * 0.4 * spacing ** (2 / d) / (2 * d):.3g}")
+            if "adam" in args.methods:
+                rows += run_geomot(problem, "adam (pyOMT)", args.budget, seeds, method="adam", lr=lr)
+            if "adam-h0" in args.methods:
+                rows += run_geomot(problem, "adam (pyOMT), h0 = 0", args.budget, seeds, method="adam", lr=lr,
+                                   heights0=np.zeros(n))
         if n <= 1000 and "pot" in args.methods:
             for reg in args.pot_reg:
                 rows.append(run_pot(problem, args.budget, n_source=1 << 16, reg=reg))
