@@ -483,7 +483,8 @@ def _newton(run, h, tol, maxiter, initial, line_samples=1 << 17, shortest=0.1):
     linear. Linear steps far from the solution are damped as in
     Kitagawa-Merigot-Thibert on one batch of samples (:func:`_damping`).
 
-    Samples: the next estimate's noise is aimed at half the error reached; a
+    Samples: the next estimate's noise is aimed at half the error reached
+    (at ``tol / 2``, the convergence test's, once that is less than 2x away); a
     step shorter than ``1/4`` doubles them (the direction was poor, most often
     because the Hessian had too few samples in its slabs).
     """
@@ -526,7 +527,8 @@ def _newton(run, h, tol, maxiter, initial, line_samples=1 << 17, shortest=0.1):
         else:
             step = float(np.clip(1 - noise2 / r2, shortest, 1.0)) if r2 > 0 else 1.0
         h = h + step * d
-        k = max(2 * k if step < 0.25 else k, run.samples_for(max(err / 2, tol / 2)))
+        # the noise aimed at: half the error reached, or at once the final tol / 2 when that is within 2x
+        k = max(2 * k if step < 0.25 else k, run.samples_for(err / 2 if err > 2 * tol else tol / 2))
     return est, h, 1, f"iteration limit maxiter={maxiter} reached"
 
 
