@@ -215,7 +215,7 @@ def _pow2(k):
 
 
 def initial_heights(source, y, draw, run=None, samples=1 << 13):
-    r"""Heights whose cells are all non-empty: the Voronoi diagram of the targets mapped into the support.
+    r"""Starting heights: the Voronoi diagram of the targets mapped into the support (empty cells are revived later).
 
     The targets are mapped by ``z_i = t (y_i - m) + b`` (``m`` their mean) and
     ``h_i = -|z_i|^2 / (2 t)`` gives the Voronoi cells of the ``z_i``
