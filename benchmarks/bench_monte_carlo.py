@@ -69,6 +69,12 @@ def true_error(problem, heights):
     return float(np.abs(w / nu - 1).max()), float(np.sqrt(2 * np.log(2 * len(y))) * se.max() / nu)
 
 
+def _cells(reached, with_estimate):
+    """The two 'time to' columns: ``{target: seconds or None}`` each."""
+    return " ".join(f"{reached[e]:6.2f} (+est {with_estimate[e]:6.2f})" if reached[e] is not None else f"{'-':>19}"
+                    for e in reached)
+
+
 def summarise(problem, name, settings, trace):
     """Time to each target from a trace [(seconds, heights, estimated error, seconds with the estimate)]."""
     reached = {eps: None for eps in TARGETS}
@@ -86,8 +92,7 @@ def summarise(problem, name, settings, trace):
     if not trace:
         print(f"{problem['label']:>12} {name:>22} {'-':>19} {'-':>19} {'no finite result (NaN)':>11}  {settings}")
         return {"problem": problem["label"], "method": name, "settings": settings, "time_to": {}, "best_error": None}
-    cells = " ".join(f"{reached[e]:6.2f} (+est {with_estimate[e]:6.2f})" if reached[e] is not None else f"{'-':>19}"
-                     for e in TARGETS)
+    cells = _cells(reached, with_estimate)
     noise = f" (check noise {best[1]:.2g})" if best[1] else ""
     print(f"{problem['label']:>12} {name:>22} {cells} {best[0]:11.3g} at {best[2] if best[2] is not None else 0:7.1f} s"
           f"{noise}  {settings}", flush=True)
@@ -130,14 +135,10 @@ def run_geomot(problem, name, budget, seeds=(0,), **options):
         rows.append(summarise(problem, name, settings, rec.points))
     if len(rows) > 1:
         medians = {}
-        for key in ("time_to", "time_to_with_estimate"):
-            medians[key] = {}
-            for e in map(str, TARGETS):
-                times = sorted(r[key][e] if r[key][e] is not None else np.inf for r in rows)
-                mid = times[len(times) // 2] if len(times) % 2 else 0.5 * (times[len(times) // 2 - 1] + times[len(times) // 2])
-                medians[key][e] = None if np.isinf(mid) else mid
-        cells = " ".join(f"{medians['time_to'][str(e)]:6.2f} (+est {medians['time_to_with_estimate'][str(e)]:6.2f})"
-                         if medians["time_to"][str(e)] is not None else f"{'-':>19}" for e in TARGETS)
+        for key in ("time_to", "time_to_with_estimate"):  # a target not reached: later than any time (inf)
+            mid = {e: np.median([r.get(key, {}).get(e) or np.inf for r in rows]) for e in map(str, TARGETS)}
+            medians[key] = {e: None if np.isinf(t) else float(t) for e, t in mid.items()}
+        cells = _cells(medians["time_to"], medians["time_to_with_estimate"])
         print(f"{problem['label']:>12} {name:>22} {cells} {'median of ' + str(len(rows)):>11}", flush=True)
         rows.append({"problem": problem["label"], "method": name, "settings": f"median over seeds {list(seeds)}",
                      **medians})
