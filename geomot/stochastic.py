@@ -258,17 +258,13 @@ def initial_heights(source, y, draw, run=None, samples=1 << 13):
 
     def slope(t):  # f(t), on the same samples at every t: exactly non-decreasing
         return float(q[run.assigner.bind(y, base + t * q)(x)[0]].mean()) - target
-    lo_t = hi_t = t
-    if slope(t) > 0:
-        for _ in range(60):
-            lo_t /= 2
-            if slope(lo_t) <= 0:
-                break
-    else:
-        for _ in range(60):
-            hi_t *= 2
-            if slope(hi_t) >= 0:
-                break
+    factor = 0.5 if slope(t) > 0 else 2.0  # the root is below t, or above
+    for _ in range(60):  # bracket it between t and t * factor, doubling
+        t, previous = t * factor, t
+        f = slope(t)
+        if (f <= 0) if factor < 1 else (f >= 0):
+            break
+    lo_t, hi_t = sorted((t, previous))
     while hi_t > 1.05 * lo_t:
         mid = np.sqrt(lo_t * hi_t)
         lo_t, hi_t = (lo_t, mid) if slope(mid) > 0 else (mid, hi_t)
