@@ -6,9 +6,10 @@ iterates (geometrically spaced in time), and their *true* error is measured
 afterwards, outside the timing. An iterate's time is when its heights existed
 (``info.seconds - info.estimate_seconds``: the Monte Carlo estimate at the
 heights, which the solver makes to take its next step, is not counted); the
-time with that estimate included is printed too ("+est"). The error is measured exactly with ``PowerDiagram`` in d = 2, on an
-independent sample of ``--check-samples`` points in higher dimension (whose own
-noise is printed). Solvers, in the same run:
+time with that estimate included is printed too ("+est"). The error is measured
+exactly with ``PowerDiagram`` in d = 2, on an independent sample of
+``--check-samples`` points in higher dimension (scrambled Sobol points with
+``--check-qmc``; the check's own noise is printed). Solvers, in the same run:
 
 - ``geomot newton``: ``gm.solve(..., method="monte-carlo")`` (pseudo-random samples);
 - ``geomot newton qmc``: the same with scrambled Sobol samples;
@@ -65,7 +66,7 @@ def true_error(problem, heights):
     nu = 1 / len(y)
     if y.shape[1] == 2:
         return float(np.abs(gm.PowerDiagram(y, heights, src).masses / nu - 1).max()), 0.0
-    w, se = gm.monte_carlo_masses(src, y, heights, check, seed=12345)
+    w, se = gm.monte_carlo_masses(src, y, heights, check, seed=12345, qmc=problem["check_qmc"])
     return float(np.abs(w / nu - 1).max()), float(np.sqrt(2 * np.log(2 * len(y))) * se.max() / nu)
 
 
@@ -181,6 +182,8 @@ def main():
                         help="which solvers to run (default: all)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0],
                         help="one run of every geomot and Adam solver per seed, and a row of the medians")
+    parser.add_argument("--check-qmc", action="store_true",
+                        help="check on scrambled Sobol points (their measured noise is lower than the binomial one)")
     parser.add_argument("--json", help="write the rows here")
     args = parser.parse_args()
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, numpy {np.__version__}; "
@@ -191,7 +194,8 @@ def main():
         d, n = map(int, spec.split(":"))
         rng = np.random.default_rng(0)
         problem = {"label": f"d={d} n={n}", "points": rng.random((n, d)),
-                   "source": gm.Uniform(gm.Box(np.zeros(d), np.ones(d))), "check": args.check_samples}
+                   "source": gm.Uniform(gm.Box(np.zeros(d), np.ones(d))), "check": args.check_samples,
+                   "check_qmc": args.check_qmc}
         gm.solve(problem["source"], problem["points"][:50], method="monte-carlo", tol=0.5, seed=0)  # compile
         problem["max_samples"] = sample_budget(problem, args.budget)
         seeds = args.seeds
