@@ -55,6 +55,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import cg
 
 from ._kernels.assign import top2_cpu, top2_cuda, top2_numpy
+from ._kernels.samples import cost_and_inverse_spacing
 from ._validate import as_float_array, as_heights, as_masses, as_points, as_positive
 from .errors import GeomotError
 from .measures import Gaussian, Uniform, as_sampler, as_source
@@ -137,8 +138,8 @@ def estimate(draw, y, h, n_samples, assigner, *, batch=1 << 16, hessian_samples=
         if halves is not None:  # the first k - k // 2 samples come from the first replicate
             halves[0] += np.bincount(best[:k - k // 2], minlength=n)
             first_size += k - k // 2
-        r2 = ((x - y[best]) ** 2).sum(axis=1)
-        cost += 0.5 * float(r2.sum())
+        half_squares, inverse_spacing = cost_and_inverse_spacing(x, y, best, second)
+        cost += half_squares
         if moments:
             for c in range(d):  # d bincounts: a loop over coordinates, not samples
                 first[:, c] += np.bincount(best, weights=x[:, c], minlength=n)
@@ -146,14 +147,14 @@ def estimate(draw, y, h, n_samples, assigner, *, batch=1 << 16, hessian_samples=
         if seen_h < hessian_samples and n > 1:
             use = min(k, hessian_samples - seen_h)
             b, c = best[:use], second[:use]
-            dist = gap[:use] / np.linalg.norm(y[b] - y[c], axis=1)  # distance to the bisector of y_b, y_c
+            dist = gap[:use] * inverse_spacing[:use]  # distance to the bisector of y_b, y_c
             if width is None:
                 p = float(np.clip(50 * n / hessian_samples, 0.01, 0.1))
                 width = float(np.quantile(dist, p))
             sel = np.flatnonzero(dist < width)
             rows.append(b[sel])
             cols.append(c[sel])
-            weights.append(1 / np.linalg.norm(y[b[sel]] - y[c[sel]], axis=1))
+            weights.append(inverse_spacing[sel])
             seen_h += use
         done += k
     w = counts / n_samples

@@ -123,3 +123,16 @@ def test_facet_laplacian_matches_scipy_twin():
     got = sp.csr_array((val, idx, ptr), shape=(n, n)).toarray()
     np.testing.assert_allclose(got, want, rtol=1e-14, atol=1e-12)
     np.testing.assert_allclose(sp.csr_array((facet, idx, ptr), shape=(n, n)).toarray(), f.toarray(), rtol=1e-14)
+
+
+def test_cost_and_inverse_spacing_match_numpy():
+    from geomot._kernels.samples import cost_and_inverse_spacing
+    rng = np.random.default_rng(5)
+    x, y = rng.random((1000, 7)), rng.random((40, 7))
+    best, second = rng.integers(0, 40, 1000), rng.integers(-1, 40, 1000)
+    second[second == best] = -1
+    cost, inv = cost_and_inverse_spacing(x, y, best, second)
+    np.testing.assert_allclose(cost, 0.5 * ((x - y[best]) ** 2).sum(), rtol=1e-12)
+    has = second >= 0
+    np.testing.assert_allclose(inv[has], 1 / np.linalg.norm(y[best[has]] - y[second[has]], axis=1), rtol=1e-12)
+    assert (inv[second < 0] == 0).all() and (second < 0).any()

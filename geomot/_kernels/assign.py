@@ -180,17 +180,19 @@ def _top2_dense(x, y, h, best, second, gap):
         _top2_lanes(np.ascontiguousarray(x.T), y, h, best, second, gap)
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _shifted_single(x, center, ymax):
     """``(x - center)`` transposed in single precision, shape (d, m), and ``sum_k |x_k - center_k| ymax_k`` per row."""
     m, d = x.shape
     xt = np.empty((d, m), np.float32)
     scale = np.zeros(m)
-    for s in range(m):
+    for s in prange(m):
+        acc = 0.0
         for k in range(d):
             v = x[s, k] - center[k]
             xt[k, s] = v
-            scale[s] += abs(v) * ymax[k]
+            acc += abs(v) * ymax[k]
+        scale[s] = acc
     return xt, scale
 
 
