@@ -24,6 +24,7 @@ from geomot._kernels import assign
 
 
 def best_time(f, repeat=3):
+    time.sleep(0.2)  # OpenBLAS's threads spin for a while after a product (the previous kernel's) and slow numba's
     f()
     times = []
     for _ in range(repeat):

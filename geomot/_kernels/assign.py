@@ -46,7 +46,7 @@ import numpy as np
 from numba import cuda, njit, prange
 from scipy.spatial import cKDTree
 
-BLAS_MIN_DIM = 64
+BLAS_MIN_DIM = 160
 KDTREE_MIN_TARGETS = 3000
 _FAST = {"contract", "reassoc", "nsz", "arcp"}  # fastmath without "no infs": the top two start at -inf
 _F32 = np.finfo(np.float32)
