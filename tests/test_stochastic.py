@@ -23,7 +23,7 @@ def single_precision_bound(x, y, h):
     return u / (1 - u) * (np.abs(g).max() + np.abs(x - center) @ np.abs(y - y.mean(axis=0)).max(axis=0))
 
 
-@pytest.mark.parametrize("d", [1, 2, 3, 7, BLAS_MIN_DIM - 1, BLAS_MIN_DIM, 80])
+@pytest.mark.parametrize("d", [1, 2, 3, 7, 80, BLAS_MIN_DIM - 1, BLAS_MIN_DIM, BLAS_MIN_DIM + 17])
 @pytest.mark.parametrize("n", [1, 2, 5, 300, 2500, KDTREE_MIN_TARGETS + 1])
 def test_cpu_top2_equals_numpy_reference(d, n):
     """Both CPU paths (SIMD lanes below BLAS_MIN_DIM, BLAS blocks above), odd sizes included: the best cell
