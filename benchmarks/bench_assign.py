@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from geomot._kernels import assign
+from geomot._kernels.sampling import assign
 
 
 def best_time(f, repeat=3):

@@ -38,7 +38,7 @@ import time
 import numpy as np
 
 import geomot as gm
-from geomot._kernels.assign import top2_cpu
+from geomot._kernels.sampling.assign import top2_cpu
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 POT_PYTHON = os.path.join(HERE, ".venvs", "pot", "bin", "python")

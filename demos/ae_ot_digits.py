@@ -30,8 +30,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import geomot as gm  # noqa: E402
-from geomot._kernels.assign import top2_cpu  # noqa: E402
-from geomot.latent import gap_scale, latent_map, latent_samples  # noqa: E402
+from geomot._kernels.sampling.assign import top2_cpu  # noqa: E402
+from geomot.generative.latent import gap_scale, latent_map, latent_samples  # noqa: E402
 
 
 class Autoencoder:

@@ -28,7 +28,7 @@ import numpy as np  # noqa: E402
 import geomot as gm  # noqa: E402
 import geomot.plot as gplot  # noqa: E402
 from geomot.singular import near_singular_set  # noqa: E402
-from geomot.solids import ClosedMesh, bunny  # noqa: E402
+from geomot.domains.solids import ClosedMesh, bunny  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import cli  # noqa: E402

@@ -22,8 +22,8 @@ from scipy.stats import gaussian_kde  # noqa: E402
 
 import geomot as gm  # noqa: E402
 import geomot.plot as gplot  # noqa: E402
-from geomot.datasets import GRID_MEANS, GRID_STD, grid_gaussians  # noqa: E402
-from geomot.metrics import mode_stats, novelty  # noqa: E402
+from geomot.generative.datasets import GRID_MEANS, GRID_STD, grid_gaussians  # noqa: E402
+from geomot.generative.metrics import mode_stats, novelty  # noqa: E402
 
 PAPER = [  # Table 2 of the paper: modes, high-quality %, reverse KL (mean ± std)
     ("GAN", "17.3 ± 0.8", "94.8 ± 0.7", "0.70 ± 0.07"),

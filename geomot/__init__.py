@@ -10,21 +10,33 @@ whose power cells ``W_i(h)`` carry the masses ``mu(W_i(h)) = nu_i``.
 >>> bool(res.converged)
 True
 
-Plotting lives in :mod:`geomot.plot` (imports matplotlib; not imported here).
+Plotting lives in :mod:`geomot.plot` (imports matplotlib; not imported here);
+:class:`OTGenerator` (scikit-learn) is imported on first use.
 """
+from .diagram import PowerDiagram
 from .domains import Ball, Box, ConvexPolytope, Disk, Domain, Polygon
 from .errors import GeometryError, GeomotError
-from .generate import OTGenerator
 from .measures import Gaussian, Uniform
-from .newton import solve
-from .power import PowerDiagram
 from .result import IterationInfo, OTResult
 from .singular import SingularSet, SingularSet3D, singular_set
-from .stochastic import monte_carlo_masses, solve_monte_carlo
+from .solvers import Status, monte_carlo_masses, solve, solve_monte_carlo
 
 __all__ = ["Ball", "Box", "ConvexPolytope", "Disk", "Domain", "Polygon", "Uniform", "Gaussian", "PowerDiagram", "solve",
-           "solve_monte_carlo",
-           "monte_carlo_masses", "OTResult",
-           "IterationInfo", "SingularSet", "SingularSet3D", "singular_set", "OTGenerator", "GeomotError",
-           "GeometryError"]
-__version__ = "0.1.0"
+           "solve_monte_carlo", "monte_carlo_masses", "OTResult", "IterationInfo", "Status", "SingularSet",
+           "SingularSet3D", "singular_set", "OTGenerator", "GeomotError", "GeometryError"]
+__version__ = "0.2.0.dev0"
+
+_LAZY = {"OTGenerator": "geomot.generative.generate"}  # needs scikit-learn (the "demos"/"test" extras)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'geomot' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,15 +1,18 @@
-"""Exceptions raised by geomot.
+"""Exceptions raised by geomot (like scipy.spatial: ``ValueError`` for input, ``QhullError`` for Qhull).
 
-All of geomot's own exceptions derive from :class:`GeomotError`, itself a
-``ValueError`` so that code catching bad input the usual Python way keeps
-working. Non-convergence of a solver is *not* an exception: it is reported on
-the result (``OTResult.converged``, ``status``, ``message``).
+:class:`GeomotError` is bad input, a ``ValueError`` whose message names the
+parameter, what was expected and what was found. :class:`GeometryError` is
+an algorithm failure or an internal bug, a ``RuntimeError``: a user's
+``except ValueError`` never swallows it. Non-convergence of a solver is
+*not* an exception: it is reported on the result (``OTResult.converged``,
+``status``, ``message``).
 """
 
 
 class GeomotError(ValueError):
-    """Base class of every error raised by geomot (bad input, bad geometry)."""
+    """Bad input: the message names what was expected and what was found."""
 
 
-class GeometryError(GeomotError):
-    """A geometric construction failed (for example Qhull could not build a hull)."""
+class GeometryError(RuntimeError):
+    """A geometric construction failed (Qhull could not build a hull, a kernel overflowed): a bug or a
+    degenerate case geomot does not handle; please report it."""

@@ -9,7 +9,6 @@ from matplotlib.collections import PathCollection
 from matplotlib.colors import LogNorm, Normalize, to_rgba
 from matplotlib.path import Path
 
-from .domains import Disk
 from .errors import GeomotError
 
 
@@ -38,20 +37,11 @@ def cell_paths(diagram):
 
 
 def domain_outline(domain, ax=None, **kwargs):
-    """Draw the boundary of a 2D domain."""
+    """Draw the boundary of a 2D domain (its :meth:`~geomot.Domain.outline`)."""
     ax = _axes(ax)
     style = {"color": "black", "lw": 1.2} | kwargs
-    if isinstance(domain, Disk):
-        t = np.linspace(0, 2 * np.pi, 721)
-        ax.plot(domain.center[0] + domain.radius * np.cos(t), domain.center[1] + domain.radius * np.sin(t), **style)
-    elif hasattr(domain, "geometry"):
-        import shapely
-        for ring in shapely.get_rings(shapely.get_parts(domain.geometry)):
-            xy = shapely.get_coordinates(ring)
-            ax.plot(xy[:, 0], xy[:, 1], **style)
-    else:
-        v = np.vstack([domain.vertices, domain.vertices[:1]])
-        ax.plot(v[:, 0], v[:, 1], **style)
+    for ring in domain.outline():
+        ax.plot(ring[:, 0], ring[:, 1], **style)
     return ax
 
 
@@ -286,7 +276,7 @@ def singular_section(sing, points=None, t=0.0, axis=1, level=0.0, ax=None, color
     """
     from matplotlib.collections import LineCollection
 
-    from .singular import stack_polygons
+    from ._polygons import stack_polygons
     ax = _axes(ax)
     polys, side = _sheets(sing, points, t)
     if not polys:

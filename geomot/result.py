@@ -3,7 +3,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._kernels.assign import top2_cpu
+from ._kernels.sampling.assign import top2_cpu
 from ._validate import as_float_array
 from .errors import GeomotError
 from .measures import as_sampler

@@ -33,9 +33,9 @@ from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from ._kernels.assign import top2_cpu
+from ._kernels.sampling.assign import top2_cpu
+
 from ._validate import as_float_array
-from .domains import Ball
 from .errors import GeomotError
 
 
@@ -188,9 +188,7 @@ def singular_set(result, threshold=None, criterion="spacing"):
     pairs, jumps, angles = pairs[keep], jumps[keep], angles[keep]
     if dim == 3:
         polygons = [facets[i] for i in keep]
-        domain = diagram.source.domain
-        if isinstance(domain, Ball):
-            polygons = _clip_to_ball(polygons, domain.center, domain.radius)
+        polygons = diagram.source.domain.cut_polygons(polygons)
         return SingularSet3D(pairs, polygons, areas[keep], jumps, angles, criterion, threshold)
     segments = facets[keep]
     curves, branch_points, degree = _chain(segments, diagram)
@@ -257,63 +255,6 @@ def _measured_facets(diagram, pairs, polygons):
     areas = np.where(key[at] == want, diagram.facet_measures[at], 0.0) if len(key) else np.zeros(len(pairs))
     keep = np.flatnonzero(areas > 0)
     return pairs[keep], [polygons[k] for k in keep], areas[keep]
-
-
-def _clip_to_ball(polygons, center, radius, quad_segs=16):
-    """Planar polygons in 3D cut by the ball: ``F ∩ {|x - c| <= R}``, the arcs as polylines.
-
-    In its plane (unit normal ``u``, at signed distance ``d`` from ``c``) the
-    ball is the disk of centre ``c + d u`` and radius ``sqrt(R^2 - d^2)``;
-    each polygon is intersected with it in 2D coordinates of the plane
-    (shapely, vectorised over polygons), then lifted back.
-    """
-    if len(polygons) == 0:
-        return []
-    v, start, nxt = stack_polygons(polygons)
-    v = v - center
-    owner = np.repeat(np.arange(len(polygons)), np.diff(np.r_[start, len(v)]))
-    normal = np.add.reduceat(np.cross(v, v[nxt]), start, axis=0)  # Newell: 2 x area x unit normal
-    u = normal / np.linalg.norm(normal, axis=1)[:, None]
-    e1 = np.cross(u, np.where(np.abs(u[:, :1]) < 0.9, [[1.0, 0, 0]], [[0, 1.0, 0]]))
-    e1 /= np.linalg.norm(e1, axis=1)[:, None]
-    e2 = np.cross(u, e1)
-    d = (v[start] * u).sum(axis=1)
-    flat = np.column_stack([(v * e1[owner]).sum(axis=1), (v * e2[owner]).sum(axis=1)])
-    disks = shapely.buffer(shapely.points(np.zeros((len(polygons), 2))),
-                           np.sqrt(np.maximum(radius ** 2 - d ** 2, 0.0)), quad_segs=quad_segs)
-    cut = shapely.intersection(shapely.polygons(shapely.linearrings(flat, indices=owner)), disks)
-    xy, which = shapely.get_coordinates(shapely.get_exterior_ring(cut), return_index=True)
-    last = np.r_[np.flatnonzero(np.diff(which)), len(which) - 1]  # rings repeat their first point last
-    keep = np.setdiff1d(np.arange(len(which)), last)
-    xy, which = xy[keep], which[keep]
-    lifted = center + d[which, None] * u[which] + xy[:, :1] * e1[which] + xy[:, 1:] * e2[which]
-    return np.split(lifted, np.cumsum(np.bincount(which, minlength=len(polygons)))[:-1])
-
-
-def polygon_areas(polygons):
-    """Areas of planar polygons in 3D (a list of (m, 3) vertex arrays in order), vectorised.
-
-    ``area = |sum_k (p_k - p_0) x (p_{k+1} - p_0)| / 2`` (Newell's formula about the first vertex).
-    """
-    if len(polygons) == 0:
-        return np.empty(0)
-    v, start, nxt = stack_polygons(polygons)
-    v = v - np.repeat(v[start], np.diff(np.r_[start, len(v)]), axis=0)
-    return 0.5 * np.linalg.norm(np.add.reduceat(np.cross(v, v[nxt]), start, axis=0), axis=1)
-
-
-def stack_polygons(polygons):
-    """Stack a non-empty list of polygons ((m_k, d) arrays) for vectorised work.
-
-    Returns ``(vertices, start, nxt)``: all vertices (sum m_k, d), the row
-    where each polygon starts (k,), and for every vertex the row of the next
-    one around its polygon (the last goes back to the first).
-    """
-    sizes = np.array([len(p) for p in polygons])
-    start = np.r_[0, np.cumsum(sizes)[:-1]]
-    nxt = np.arange(sizes.sum()) + 1
-    nxt[start + sizes - 1] = start
-    return np.vstack(polygons), start, nxt
 
 
 def _close_gaps(ratio, threshold, segments, diagram):

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import geomot as gm
-from geomot._kernels.cells3d import ball_moments, polyhedron_moments, start_polyhedron
+from geomot._kernels.spatial.cells import ball_moments, polyhedron_moments, start_polyhedron
 
 CENTER = np.array([1.0, -2.0, 0.5])
 RADIUS = 2.5

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import geomot as gm
-from geomot.datasets import GRID_MEANS, GRID_STD, grid_gaussians
-from geomot.metrics import mode_stats, novelty
+from geomot.generative.datasets import GRID_MEANS, GRID_STD, grid_gaussians
+from geomot.generative.metrics import mode_stats, novelty
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "demos"))
 

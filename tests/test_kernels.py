@@ -2,7 +2,7 @@
 import numpy as np
 from scipy.spatial import Delaunay
 
-from geomot._kernels.cells2d import adjacency_from_triangles, ring_moments
+from geomot._kernels.planar.cells import adjacency_from_triangles, ring_moments
 
 
 def adjacency_numpy(triangles, n):
@@ -57,8 +57,8 @@ def test_ring_moments_match_numpy():
 
 def test_flips_reach_the_qhull_triangulation():
     """From the Delaunay triangulation, flips must reach the regular triangulation of new heights."""
-    from geomot._kernels.flips import regular_flips
-    from geomot.power import _lower_hull_triangles
+    from geomot._kernels.planar.flips import regular_flips
+    from geomot.diagram._planar import lower_hull as _lower_hull_triangles
     rng = np.random.default_rng(2)
     y = rng.random((400, 2))
     tri, nbr = _lower_hull_triangles(y, -0.5 * (y ** 2).sum(1))
@@ -79,8 +79,8 @@ def test_flips_reach_the_qhull_triangulation():
 
 
 def test_flips_report_failure_when_a_point_must_disappear():
-    from geomot._kernels.flips import regular_flips
-    from geomot.power import _lower_hull_triangles
+    from geomot._kernels.planar.flips import regular_flips
+    from geomot.diagram._planar import lower_hull as _lower_hull_triangles
     y = np.array([[0, 0], [1, 0], [0.5, 1], [0.5, 0.4]], float)
     tri, nbr = _lower_hull_triangles(y, -0.5 * (y ** 2).sum(1))
     h = -0.5 * (y ** 2).sum(1)
@@ -90,16 +90,15 @@ def test_flips_report_failure_when_a_point_must_disappear():
 
 def test_diagram_from_flips_equals_diagram_from_qhull():
     import geomot as gm
-    from geomot.power import PowerDiagram
+    from geomot import PowerDiagram
     rng = np.random.default_rng(3)
     y = rng.random((2000, 2))
     src = gm.Uniform(gm.Box([0, 0], [1, 1]))
     h0 = -0.5 * (y ** 2).sum(1)
     base = PowerDiagram(y, h0, src)
     h1 = h0 + 1e-4 * rng.standard_normal(2000)
-    unit, yu = base._unit, base._y
-    gu1 = base._g + (h1 - h0) / base._scale ** 2
-    flipped = PowerDiagram._from_unit(y, src, unit, yu, gu1, previous=base)
+    scale = src.domain.frame[1]  # unit-frame heights are the user's over scale^2, up to a constant
+    flipped = base.with_halfweights(base.halfweights + (h1 - h0) / scale ** 2, warm=True)
     fresh = PowerDiagram(y, h1, src)
     np.testing.assert_allclose(flipped.masses, fresh.masses, atol=1e-15)
     np.testing.assert_allclose(flipped.hessian().toarray(), fresh.hessian().toarray(), atol=1e-9)
@@ -110,23 +109,27 @@ def test_facet_laplacian_matches_scipy_twin():
     import scipy.sparse as sp
 
     import geomot as gm
-    from geomot._kernels.cells2d import facet_laplacian
+    from geomot._kernels.laplacian import facet_laplacian
+    from geomot.diagram import _planar
+    from geomot.diagram._frame import halfweights, to_unit_frame
     y = np.random.default_rng(4).random((500, 2)) * 1.4 - 0.2
-    pd = gm.PowerDiagram(y, -0.5 * (y ** 2).sum(1), gm.Box([0, 0], [1, 1]))
-    n, yu = 500, pd._y
-    f = sp.csr_array((pd._facets, pd._indices, pd._indptr), shape=(n, pd._indptr.size + 2))[:, :n]
+    unit = _planar.UnitDomain(gm.Box([0, 0], [1, 1]))
+    yu, hu = to_unit_frame(y, -0.5 * (y ** 2).sum(1), unit.frame)
+    cells = _planar.build(unit, yu, halfweights(yu, hu))
+    n = 500
+    f = sp.csr_array((cells.facets, cells.indices, cells.indptr), shape=(n, cells.indptr.size + 2))[:, :n]
     f = ((f + f.T) * 0.5).tocoo()
-    off = -f.data / np.sqrt(((yu[f.row] - yu[f.col]) ** 2).sum(1)) / pd._unit.volume
+    off = -f.data / np.sqrt(((yu[f.row] - yu[f.col]) ** 2).sum(1)) / unit.volume
     want = sp.coo_array((off, (f.row, f.col)), shape=(n, n)).toarray()
     want[np.diag_indices(n)] = -want.sum(1)
-    ptr, idx, val, facet = facet_laplacian(pd._indptr, pd._indices, pd._facets, yu, n, 1 / pd._unit.volume)
+    ptr, idx, val, facet = facet_laplacian(cells.indptr, cells.indices, cells.facets, yu, n, 1 / unit.volume)
     got = sp.csr_array((val, idx, ptr), shape=(n, n)).toarray()
     np.testing.assert_allclose(got, want, rtol=1e-14, atol=1e-12)
     np.testing.assert_allclose(sp.csr_array((facet, idx, ptr), shape=(n, n)).toarray(), f.toarray(), rtol=1e-14)
 
 
 def test_cost_and_inverse_spacing_match_numpy():
-    from geomot._kernels.samples import cost_and_inverse_spacing
+    from geomot._kernels.sampling.samples import cost_and_inverse_spacing
     rng = np.random.default_rng(5)
     x, y = rng.random((1000, 7)), rng.random((40, 7))
     best, second = rng.integers(0, 40, 1000), rng.integers(-1, 40, 1000)

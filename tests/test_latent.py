@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import geomot as gm
-from geomot.latent import gap_scale, latent_map, latent_samples, singular_pairs
+from geomot.generative.latent import gap_scale, latent_map, latent_samples, singular_pairs
 
 SQUARE = gm.Box([0, 0], [1, 1])
 

@@ -7,7 +7,6 @@ from scipy.spatial import ConvexHull, Delaunay
 from scipy.stats import special_ortho_group
 
 import geomot as gm
-from geomot.power3d import domain_halfspaces
 from reference3d import brute_force_cells
 
 UNIT_CUBE = gm.Box([0, 0, 0], [1, 1, 1])
@@ -107,7 +106,7 @@ def test_cells_match_brute_force(name, spill):
     h = generic_heights(domain, y, rng)
     pd = gm.PowerDiagram(y, h, gm.Uniform(domain))
     scale = domain.volume ** (1 / 3)
-    vol, bary, second, facets = brute_force_cells(y, h, *domain_halfspaces(domain), scale=scale)
+    vol, bary, second, facets = brute_force_cells(y, h, *domain.clip_halfspaces()[:2], scale=scale)
     assert vol.sum() == pytest.approx(domain.volume, rel=1e-9)
     np.testing.assert_allclose(pd.volumes, vol, rtol=0, atol=1e-11 * domain.volume)
     np.testing.assert_allclose(pd.masses, vol / domain.volume, rtol=0, atol=1e-11)
@@ -126,7 +125,7 @@ def test_points_outside_the_domain_match_brute_force():
     y = np.vstack([random_points(UNIT_CUBE, 10, rng), 3 + rng.random((5, 3)), -2 - rng.random((5, 3))])
     h = -0.5 * (y ** 2).sum(1)
     pd = gm.PowerDiagram(y, h, UNIT_CUBE)
-    vol, *_ = brute_force_cells(y, h, *domain_halfspaces(UNIT_CUBE))
+    vol, *_ = brute_force_cells(y, h, *UNIT_CUBE.clip_halfspaces()[:2])
     np.testing.assert_allclose(pd.volumes, vol, atol=1e-12)
 
 
@@ -268,7 +267,7 @@ def test_degenerate_configurations_just_work(case):
     h = {"lattice equal heights": np.zeros(len(y)), "all hidden but one": np.array([10.0, 0, 0, 0])}.get(
         case, -0.5 * (y ** 2).sum(1))
     pd = gm.PowerDiagram(y, h, gm.Uniform(UNIT_CUBE))
-    vol, _, _, facets = brute_force_cells(y, h, *domain_halfspaces(UNIT_CUBE))
+    vol, _, _, facets = brute_force_cells(y, h, *UNIT_CUBE.clip_halfspaces()[:2])
     np.testing.assert_allclose(pd.masses, vol, atol=1e-9)
     assert abs(pd.masses.sum() - 1) < 1e-12
     np.testing.assert_allclose(dense_facets(pd), (facets + facets.T) / 2, atol=1e-9)
@@ -301,7 +300,7 @@ def test_locate_is_argmax_and_minus_one_outside(name):
     pd = gm.PowerDiagram(y, h, gm.Uniform(domain))
     x = random_points(domain, 3000, rng, 0.1)
     got = pd.locate(x)
-    normals, offsets = domain_halfspaces(domain)
+    normals, offsets, _ = domain.clip_halfspaces()
     inside = (x @ normals.T <= offsets).all(1)
     assert inside.any() and (~inside).any()
     np.testing.assert_array_equal(got[inside], np.argmax(x @ y.T + h, axis=1)[inside])
@@ -439,7 +438,7 @@ def test_bad_input_solve_and_locate():
 
 # ---------------------------------------------------------------- the clipping kernel on exact degenerate cuts
 def _polytope_volume(normals, offsets):
-    from geomot._kernels.cells3d import polyhedron_moments, start_polyhedron
+    from geomot._kernels.spatial.cells import polyhedron_moments, start_polyhedron
     V, fptr, fidx, flab = start_polyhedron(np.asarray(normals, float), np.asarray(offsets, float), 2.0)
     out = np.zeros(5)
     if len(flab) < 4:
@@ -468,7 +467,7 @@ def test_clip_exact_degenerate_planes(extra, offset, volume):
 
 
 def test_cap_by_angle_orders_a_scrambled_ring():
-    from geomot._kernels.cells3d import _cap_by_angle
+    from geomot._kernels.spatial.cells import _cap_by_angle
     square = np.array([[0, 0, 0], [1, 1, 0], [1, 0, 0], [0, 1, 0], [5, 5, 5]], float)
     on = np.array([True, True, True, True, False])
     out = np.full(8, -1, np.int64)
@@ -489,7 +488,7 @@ def test_random_polytopes_match_brute_force(n_vertices, n_points, seed, spill):
     h = generic_heights(domain, y, rng, 0.01)
     pd = gm.PowerDiagram(y, h, gm.Uniform(domain))
     scale = domain.volume ** (1 / 3)
-    vol, _, _, facets = brute_force_cells(y, h, *domain_halfspaces(domain), scale=scale)
+    vol, _, _, facets = brute_force_cells(y, h, *domain.clip_halfspaces()[:2], scale=scale)
     # the reference calls a cell empty below an inscribed radius of 1e-9 scale (LP tolerances): the
     # tolerances leave room for such slivers, which random heights can make
     np.testing.assert_allclose(pd.volumes, vol, rtol=0, atol=5e-8 * domain.volume)
@@ -521,7 +520,7 @@ def test_perturbed_lattice(k, heights):
     else:
         # equal heights: argmax <x, y_i> over x >= 0 is the corner point (7/8, 7/8, 7/8), up to the
         # perturbation: all the other cells are empty or slivers along the faces x_k = 0
-        vol, *_ = brute_force_cells(y, h, *domain_halfspaces(UNIT_CUBE))
+        vol, *_ = brute_force_cells(y, h, *UNIT_CUBE.clip_halfspaces()[:2])
         np.testing.assert_allclose(pd.masses, vol, atol=1e-9)
 
 
@@ -549,8 +548,8 @@ def _assert_same_cells(cells, reference, n):
 def test_tree_walk_matches_the_triangulation(case):
     """The k-d tree walk with its security test finds the same cells and facets as the weighted Delaunay
     triangulation (Qhull), or gives up (returns None) — never a different diagram."""
-    from geomot.power import halfweights, to_unit_frame
-    from geomot.power3d import _tree_cells, _triangulation_cells, _UnitDomain3D
+    from geomot.diagram._frame import halfweights, to_unit_frame
+    from geomot.diagram._spatial import UnitDomain as _UnitDomain3D, _tree_cells, _triangulation_cells
 
     rng = np.random.default_rng(8)
     domain = {"polytope": DOMAINS["polytope"], "ball": gm.Ball([0.5, 0.5, 0.5], 0.6)}.get(case, UNIT_CUBE)
@@ -577,12 +576,12 @@ def test_tree_walk_matches_the_triangulation(case):
 
 def test_tree_walk_gives_up_far_from_the_domain():
     """Targets far outside: the security test is weak, the walk gives up and the triangulation is used."""
-    from geomot.power3d import PowerDiagram3D, _UnitDomain3D
+    from geomot.diagram._spatial import UnitDomain as _UnitDomain3D
 
     y = 10.0 + np.random.default_rng(9).random((3000, 3))
     unit = _UnitDomain3D(UNIT_CUBE)
     src = gm.Uniform(UNIT_CUBE)
-    pd = PowerDiagram3D._from_unit(y, src, unit, *_unit_frame_state(y, unit))
+    pd = gm.PowerDiagram._from_unit(y, src, unit, *_unit_frame_state(y, unit))
     assert unit.triangulate
     assert pd.masses.sum() == pytest.approx(1.0, abs=1e-12)
     fresh = gm.PowerDiagram(y, pd.heights, src)
@@ -590,7 +589,7 @@ def test_tree_walk_gives_up_far_from_the_domain():
 
 
 def _unit_frame_state(y, unit):
-    from geomot.power import halfweights, to_unit_frame
+    from geomot.diagram._frame import halfweights, to_unit_frame
     yu, hu = to_unit_frame(y, -0.5 * ((y - 10.5) ** 2).sum(1), unit.frame)
     return yu, halfweights(yu, hu)
 
@@ -601,8 +600,8 @@ def _unit_frame_state(y, unit):
 def test_candidate_cells_match_the_tree_walk(case, move):
     """Cells clipped by the previous diagram's neighbours and nearest points, then certified, are the walk's
     cells at the new heights; a move that changes too much gives None (the caller walks), never other cells."""
-    from geomot.power import halfweights, to_unit_frame
-    from geomot.power3d import PowerDiagram3D, _candidate_cells, _tree_cells, _UnitDomain3D
+    from geomot.diagram._frame import halfweights, to_unit_frame
+    from geomot.diagram._spatial import UnitDomain as _UnitDomain3D, _candidate_cells, _tree_cells, build
 
     rng = np.random.default_rng(21)
     domain = DOMAINS["polytope"] if case == "polytope" else UNIT_CUBE
@@ -620,7 +619,7 @@ def test_candidate_cells_match_the_tree_walk(case, move):
     unit = _UnitDomain3D(domain)
     yu, hu = to_unit_frame(y, h, unit.frame)
     g = halfweights(yu, hu)
-    previous = PowerDiagram3D._from_unit(y, src, unit, yu, g)
+    previous = build(unit, yu, g)
     g2 = g + move * rng.standard_normal(len(y)) / len(y) ** (2 / 3)
     cand = _candidate_cells(yu, g2, unit, previous)
     # generic input takes small moves; cospherical lattices grow slivers between diagonal neighbours,
@@ -630,8 +629,8 @@ def test_candidate_cells_match_the_tree_walk(case, move):
         return
     _assert_same_cells(cand, _tree_cells(yu, g2, unit), len(y))
     # the polyhedra of the certified rows are the cells
-    pd = PowerDiagram3D._from_unit(y, src, unit, yu, g2, previous=previous)
-    walk = PowerDiagram3D._from_unit(y, src, _UnitDomain3D(domain), yu, g2)
+    pd = gm.PowerDiagram._from_unit(y, src, unit, yu, g2, previous=previous)
+    walk = gm.PowerDiagram._from_unit(y, src, _UnitDomain3D(domain), yu, g2)
     for (v1, faces1, _), (v2, faces2, _) in zip(pd.polyhedra(), walk.polyhedra()):
         assert len(faces1) == len(faces2)
         if len(v1):
@@ -641,10 +640,10 @@ def test_candidate_cells_match_the_tree_walk(case, move):
 def test_a_missed_neighbour_is_caught():
     """Take a facet (i, m) out of both candidate rows: the facets around it disagree, the cells are rebuilt by
     the walk, and the diagram is the walk's; with no rows at all the volumes overlap and the check says so."""
-    from geomot._kernels.candidates import candidate_lists, facet_mismatch
-    from geomot._kernels.cells3d import power_cells_3d
-    from geomot.power import halfweights, to_unit_frame
-    from geomot.power3d import _NO_OFFSETS, PowerDiagram3D, _candidate_cells, _search, _UnitDomain3D
+    from geomot._kernels.spatial.candidates import candidate_lists, facet_mismatch
+    from geomot._kernels.spatial.cells import power_cells_3d
+    from geomot.diagram._frame import halfweights, to_unit_frame
+    from geomot.diagram._spatial import _NO_OFFSETS, UnitDomain as _UnitDomain3D, _candidate_cells, _search, build
 
     rng = np.random.default_rng(3)
     y = rng.random((500, 3))
@@ -652,9 +651,9 @@ def test_a_missed_neighbour_is_caught():
     unit = _UnitDomain3D(UNIT_CUBE)
     yu, hu = to_unit_frame(y, -0.5 * (y ** 2).sum(1), unit.frame)
     g = halfweights(yu, hu)
-    pd = PowerDiagram3D._from_unit(y, src, unit, yu, g)
+    pd = build(unit, yu, g)
     first = _search(yu, unit)[1][:, :8]
-    indptr, indices, facets = pd._indptr, pd._indices, pd._facets.copy()
+    indptr, indices, facets = pd.indptr, pd.indices, pd.facets.copy()
     rows = np.repeat(np.arange(len(y)), np.diff(indptr))
     # a large facet between two cells that are not among each other's 8 nearest points
     far = np.array([j not in first[i] and i not in first[j] for i, j in zip(rows, indices)])
@@ -664,7 +663,8 @@ def test_a_missed_neighbour_is_caught():
     facets[(rows == m) & (indices == i)] = 0.0
 
     class Previous:
-        _indptr, _indices, _facets = indptr, indices, facets
+        pass
+    Previous.indptr, Previous.indices, Previous.facets = indptr, indices, facets
 
     ptr, idx = candidate_lists(indptr, indices, facets, np.ascontiguousarray(first))
     moments, f, *_ = power_cells_3d(yu, g, ptr, idx, *unit.start, 0.0, len(y), np.arange(len(y)), 4, False,
@@ -674,6 +674,6 @@ def test_a_missed_neighbour_is_caught():
     assert moments[:, 0].sum() > unit.volume * (1 + 1e-12)  # C_i and C_m overlap
     cells = _candidate_cells(yu, g, unit, Previous)
     assert cells is not None
-    np.testing.assert_allclose(cells[0], pd._moments, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(cells[0], pd.moments, rtol=0, atol=1e-13)
     got = dict(zip(zip(np.repeat(np.arange(len(y)), np.diff(cells[1])), cells[2]), cells[3]))
-    assert got[(i, m)] == pytest.approx(pd._facets[s], rel=1e-10)
+    assert got[(i, m)] == pytest.approx(pd.facets[s], rel=1e-10)

@@ -7,7 +7,8 @@ import pytest
 import shapely
 
 import geomot as gm
-from geomot.singular import near_singular_set, normal_angles, polygon_areas
+from geomot._polygons import polygon_areas
+from geomot.singular import near_singular_set, normal_angles
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "demos"))
 from shapes import dumbbell, sample  # noqa: E402

@@ -6,7 +6,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import ConvexHull, cKDTree
 
 import geomot as gm
-from geomot.solids import ClosedMesh, EllipsoidUnion, bunny
+from geomot.domains.solids import ClosedMesh, EllipsoidUnion, bunny
 
 
 def hull_mesh(points):

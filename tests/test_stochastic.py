@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 import geomot as gm
-from geomot._kernels.assign import BLAS_MIN_DIM, KDTREE_MIN_TARGETS, assign_cpu, assign_numpy, top2_cpu, top2_numpy
-from geomot.stochastic import _Assigner, estimate, monte_carlo_masses, solve_monte_carlo
+from geomot._kernels.sampling.assign import BLAS_MIN_DIM, KDTREE_MIN_TARGETS, assign_cpu, assign_numpy, top2_cpu, top2_numpy
+from geomot.solvers.monte_carlo import estimate, monte_carlo_masses, solve_monte_carlo
+from geomot.solvers.monte_carlo.estimate import Assigner as _Assigner
 
 SQUARE = gm.Uniform(gm.Box([0, 0], [1, 1]))
 
@@ -49,7 +50,7 @@ def test_cpu_top2_equals_numpy_reference(d, n):
 def test_single_precision_screen_redoes_exactly_the_uncertain_samples(d):
     """Generic samples stay in single precision; near ties (targets 1e-9 apart, which single precision cannot
     tell apart) and scores too large for it are redone in double precision, and agree with the reference."""
-    from geomot._kernels.assign import _top2_screened
+    from geomot._kernels.sampling.assign import _top2_screened
     rng = np.random.default_rng(d)
     x, y = rng.random((5000, d)), rng.random((400, d))
     h = -0.5 * (y ** 2).sum(axis=1)
@@ -83,8 +84,8 @@ def test_cuda_kernel_equals_numpy_under_the_simulator():
     """
     code = (
         "import numpy as np\n"
-        "from geomot._kernels.assign import top2_cuda, top2_numpy\n"
-        "from geomot.stochastic import monte_carlo_masses\n"
+        "from geomot._kernels.sampling.assign import top2_cuda, top2_numpy\n"
+        "from geomot.solvers.monte_carlo import monte_carlo_masses\n"
         "rng = np.random.default_rng(0)\n"
         "for d, n in ((37, 45), (2, 5)):\n"
         "    x, y, h = rng.standard_normal((150, d)), rng.standard_normal((n, d)), rng.standard_normal(n)\n"
@@ -359,13 +360,14 @@ def test_fitted_start_matches_the_spread_and_beats_the_voronoi_start():
     """d = 12: the fitted scale t makes sum_i w_i |y_i - m|^2 = sum_i nu_i |y_i - m|^2 (checked on an independent
     sample, to within the 5 % bracket of t), and its largest mass error is well below the Voronoi start's (t = 1)."""
     from geomot.measures import as_sampler
-    from geomot.stochastic import _Run, initial_heights
+    from geomot.solvers.monte_carlo._sampled import SampledRun
+    from geomot.solvers.monte_carlo.starts import initial_heights
     d, n = 12, 300
     rng = np.random.default_rng(20)
     y, nu = rng.random((n, d)), np.full(n, 1 / n)
     source = gm.Uniform(gm.Box(np.zeros(d), np.ones(d)))
     draw = as_sampler(source, d, 3, True)
-    run = _Run(draw, y, nu, _Assigner("cpu"), 1 << 16, None, False, None)
+    run = SampledRun(draw, y, nu, _Assigner("cpu"), 1 << 16)
     fitted = initial_heights(source, y, draw, run)
     voronoi = initial_heights(source, y, draw)
     np.testing.assert_allclose(voronoi, -0.5 * (y ** 2).sum(1) + 0.5 * (y.mean(0) ** 2).sum(), atol=1e-12)
@@ -384,7 +386,7 @@ def test_fitted_start_matches_the_spread_and_beats_the_voronoi_start():
 def test_merit_noise_is_the_expected_squared_merit_at_the_solution(log_phase):
     """At exact optimal heights (2D Newton) the Monte Carlo residual is pure noise: its squared merit averages
     the noise that _merit predicts (pseudo-random samples, kappa = 1), which the shrinkage step relies on."""
-    from geomot.stochastic import _merit
+    from geomot.solvers.monte_carlo.newton import _merit
     y = np.random.default_rng(21).random((100, 2))
     exact = gm.solve(SQUARE, y, tol=1e-10)
     ratios = []

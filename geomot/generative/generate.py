@@ -18,12 +18,12 @@ A sample with no kept triangle is returned as ``y_i`` itself.
 import numpy as np
 from scipy.spatial import Delaunay
 
-from ._validate import as_float_array, as_positive
-from .domains import Box
-from .errors import GeomotError
-from .measures import Uniform
-from .newton import solve
-from .singular import local_spacing, singular_set
+from .._validate import as_float_array, as_positive
+from ..domains import Box
+from ..errors import GeomotError
+from ..measures import Uniform
+from ..solvers import solve
+from ..singular import local_spacing, singular_set
 
 
 class OTGenerator:

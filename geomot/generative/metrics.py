@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from ._validate import as_float_array
+from .._validate import as_float_array
 
 
 @dataclass(frozen=True)

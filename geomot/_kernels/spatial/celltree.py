@@ -26,7 +26,7 @@ reports a status; the caller then uses the triangulation instead.
 import numpy as np
 from numba import njit, prange
 
-from .cells3d import (
+from .cells import (
     OVERFLOW,
     UNCHANGED,
     ball_moments,

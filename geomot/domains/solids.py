@@ -27,15 +27,19 @@ vectorised chunks. A user's point cloud needs none of this: pass it to
 """
 import numpy as np
 
-from ._validate import as_float_array, as_positive
-from .errors import GeomotError
+from .._validate import as_float_array, as_positive
+from ..errors import GeomotError
+from ._base import rejection_stream
 
 # winding numbers are evaluated for at most this many (point, face) pairs at once (~ 200 bytes each)
 _CHUNK_PAIRS = 1 << 18
 
 
 class _Solid:
-    """Shared rejection sampler; subclasses define ``contains`` and ``bounds``."""
+    """Uniform sampling by rejection (:func:`~geomot.domains.rejection_stream`).
+
+    Subclasses define ``contains`` and ``bounds``.
+    """
 
     def sample(self, n, seed=None):
         """``n`` points uniform in the solid (rejection from the bounding box, seeded).
@@ -54,19 +58,7 @@ class _Solid:
             raise GeomotError(f"n must be >= 0; got {n}")
         rng = np.random.default_rng(seed)
         lo, hi = self.bounds
-        out, have, fraction = [], 0, 0.5
-        for _ in range(64):
-            if have >= n:
-                break
-            x = lo + (hi - lo) * rng.random((int(1.2 * (n - have) / fraction) + 16, 3))
-            inside = self.contains(x)
-            fraction = max(inside.mean(), 1e-3)
-            out.append(x[inside])
-            have += int(inside.sum())
-        if have < n:
-            raise GeomotError(f"rejection sampling found only {have} of {n} points inside the solid "
-                              f"(its volume is a tiny fraction of its bounding box {lo.tolist()} .. {hi.tolist()})")
-        return np.vstack(out)[:n] if n else np.empty((0, 3))
+        return rejection_stream(self.contains, lo, hi, lambda k: rng.random((k, 3)), 0.5, margin=1.2)(n)
 
 
 class EllipsoidUnion(_Solid):

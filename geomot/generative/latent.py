@@ -23,10 +23,10 @@ would decode to an unrealistic image (paper Fig. 12):
 """
 import numpy as np
 
-from ._kernels.assign import top2_cpu
-from .errors import GeomotError
-from .singular import local_spacing, normal_angles
-from .measures import as_sampler
+from .._kernels.sampling.assign import top2_cpu
+from ..errors import GeomotError
+from ..singular import local_spacing, normal_angles
+from ..measures import as_sampler
 
 
 def singular_pairs(points, best, second, threshold=None, criterion="spacing"):

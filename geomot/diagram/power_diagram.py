@@ -1,0 +1,332 @@
+r"""The power diagram: one public class over a planar (2D) and a spatial (3D) backend.
+
+Convention (``docs/theory.md``): with heights ``h``, the cell of point ``y_i`` is
+
+.. math:: W_i(h) = \{x \in \Omega : \langle x, y_i\rangle + h_i \ge \langle x, y_j\rangle + h_j \ \forall j\},
+
+the projection of the face of the Brenier potential ``u_h(x) = max_i <x, y_i> + h_i``
+with gradient ``y_i``. In power-diagram terms the weights are
+``psi_i = 2 h_i + |y_i|^2`` and ``x`` is in ``W_i`` iff ``|x - y_i|^2 - psi_i``
+is smallest. The cells are dual to the weighted Delaunay triangulation, the
+lower convex hull of the lifted points ``(y_i, -h_i)``.
+
+The backends (:mod:`._planar`, :mod:`._spatial`) build the clipped cells in
+the unit frame of the domain (:mod:`._frame`) and return their moments and
+facets; this class turns them into masses, barycentres, costs, facet
+measures and the Hessian, once for both dimensions.
+"""
+import numpy as np
+import scipy.sparse as sp
+from scipy.spatial import cKDTree
+
+from .._kernels.laplacian import facet_laplacian
+from .._validate import as_float_array, as_heights, as_points
+from ..errors import GeomotError
+from ..measures import as_uniform_source
+from . import _planar, _spatial
+from ._frame import from_unit_frame_heights, halfweights, heights_from_halfweights, to_unit_frame
+
+_BACKENDS = {2: _planar, 3: _spatial}
+
+
+def backend(dim):
+    """The backend module of a dimension (2: planar, 3: spatial), or a :class:`~geomot.GeomotError`."""
+    if dim not in _BACKENDS:
+        raise GeomotError(f"exact power diagrams support 2D and 3D sources; got dimension {dim} "
+                          f"(Monte Carlo handles any dimension: gm.solve(..., method='monte-carlo'))")
+    return _BACKENDS[dim]
+
+
+class PowerDiagram:
+    r"""Power diagram of weighted points, clipped to the support of a uniform source measure (2D or 3D).
+
+    Built in the constructor, then only read, like :class:`scipy.spatial.Delaunay`.
+
+    Parameters
+    ----------
+    points : array_like, shape (n, d), d = 2 or 3 (the source's dimension)
+        Target points ``y_i`` (anywhere in the plane or space, pairwise distinct).
+    heights : array_like, shape (n,)
+        Heights ``h_i`` of the supporting planes ``<x, y_i> + h_i``.
+    source : geomot.Uniform or a domain
+        The measure the cells are measured with: 2D (:class:`~geomot.Box`,
+        :class:`~geomot.Polygon`, :class:`~geomot.Disk`) or 3D
+        (:class:`~geomot.Box`, :class:`~geomot.ConvexPolytope`, :class:`~geomot.Ball`).
+
+    Attributes
+    ----------
+    points : ndarray, shape (n, d)
+    heights : ndarray, shape (n,)
+    source : geomot.Uniform
+    masses : ndarray, shape (n,)
+        ``mu(W_i)``, the source mass of each cell; sums to 1.
+    volumes : ndarray, shape (n,)
+        Area (2D) or volume (3D) of each clipped cell.
+    barycenters : ndarray, shape (n, d)
+        Centre of mass of each cell (NaN for an empty cell).
+    cost : ndarray, shape (n,)
+        Transport cost of each cell, ``int_{W_i} |x - y_i|^2 / 2 dmu(x)``.
+    empty : ndarray of bool, shape (n,)
+        True where the cell has zero measure.
+    weights : ndarray, shape (n,)
+        Power weights ``psi_i = 2 h_i + |y_i|^2`` (for other codes).
+    neighbors : tuple (indptr, indices) of int64 ndarrays
+        CSR adjacency: the cells sharing a facet of positive measure with cell
+        ``i`` are ``indices[indptr[i]:indptr[i+1]]`` (sorted).
+    facet_measures : ndarray, shape (len(neighbors[1]),)
+        Length (2D) or area (3D) of each facet ``F_ij = W_i ∩ W_j``, aligned
+        with ``neighbors[1]``.
+    cells : list of n ndarrays
+        2D: the closed rings of each cell, (k_i, 2), several rings separated by
+        a row of NaN; 3D: the vertices of each cell, (k_i, 3). Empty cells: (0, d).
+    simplices : ndarray of int64, shape (k, d + 1)
+        The weighted Delaunay triangles (2D, counter-clockwise) or tetrahedra
+        (3D, positively oriented) of the points, without auxiliary points;
+        empty for degenerate input. Hidden points belong to none.
+
+    Notes
+    -----
+    The solvers use a small interface beside the attributes: the unit-frame
+    :attr:`halfweights`, :attr:`unit_volumes` and :meth:`unit_hessian`, and
+    :meth:`with_halfweights` (a new diagram of the same points, warm-started
+    from this one), :meth:`shifted` and :meth:`permuted`.
+    """
+
+    def __init__(self, points, heights, source):
+        source = as_uniform_source(source)
+        impl = backend(source.dim)
+        points = as_points(points, source.dim)
+        heights = as_heights(heights, len(points))
+        unit = impl.UnitDomain(source.domain)
+        y, h = to_unit_frame(points, heights, unit.frame)
+        g = halfweights(y, h)
+        self._assign(points, heights, source, unit, y, g, impl.build(unit, y, g))
+
+    @classmethod
+    def from_weights(cls, points, weights, source):
+        """The diagram of power weights ``psi`` (``x`` in cell i iff ``|x - y_i|^2 - psi_i`` is smallest).
+
+        ``psi_i = 2 h_i + |y_i|^2``: the convention of pysdot, sdot and geogram.
+        """
+        source = as_uniform_source(source)
+        impl = backend(source.dim)
+        points = as_points(points, source.dim)
+        weights = as_float_array(weights, "weights", (len(points),))
+        unit = impl.UnitDomain(source.domain)
+        c, s = unit.frame
+        y = (points - c) / s
+        return cls._from_unit(points, source, unit, y, (0.5 * weights - 0.5 * (c @ c)) / s ** 2)
+
+    @classmethod
+    def _from_unit(cls, points, source, unit, y, g, previous=None, **build):
+        """A diagram from validated unit-frame points and half weights (``build``: the backend's options)."""
+        self = object.__new__(cls)
+        heights = from_unit_frame_heights(points, heights_from_halfweights(y, g), unit.frame)
+        cells = backend(y.shape[1]).build(unit, y, g, previous, **build)
+        self._assign(points, heights, source, unit, y, g, cells)
+        return self
+
+    def _assign(self, points, heights, source, unit, y, g, cells):
+        self.points, self.heights, self.source = points, heights, source
+        self._unit, self._y, self._g, self._cells = unit, y, g, cells
+        self._cache = {}
+
+    def _cached(self, key, compute):
+        """The one cache of derived data (the diagram never changes after construction)."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    # ------------------------------------------------------------------ the solvers' interface
+    @property
+    def halfweights(self):
+        """Unit-frame half power weights ``g = h' + |y'|^2 / 2`` (:mod:`geomot.diagram._frame`), shape (n,)."""
+        return self._g
+
+    @property
+    def unit_volumes(self):
+        """Cell volumes in the unit frame, shape (n,)."""
+        return self._cells.moments[:, 0]
+
+    def unit_hessian(self):
+        """The Hessian ``dw/dh'`` in the unit frame's heights (CSR; :meth:`hessian` is in the user's)."""
+        return self._laplacian()[0]
+
+    def with_halfweights(self, g, *, warm=True, floor=0.0, rebuild=True, suspects=None):
+        """The diagram of the same points and source at unit-frame half weights ``g``.
+
+        ``warm``: start from this diagram's combinatorics (2D: flips of its
+        triangulation; 3D: its neighbours, certified). A cell of mass below
+        ``floor`` raises the solvers' ``CellsRejected``, and so do stuck flips
+        with ``rebuild=False``; ``suspects`` (3D): cells to check first.
+        """
+        return self._from_unit(self.points, self.source, self._unit, self._y, g, self._cells if warm else None,
+                               floor=floor * self._unit.volume, rebuild=rebuild, suspects=suspects)
+
+    def shifted(self, constant):
+        """The same diagram with ``constant`` added to every height (the cells do not change)."""
+        other = object.__new__(type(self))
+        other._assign(self.points, self.heights + constant, self.source, self._unit, self._y,
+                      self._g + constant / self._unit.frame[1] ** 2, self._cells)
+        return other
+
+    def permuted(self, index):
+        """The same diagram with its cells listed in the order ``index``: cell ``k`` is cell ``index[k]`` here."""
+        if np.array_equal(index, np.arange(len(index))):
+            return self
+        other = object.__new__(type(self))
+        y, g = self._y[index], self._g[index]
+        other._assign(self.points[index], self.heights[index], self.source, self._unit, y, g,
+                      self._cells.permuted(index, y, g))
+        return other
+
+    # ------------------------------------------------------------------ per-cell data
+    @property
+    def _dim(self):
+        return self._y.shape[1]
+
+    @property
+    def masses(self):
+        return self.unit_volumes / self._unit.volume
+
+    @property
+    def volumes(self):
+        return self.unit_volumes * self._unit.frame[1] ** self._dim
+
+    @property
+    def empty(self):
+        return ~(self.unit_volumes > 0)
+
+    @property
+    def barycenters(self):
+        c, s = self._unit.frame
+        with np.errstate(invalid="ignore", divide="ignore"):
+            b = self._cells.moments[:, 1:1 + self._dim] / self.unit_volumes[:, None]
+        b[self.empty] = np.nan
+        return c + s * b
+
+    @property
+    def cost(self):
+        # moments: [volume, first moment (d columns), second moment about y_i]
+        s = self._unit.frame[1]
+        return np.maximum(self._cells.moments[:, 1 + self._dim], 0.0) / 2 / self._unit.volume * s ** 2
+
+    @property
+    def weights(self):
+        c, s = self._unit.frame
+        return 2 * (s ** 2 * self._g) + c @ c
+
+    # ------------------------------------------------------------------ facets and Hessian
+    def _laplacian(self):
+        """Unit-frame Hessian and symmetric facet measures, both CSR with the same pattern (one kernel pass)."""
+        def compute():
+            n = len(self._y)
+            cells = self._cells
+            ptr, idx, val, facet = facet_laplacian(cells.indptr, cells.indices, cells.facets, self._y, n,
+                                                   1.0 / self._unit.volume)
+            return sp.csr_array((val, idx, ptr), shape=(n, n)), sp.csr_array((facet, idx, ptr), shape=(n, n))
+        return self._cached("laplacian", compute)
+
+    def _facet_matrix(self):
+        """Symmetric sparse matrix of facet measures in the unit frame, sorted, without zeros."""
+        def compute():
+            f = self._laplacian()[1].copy()
+            f.eliminate_zeros()
+            f.sort_indices()
+            return f
+        return self._cached("facets", compute)
+
+    @property
+    def neighbors(self):
+        f = self._facet_matrix()
+        return f.indptr.astype(np.int64), f.indices.astype(np.int64)
+
+    @property
+    def facet_measures(self):
+        return self._facet_matrix().data * self._unit.frame[1] ** (self._dim - 1)
+
+    def hessian(self):
+        r"""Hessian ``dw/dh`` of the cell masses, a scipy.sparse CSR array (n, n).
+
+        ``H_ij = -mu(F_ij) / |y_i - y_j|`` for ``i != j`` (``mu(F_ij)`` = facet
+        measure times the source density) and ``H_ii = -sum_{j != i} H_ij``:
+        symmetric, positive semi-definite, rows summing to 0.
+        """
+        h = self.unit_hessian() / self._unit.frame[1] ** 2
+        h.sort_indices()
+        return h
+
+    def facets(self):
+        """Every facet of positive measure: ``(pairs, geometry)``, ``pairs`` int64 (k, 2) with ``i < j``.
+
+        2D: ``geometry`` (k, 2, 2), the end points of each segment
+        ``F_ij = W_i ∩ W_j`` in user coordinates (clipped to the exact circle on
+        a disk; on a non-convex polygon a facet cut by the boundary gives one
+        row per piece). 3D: a list of k arrays (m, 3), the vertices of each
+        facet polygon in order (on a :class:`~geomot.Ball`, the facets of
+        :meth:`polyhedra`, within its bounding cube: ``facet_measures`` has the
+        exact areas inside the ball).
+        """
+        return self._cells.facet_geometries()
+
+    # ------------------------------------------------------------------ geometry for users
+    @property
+    def cells(self):
+        return self._cells.cells()
+
+    def cell_geometries(self):
+        """Shapely geometry of every cell (empty geometry for empty cells), in user coordinates (2D only).
+
+        On a disk the circular arcs are drawn with 720 segments per full turn:
+        this is for display; masses and facets are computed on the exact circle.
+        """
+        if self._dim != 2:
+            raise GeomotError("cell_geometries is 2D only (shapely); in 3D use polyhedra() or cells")
+        return self._cells.cell_geometries()
+
+    def polyhedra(self):
+        """Every cell as a polyhedron (3D only): a list of n tuples ``(vertices, faces, neighbors)``.
+
+        ``vertices`` (k, 3) in user coordinates; ``faces`` a list of int64
+        arrays of vertex indices, each a planar polygon counter-clockwise seen
+        from outside the cell; ``neighbors`` (len(faces),) int64, the cell on
+        the other side of each face, or ``-1`` for a face on the domain
+        boundary. Empty cells give ``(array of shape (0, 3), [], array([]))``.
+        On a :class:`~geomot.Ball` these are the cells clipped to the ball's
+        bounding cube (the ball cuts them along the sphere; ``volumes`` and
+        ``facet_measures`` measure the cut cells).
+        """
+        if self._dim != 3:
+            raise GeomotError("polyhedra is 3D only; in 2D use cells or cell_geometries()")
+        return self._cells.polyhedra()
+
+    @property
+    def simplices(self):
+        return self._cached("simplices", lambda: backend(self._dim).simplices(
+            self._y, heights_from_halfweights(self._y, self._g)))
+
+    def _argmax(self, x):
+        """``argmax_i <x, y_i> + h_i`` for every row of ``x`` (anywhere in the plane or space).
+
+        Exact nearest-neighbour search: it is the index of the lifted point
+        ``(y_i, sqrt(M - psi_i))`` nearest to ``(x, 0)``, with power weights
+        ``psi_i = 2 h_i + |y_i|^2`` and ``M = max psi`` (unit frame).
+        """
+        x = as_float_array(x, "x", (None, self._dim))
+        c, s = self._unit.frame
+
+        def lifted_tree():
+            psi = 2 * self._g
+            return cKDTree(np.column_stack([self._y, np.sqrt(psi.max() - psi)]))
+        xu = (x - c) / s
+        return self._cached("lifted tree", lifted_tree).query(
+            np.column_stack([xu, np.zeros(len(xu))]))[1].astype(np.int64)
+
+    def locate(self, x):
+        """Index of the cell containing each row of ``x`` (shape (m, d)); -1 outside the domain."""
+        idx = self._argmax(x)
+        idx[~self.source.domain.contains(x)] = -1
+        return idx
+
+    def __repr__(self):
+        return f"PowerDiagram(n={len(self.points)}, source={self.source!r}, empty cells={int(self.empty.sum())})"

@@ -1,0 +1,4 @@
+"""Generation with semi-discrete OT: latent codes by the pyOMT rule, the OT generator, mode metrics, data sets.
+
+:mod:`.generate` (``OTGenerator``) needs scikit-learn; the others do not.
+"""

@@ -1,0 +1,59 @@
+"""Source measures: probability measures that the power cells are measured with.
+
+``w_i(h) = mu(W_i(h))``. :class:`Uniform` (density ``1 / |Omega|`` on a
+domain) is measured exactly by the power-diagram code in 2D and by Monte Carlo
+in any dimension; :class:`Gaussian` only by Monte Carlo. Every measure can be
+sampled, by pseudo-random numbers or by scrambled Sobol points (randomised
+quasi-Monte Carlo, ``scipy.stats.qmc``), through the same interface:
+``measure.sampler(seed, qmc)`` returns ``draw(k) -> (k, d)`` array, a stream
+(successive calls continue the sequence; with ``qmc=True``, batches whose sizes
+are powers of two keep the Sobol balance properties). With ``qmc=True`` the
+stream draws half of every batch from each of two independently scrambled
+Sobol sequences (``draw.replicates == 2``): the difference of the halves
+estimates the error of randomised quasi-Monte Carlo, which the binomial formula
+of plain Monte Carlo overstates (many times in 2D).
+"""
+from .._validate import as_float_array
+from ..errors import GeomotError
+from .gaussian import Gaussian
+from .uniform import Uniform
+
+__all__ = ["Uniform", "Gaussian", "as_source", "as_uniform_source", "as_sampler"]
+
+
+def as_source(source):
+    """Return ``source`` as a measure; a bare domain means the uniform measure on it."""
+    if isinstance(source, (Uniform, Gaussian)):
+        return source
+    try:
+        return Uniform(source)
+    except GeomotError:
+        raise GeomotError(f"expected a source measure (e.g. geomot.Uniform(domain), geomot.Gaussian(d)) or a domain; "
+                          f"got {type(source).__name__}") from None
+
+
+def as_uniform_source(source):
+    """Return ``source`` as a :class:`Uniform` measure (what exact power diagrams integrate), or raise."""
+    source = as_source(source)
+    if not isinstance(source, Uniform):
+        raise GeomotError(f"exact power diagrams need a uniform source on a domain; got {source!r} "
+                          f"(Monte Carlo handles it: gm.solve(..., method='monte-carlo'), gm.monte_carlo_masses)")
+    return source
+
+
+def as_sampler(source, dim, seed=None, qmc=False):
+    """A stream ``draw(k) -> (k, dim)`` of samples of ``source``.
+
+    ``source`` is a measure (:class:`~geomot.Uniform`, :class:`~geomot.Gaussian`),
+    a domain (its uniform measure), or a callable ``k -> (k, dim)`` array (the
+    user's sampler, responsible for its own randomness; ``seed`` and ``qmc`` do
+    not apply to it).
+    """
+    if callable(source) and not isinstance(source, (Uniform, Gaussian)):
+        def draw(k):
+            return as_float_array(source(k), "the sampler's output", (k, dim))
+        return draw
+    measure = as_source(source)
+    if measure.dim != dim:
+        raise GeomotError(f"points have dimension {dim} but the source lives in dimension {measure.dim}")
+    return measure.sampler(seed, qmc)

@@ -1,0 +1,41 @@
+"""The uniform probability measure on a domain."""
+from ..domains import as_domain
+from ._sampling import UnitCube, replicated
+
+
+class Uniform:
+    """Uniform probability measure on a domain, density ``1 / |Omega|``.
+
+    Parameters
+    ----------
+    domain : Domain or shapely Polygon / MultiPolygon
+        The support ``Omega``.
+    """
+
+    def __init__(self, domain):
+        self.domain = as_domain(domain)
+        self.dim = self.domain.dim
+
+    @property
+    def density(self):
+        """Constant density ``1 / |Omega|``."""
+        return 1.0 / self.domain.volume
+
+    def sampler(self, seed=None, qmc=False):
+        """Stream ``draw(k) -> (k, d)`` of independent uniform samples of the domain.
+
+        Boxes, disks and balls map the unit cube onto the domain (so Sobol points stay
+        low-discrepancy); other domains reject the points of their bounding
+        box that fall outside. ``qmc``: two scrambled Sobol streams (module docstring).
+        """
+        return replicated(lambda s: self._stream(s, True), seed) if qmc else self._stream(seed, False)
+
+    def _stream(self, seed, qmc):
+        return self.domain.uniform_stream(UnitCube(self.dim, seed, qmc))
+
+    def sample(self, k, seed=None, qmc=False):
+        """``k`` samples, shape (k, d); see :meth:`sampler`."""
+        return self.sampler(seed, qmc)(k)
+
+    def __repr__(self):
+        return f"Uniform({self.domain!r})"
