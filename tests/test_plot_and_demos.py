@@ -1,7 +1,4 @@
 """Plot functions run headless and draw what they say; demos run at a small size."""
-import sys
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -10,7 +7,7 @@ from matplotlib.collections import PathCollection
 import geomot as gm
 import geomot.plot as gplot
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "demos"))
+from . import cases
 
 
 @pytest.mark.parametrize("domain", [gm.Box([0, 0], [1, 1]), gm.Disk([0, 0], 1),
@@ -49,7 +46,7 @@ def test_newton_history_plots_every_iteration():
                                           ("fig11_ball_to_bunny", 300, 2),
                                           ("newton_animation", 60, 1), ("ae_ot_digits", 400, 2)])
 def test_demos_write_pngs(tmp_path, name, n, count):
-    demo = __import__(name)
+    demo = cases.demo(name)
     files = demo.main(tmp_path, n=n, verbose=False)
     assert len(files) == count
     for f in files:
@@ -70,7 +67,7 @@ def torus_mesh(big=1.0, small=0.4, m=24):
 
 
 def test_fig11_demo_runs_on_a_user_mesh(tmp_path):
-    demo = __import__("fig11_ball_to_bunny")
+    demo = cases.demo("fig11_ball_to_bunny")
     vertices, faces = torus_mesh()
     np.savez(tmp_path / "torus.npz", vertices=vertices, faces=faces)
     files = demo.main(tmp_path, n=300, verbose=False, mesh=tmp_path / "torus.npz", samples=20_000)

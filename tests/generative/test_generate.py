@@ -1,7 +1,4 @@
 """Grid data, mode metrics on hand-made sample sets, the OT generator."""
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -9,7 +6,7 @@ import geomot as gm
 from geomot.generative.datasets import GRID_MEANS, GRID_STD, grid_gaussians
 from geomot.generative.metrics import mode_stats, novelty
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "demos"))
+from ..cases import demo
 
 
 def test_grid_data():
@@ -68,7 +65,7 @@ def test_ot_generator_errors():
 
 
 def test_mode_collapse_demo_runs_small(tmp_path):
-    import mode_collapse
+    mode_collapse = demo("mode_collapse")
     files = mode_collapse.main(tmp_path, runs=2, n_train=128, do_sweep=True, sizes=(64, 128), verbose=False)
     text = (tmp_path / "mode_collapse.md").read_text()
     assert "geomot OT generator" in text and "PacGAN4 (paper)" in text and "Smallest N" in text

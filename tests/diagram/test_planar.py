@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from scipy.spatial import Delaunay
 
 import geomot as gm
-from conftest import random_points_in
-from reference import brute_force_cells, facet_length, second_moment
+from ..cases import random_points_in
+from ..reference import brute_force_cells, facet_length, second_moment
 
 
 def generic_heights(domain, y, rng, noise=0.02):

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 import geomot as gm
-from reference3d import brute_force_cells
-from test_power3d import DOMAINS, random_points
+from ..cases import SPATIAL_DOMAINS as DOMAINS, random_points_in as random_points
+from ..reference3d import brute_force_cells
 
 
 def check_solution(res, nu, tol):

@@ -4,38 +4,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.spatial import ConvexHull, Delaunay
-from scipy.stats import special_ortho_group
 
 import geomot as gm
-from reference3d import brute_force_cells
-
-UNIT_CUBE = gm.Box([0, 0, 0], [1, 1, 1])
-
-
-def rotated_polytope():
-    """A non-axis-aligned convex polytope: a rotated, sheared hexagonal prism cut by a slanted plane."""
-    t = np.arange(6) * np.pi / 3
-    ring = np.column_stack([np.cos(t), 0.7 * np.sin(t)])
-    prism = np.vstack([np.column_stack([ring, np.zeros(6)]), np.column_stack([ring + 0.2, np.full(6, 1.3)])])
-    R = special_ortho_group.rvs(3, random_state=3)
-    P = gm.ConvexPolytope(prism @ R.T + [0.5, -1.0, 2.0])
-    n, b = P.halfspaces
-    slant = np.array([0.3, 0.5, 0.8]) / np.linalg.norm([0.3, 0.5, 0.8])
-    return gm.ConvexPolytope.from_halfspaces(np.vstack([n, slant]), np.r_[b, slant @ P.vertices.mean(0) + 0.3])
-
-
-DOMAINS = {
-    "cube": UNIT_CUBE,
-    "box": gm.Box([-1, 2, 0], [3, 2.5, 1]),
-    "polytope": rotated_polytope(),
-}
-
-
-def random_points(domain, n, rng, spill=0.0):
-    lo, hi = domain.bounds
-    span = hi - lo
-    return lo - spill * span + (1 + 2 * spill) * span * rng.random((n, 3))
-
+from ..cases import SPATIAL_DOMAINS as DOMAINS, UNIT_CUBE, lattice, random_points_in as random_points
+from ..reference3d import brute_force_cells
 
 def generic_heights(domain, y, rng, noise=0.02):
     lo, hi = domain.bounds
@@ -48,11 +20,6 @@ def dense_facets(pd):
     f = np.zeros((n, n))
     f[np.repeat(np.arange(n), np.diff(indptr)), indices] = pd.facet_measures
     return f
-
-
-def lattice(a, b, c):
-    g = np.meshgrid((np.arange(a) + 0.5) / a, (np.arange(b) + 0.5) / b, (np.arange(c) + 0.5) / c, indexing="ij")
-    return np.stack(g, -1).reshape(-1, 3)
 
 
 # ---------------------------------------------------------------- closed forms

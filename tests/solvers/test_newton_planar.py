@@ -4,8 +4,8 @@ import pytest
 import shapely
 
 import geomot as gm
-from conftest import random_points_in
-from reference import brute_force_cells
+from ..cases import random_points_in
+from ..reference import brute_force_cells
 
 
 def check_solution(res, nu, tol):
