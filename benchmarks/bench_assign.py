@@ -2,7 +2,7 @@
 
 Prints samples/second and GFLOP/s (2 n d flops per sample) of
 
-- ``numba``: ``geomot._kernels.assign.top2_cpu`` (what the solvers use: SIMD lanes
+- ``numba``: ``geomot._kernels.sampling.assign.top2_cpu`` (what the solvers use: SIMD lanes
   below ``BLAS_MIN_DIM`` coordinates, BLAS blocks + a numba top-2 pass above, both
   in single precision with the uncertain samples redone in double);
 - ``lanes`` / ``blas``: each of its two paths forced, to show the crossover;

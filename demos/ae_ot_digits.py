@@ -6,7 +6,7 @@
 2. ``gm.solve(Uniform([0,1]^d), codes, method="monte-carlo", clusters=42)``: semi-discrete
    OT from uniform noise to the codes (Monte Carlo Newton from a hierarchical
    start: the codes cluster by digit class; numba kernels).
-3. New codes by the pyOMT rule (``geomot.latent.latent_samples``), decoded:
+3. New codes by the pyOMT rule (``geomot.generative.latent.latent_samples``), decoded:
    ``ae_ot_samples.png`` (generated digits beside their nearest training digit).
 4. Fig. 12 analogue, ``ae_ot_interpolation.png``: between a code of one digit
    class and a code of another, the straight line in latent space leaves the

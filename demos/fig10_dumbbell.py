@@ -5,7 +5,6 @@ the neck: source points just above and just below them go to different bells.
 
     python demos/fig10_dumbbell.py [--out out] [--n 4000]
 """
-import sys
 from pathlib import Path
 
 import matplotlib
@@ -17,7 +16,6 @@ import numpy as np  # noqa: E402
 import geomot as gm  # noqa: E402
 import geomot.plot as gplot  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from shapes import dumbbell, sample  # noqa: E402
 from common import cli  # noqa: E402
 

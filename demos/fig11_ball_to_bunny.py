@@ -16,7 +16,6 @@ oriented triangle mesh: an .npz file with arrays ``vertices`` (v, 3) and
 ``faces`` (f, 3) (e.g. ``np.savez("body.npz", vertices=m.vertices, faces=m.faces)``
 from a trimesh mesh). The files are then named ``fig11_mesh_*.png``.
 """
-import sys
 from pathlib import Path
 
 import matplotlib
@@ -30,7 +29,6 @@ import geomot.plot as gplot  # noqa: E402
 from geomot.singular import near_singular_set  # noqa: E402
 from geomot.domains.solids import ClosedMesh, bunny  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import cli  # noqa: E402
 
 TIMES = (0.0, 1 / 3, 2 / 3, 1.0)

@@ -8,7 +8,6 @@ meet at a branch point x1, whose subgradient is the triangle between the parts
 
     python demos/fig5_singular_structure.py [--out out] [--n 2400]
 """
-import sys
 from pathlib import Path
 
 import matplotlib
@@ -21,7 +20,6 @@ import shapely  # noqa: E402
 import geomot as gm  # noqa: E402
 import geomot.plot as gplot  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from shapes import sample  # noqa: E402
 from common import cli  # noqa: E402
 

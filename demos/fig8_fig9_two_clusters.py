@@ -7,7 +7,6 @@ source, cells coloured as their targets.
 
     python demos/fig8_fig9_two_clusters.py [--out out] [--n 3000]
 """
-import sys
 from pathlib import Path
 
 import matplotlib
@@ -19,7 +18,6 @@ import numpy as np  # noqa: E402
 import geomot as gm  # noqa: E402
 import geomot.plot as gplot  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from shapes import sample, two_disks  # noqa: E402
 from common import cli  # noqa: E402
 

@@ -3,11 +3,8 @@
     python demos/gallery.py [--out out]
 """
 import argparse
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 import ae_ot_digits  # noqa: E402
 import fig5_singular_structure  # noqa: E402
 import fig6_fig7_teaching  # noqa: E402

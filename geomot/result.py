@@ -71,10 +71,11 @@ class OTResult:
         The power diagram at ``heights`` (None for Monte Carlo solves).
     converged : bool
         True when ``max_rel_error <= tol`` (Monte Carlo: for the estimate, whose
-        noise is then below ``tol`` too; see :func:`geomot.stochastic.solve_monte_carlo`).
-    status : int
-        0 converged, 1 iteration limit, 2 line search failed (usually: ``tol``
-        below what rounding allows), 3 stopped by the callback.
+        noise is then below ``tol`` too; see :func:`geomot.solve_monte_carlo`).
+    status : geomot.Status
+        An ``IntEnum``: 0 ``CONVERGED``, 1 ``BUDGET_EXHAUSTED`` (iteration limit
+        or sample budget), 2 ``LINE_SEARCH_FAILED`` (usually: ``tol`` below what
+        rounding allows), 3 ``STOPPED`` by the callback.
     message : str
     iterations : int
     history : list of IterationInfo

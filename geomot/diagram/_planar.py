@@ -75,7 +75,7 @@ def _segments(geometry):
 def _morton_order(y):
     """Permutation sorting 2D points along a Z-order (Morton) curve.
 
-    Qhull runs 20-30 % faster on spatially coherent input.
+    Qhull runs faster on spatially coherent input (``docs/benchmarks.md``, design measurements).
     """
     lo = y.min(axis=0)
     span = np.maximum(y.max(axis=0) - lo, 1e-300)

@@ -109,6 +109,12 @@ class Domain:
         return as_float_array(x, "x", (None, self.dim))
 
 
+def box_corners(lower, upper):
+    """The corners of the rectangle ``[lower, upper]`` counter-clockwise, shape (4, 2)."""
+    (a, b), (c, d) = lower, upper
+    return np.array([[a, b], [c, b], [c, d], [a, d]])
+
+
 def rejection_stream(contains, lower, upper, cube, accept, margin=1.1):
     """Uniform samples of ``{x : contains(x)}`` by rejection from the box ``[lower, upper]``: a stream ``draw(k)``.
 

@@ -3,11 +3,10 @@ import numpy as np
 import shapely
 
 from .._polygons import stack_polygons
-from .._validate import as_float_array, as_positive
-from ._base import Domain
+from ._round import RoundDomain
 
 
-class Ball(Domain):
+class Ball(RoundDomain):
     """Closed solid ball ``{x : |x - center| <= radius}`` in 3D, with its exact spherical boundary.
 
     Power cells on a ball are intersected with the sphere analytically (cell
@@ -17,25 +16,9 @@ class Ball(Domain):
 
     dim = 3
 
-    def __init__(self, center, radius):
-        self.center = as_float_array(center, "Ball center", (3,))
-        self.radius = as_positive(radius, "Ball radius")
-
     @property
     def volume(self):
         return float(4.0 / 3.0 * np.pi * self.radius ** 3)
-
-    @property
-    def bounds(self):
-        return self.center - self.radius, self.center + self.radius
-
-    @property
-    def frame(self):
-        return self.center.copy(), self.radius
-
-    def contains(self, x):
-        x = self._check_x(x)
-        return np.sum((x - self.center) ** 2, axis=1) <= self.radius ** 2
 
     def sample(self, u):
         """Map points ``u`` of the unit cube onto the ball, uniformly.
@@ -48,17 +31,11 @@ class Ball(Domain):
         t = 2 * np.pi * u[:, 2]
         return self.center + r[:, None] * np.column_stack([s * np.cos(t), s * np.sin(t), z])
 
-    def uniform_stream(self, cube):
-        return lambda k: self.sample(cube(k))
-
     def clip_halfspaces(self):
         """The bounding cube, cut by the inscribed sphere exactly."""
         eye = np.eye(3)
         lo, hi = self.bounds
         return np.vstack([eye, -eye]), np.concatenate([hi, -lo]), True
-
-    def inscribed_ball(self):
-        return self.center.copy(), self.radius
 
     def cut_polygons(self, polygons, quad_segs=16):
         """Planar polygons in 3D cut by the ball: ``F ∩ {|x - c| <= R}``, the arcs as polylines.
@@ -89,6 +66,3 @@ class Ball(Domain):
         xy, which = xy[keep], which[keep]
         lifted = self.center + d[which, None] * u[which] + xy[:, :1] * e1[which] + xy[:, 1:] * e2[which]
         return np.split(lifted, np.cumsum(np.bincount(which, minlength=len(polygons)))[:-1])
-
-    def __repr__(self):
-        return f"Ball({self.center.tolist()}, {self.radius!r})"

@@ -3,7 +3,7 @@ import numpy as np
 
 from .._validate import as_float_array
 from ..errors import GeomotError
-from ._base import Domain
+from ._base import Domain, box_corners
 
 
 class Box(Domain):
@@ -44,8 +44,7 @@ class Box(Domain):
         """Corners in counter-clockwise order (2D only), shape (4, 2)."""
         if self.dim != 2:
             raise GeomotError("Box.vertices is defined for 2D boxes only")
-        (a, b), (c, d) = self.lower, self.upper
-        return np.array([[a, b], [c, b], [c, d], [a, d]])
+        return box_corners(self.lower, self.upper)
 
     @property
     def halfspaces(self):

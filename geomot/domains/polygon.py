@@ -4,7 +4,7 @@ import shapely
 
 from .._validate import as_float_array
 from ..errors import GeomotError
-from ._base import Domain
+from ._base import Domain, box_corners
 
 
 class Polygon(Domain):
@@ -74,8 +74,7 @@ class Polygon(Domain):
         """A convex polygon is the start itself; another starts from its bounding box and is cut by GEOS."""
         if self.is_convex:
             return self.vertices, False, None
-        (a, b), (c, d) = self.bounds
-        return np.array([[a, b], [c, b], [c, d], [a, d]]), False, self.geometry
+        return box_corners(*self.bounds), False, self.geometry
 
     def inscribed_ball(self):
         line = shapely.maximum_inscribed_circle(self.geometry, 1e-3 * np.sqrt(self.volume))

@@ -19,8 +19,8 @@ handled one way, whatever the solver:
 Steps: connected (the usual case) the reduced system is solved by
 
 ``"ldl"``
-    sparse LDL^T with an AMD ordering (qdldl, three times faster than
-    SuperLU on planar Laplacians) and one step of iterative refinement; the
+    sparse LDL^T with an AMD ordering (qdldl; faster than SuperLU on planar
+    Laplacians, ``docs/benchmarks.md``) and one step of iterative refinement; the
     factor is kept: the next Hessians, close to it, are solved by conjugate
     gradients preconditioned with it, and refactored only when that needs
     more iterations than a refactoring is worth: a quarter of the
@@ -62,8 +62,7 @@ class LaplacianSolver:
     method : {"ldl", "amg", "jacobi"}
     connected : bool
         The caller vouches for a connected facet graph (a convex domain whose
-        cells are all non-empty): the components are not computed (35 ms a
-        step at n = 1e5 in 3D).
+        cells are all non-empty): the components are not computed.
     """
 
     def __init__(self, priority, method="ldl", connected=False):
@@ -128,13 +127,13 @@ class LaplacianSolver:
             x, info = cg(matrix, rhs, rtol=rtol, atol=0.0, maxiter=40, M=self.factor.aspreconditioner(),
                          callback=count.append)
             # a hierarchy built for an older Hessian costs iterations: past 15 (a fresh one takes about 10
-            # at n = 1e5, its setup as much as 15), the next solve builds a new one (25 % less time, measured)
+            # at n = 1e5, its setup as much as 15), the next solve builds a new one
             self.stale = len(count) > 15
             if info == 0:
                 return x
-        # the near-null space of a graph Laplacian is the constants exactly: nothing to improve (0.2 s of
-        # setup at n = 1e5); a forward Gauss-Seidel sweep before and a backward one after keep the V-cycle
-        # symmetric at half the smoothing of the default symmetric sweeps (10 % faster solves, measured)
+        # the near-null space of a graph Laplacian is the constants exactly: nothing to improve; a forward
+        # Gauss-Seidel sweep before and a backward one after keep the V-cycle symmetric at half the
+        # smoothing of the default symmetric sweeps (both measured: docs/benchmarks.md)
         ml = pyamg.smoothed_aggregation_solver(sp.csr_matrix(matrix), symmetry="symmetric", improve_candidates=None,
                                                presmoother=("gauss_seidel", {"sweep": "forward"}),
                                                postsmoother=("gauss_seidel", {"sweep": "backward"}))

@@ -2,7 +2,7 @@
 
 Newton drives the masses ``w(h)`` to ``nu``. Near the solution it works on the
 linear residual ``nu - w``; far from it, on the log residual
-``log(w / nu) - c`` (see :mod:`geomot.newton`).
+``log(w / nu) - c`` (see :mod:`geomot.solvers.newton`).
 """
 import numpy as np
 

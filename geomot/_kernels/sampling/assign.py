@@ -19,7 +19,7 @@ Implementations of one computation, tested against each other:
     ``BLAS_MIN_DIM`` on, the scores of a block of samples against a block of
     targets come from BLAS (``x @ y.T``) and a serial numba pass keeps the two
     best (a parallel pass would fight BLAS's own threads). Both run in single
-    precision first (twice the SIMD lanes: 2x the samples/s at d = 16), and
+    precision first (twice the SIMD lanes), and
     the samples whose single-precision gap does not certify the winner are
     redone in double precision (:func:`_top2_screened`): ``best`` is the
     double-precision argmax; ``second`` and ``gap`` carry single-precision
@@ -32,8 +32,8 @@ Implementations of one computation, tested against each other:
     ``|x|^2 + C - 2 (<x, y_i> + h_i)`` from ``(x, 0)``, so the two nearest
     (scipy's ``cKDTree``, ``O(log n)`` per sample) are the two best cells and
     half the difference of their squared distances is the gap. ``top2_cpu``
-    takes it from ``KDTREE_MIN_TARGETS`` targets on in d <= 3 (6x faster at
-    n = 1e4, 30x at 1e5, measured).
+    takes it from ``KDTREE_MIN_TARGETS`` targets on in d <= 3 (measured:
+    ``docs/benchmarks.md``, design measurements).
 ``top2_cuda``
     numba.cuda, one thread per sample; the targets are streamed through
     shared memory in 32 x 32 tiles (targets x coordinates) loaded cooperatively

@@ -1,4 +1,4 @@
-"""Per-sample quantities of a Monte Carlo estimate, in one fused pass (:func:`geomot.stochastic.estimate`)."""
+"""Per-sample quantities of a Monte Carlo estimate, in one fused pass (:func:`geomot.solvers.monte_carlo.estimate`)."""
 import numpy as np
 from numba import njit, prange
 

@@ -57,9 +57,8 @@ class SampledRun(Run):
         extrapolating with the exponent 1/2 overestimates ``N``). ``N`` is a
         power of two up to one batch and a whole number of batches above
         (with ``qmc=True`` each batch is a power-of-two block of both Sobol
-        streams). Rounding up to a power of two cost up to 2x more samples
-        (d = 16, n = 1e3: 1e-1 at 1.36 s with it, 1.09 s without, medians of
-        5 seeds).
+        streams); rounding up to a power of two above a batch cost up to 2x
+        more samples (``docs/benchmarks.md``).
         """
         k = (self.kappa * self.noise_factor / noise) ** 2
         return pow2(k) if k <= self.batch else self.batch * int(np.ceil(k / self.batch))

@@ -46,7 +46,7 @@ def newton(run, h, tol, maxiter, initial, line_samples=1 << 17, shortest=0.1):
     r"""Newton with Monte Carlo masses and Hessian, its steps shortened by the noise (module docstring).
 
     Direction: ``H d = b``, ``b`` the log residual while the largest relative
-    error is above ``LOG_UNTIL`` (see :mod:`geomot.residuals`), ``nu - w``
+    error is above ``LOG_UNTIL`` (see :mod:`geomot.solvers._residuals`), ``nu - w``
     after. Step: the shrinkage ``a = 1 - |noise|^2 / |r|^2`` (at least
     ``shortest``), ``|r|^2`` the squared merit of the estimate and
     ``|noise|^2`` its expected part (:func:`_merit`): ``a d`` is the step that
@@ -137,7 +137,7 @@ def _damping(run, h, d, m, smallest=1 / 1024):
     corrected for the noise that the batch adds to all of them alike:
     ``|r|^2 - sum_i (1 - nu_i) / (m nu_i)`` (the binomial noise, also with
     ``qmc=True``, whose smaller noise would call for ``kappa^2`` times that: measured,
-    that made the steps shorter, d = 16: 1e-1 at 7.0 s instead of 4.7 s).
+    that made the steps shorter and the solve slower, ``docs/benchmarks.md``).
     """
     x = run.draw(m)
     run.used += m
