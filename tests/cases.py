@@ -69,3 +69,12 @@ def demo(name):
     if folder not in sys.path:
         sys.path.insert(0, folder)
     return importlib.import_module(name)
+
+
+def check_solution(res, nu, tol):
+    """A converged exact solve: status, the error it reports, the masses, heights of sum zero."""
+    assert res.converged, res.message
+    assert res.status == 0
+    assert res.max_rel_error <= tol
+    np.testing.assert_allclose(res.masses, nu, rtol=tol * 1.0001)
+    assert abs(res.heights.sum()) <= 1e-9 * max(1.0, np.abs(res.heights).max())

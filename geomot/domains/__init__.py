@@ -11,7 +11,10 @@ Any dimension
     :class:`Ball` (exact sphere); :mod:`geomot.domains.solids`: non-convex
     bodies to sample targets from.
 """
-from ._base import Domain, as_domain, rejection_stream
+import shapely
+
+from ..errors import GeomotError
+from ._base import Domain, rejection_stream
 from .ball import Ball
 from .box import Box
 from .disk import Disk
@@ -19,3 +22,13 @@ from .polygon import Polygon
 from .polytope import ConvexPolytope
 
 __all__ = ["Domain", "Box", "Polygon", "Disk", "ConvexPolytope", "Ball", "as_domain", "rejection_stream"]
+
+
+def as_domain(domain):
+    """Return ``domain`` as a :class:`Domain`; shapely polygons become :class:`~geomot.Polygon`."""
+    if isinstance(domain, Domain):
+        return domain
+    if isinstance(domain, (shapely.Polygon, shapely.MultiPolygon)):
+        return Polygon(domain)
+    raise GeomotError(f"expected a geomot domain (Box, Polygon, Disk, ConvexPolytope, Ball) or a shapely Polygon; "
+                      f"got {type(domain).__name__}")

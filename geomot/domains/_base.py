@@ -33,7 +33,6 @@ The pipeline asks a domain these questions, and nothing else about it (no
 A new domain is one new file: a subclass answering these.
 """
 import numpy as np
-import shapely
 
 from .._validate import as_float_array
 from ..errors import GeomotError
@@ -139,14 +138,3 @@ def rejection_stream(contains, lower, upper, cube, accept, margin=1.1):
                               f"{np.asarray(upper).tolist()})")
         return np.concatenate(parts)[:k] if k else np.empty((0, len(lower)))
     return draw
-
-
-def as_domain(domain):
-    """Return ``domain`` as a :class:`Domain`; shapely polygons become :class:`~geomot.Polygon`."""
-    from .polygon import Polygon
-    if isinstance(domain, Domain):
-        return domain
-    if isinstance(domain, (shapely.Polygon, shapely.MultiPolygon)):
-        return Polygon(domain)
-    raise GeomotError(f"expected a geomot domain (Box, Polygon, Disk, ConvexPolytope, Ball) or a shapely Polygon; "
-                      f"got {type(domain).__name__}")

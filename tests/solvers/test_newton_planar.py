@@ -4,16 +4,8 @@ import pytest
 import shapely
 
 import geomot as gm
-from ..cases import random_points_in
+from ..cases import check_solution, random_points_in
 from ..reference import brute_force_cells
-
-
-def check_solution(res, nu, tol):
-    assert res.converged, res.message
-    assert res.status == 0
-    assert res.max_rel_error <= tol
-    np.testing.assert_allclose(res.masses, nu, rtol=tol * 1.0001)
-    assert abs(res.heights.sum()) <= 1e-9 * max(1.0, np.abs(res.heights).max())
 
 
 def hard_cases(domain, rng):

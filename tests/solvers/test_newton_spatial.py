@@ -3,16 +3,8 @@ import numpy as np
 import pytest
 
 import geomot as gm
-from ..cases import SPATIAL_DOMAINS as DOMAINS, random_points_in as random_points
+from ..cases import SPATIAL_DOMAINS as DOMAINS, check_solution, random_points_in as random_points
 from ..reference3d import brute_force_cells
-
-
-def check_solution(res, nu, tol):
-    assert res.converged, res.message
-    assert res.status == 0
-    assert res.max_rel_error <= tol
-    np.testing.assert_allclose(res.masses, nu, rtol=tol * 1.0001)
-    assert abs(res.heights.sum()) <= 1e-9 * max(1.0, np.abs(res.heights).max())
 
 
 def cases(domain, rng):
@@ -40,7 +32,7 @@ def test_newton_converges(name, case):
     check_solution(res, nu / nu.sum() if nu is not None else np.full(len(y), 1 / len(y)), 1e-10)
     grad = [h.grad_norm for h in res.history]
     assert all(b < a for a, b in zip(grad, grad[1:]))  # KMT: the gradient norm drops every step
-    assert isinstance(res.diagram, gm.PowerDiagram) and res.diagram.points.shape[1] == 3
+    assert type(res.diagram) is gm.PowerDiagram and res.diagram.points.shape[1] == 3
     # the solver's last diagram (built from the previous one's neighbours, certified) is the diagram
     fresh = gm.PowerDiagram(y, res.heights, gm.Uniform(domain))
     np.testing.assert_allclose(fresh.masses, res.masses, rtol=1e-9, atol=0)  # heights round-trip: ~1e-11
