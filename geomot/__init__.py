@@ -18,12 +18,12 @@ from .domains import Ball, Box, ConvexPolytope, Disk, Domain, Polygon
 from .errors import GeometryError, GeomotError
 from .measures import Gaussian, Uniform
 from .result import IterationInfo, OTResult
-from .singular import SingularSet, SingularSet3D, singular_set
+from .singular import SingularSet, SingularSet3D, SpacingRule, singular_set
 from .solvers import Status, monte_carlo_masses, solve, solve_monte_carlo
 
 __all__ = ["Ball", "Box", "ConvexPolytope", "Disk", "Domain", "Polygon", "Uniform", "Gaussian", "PowerDiagram", "solve",
            "solve_monte_carlo", "monte_carlo_masses", "OTResult", "IterationInfo", "Status", "SingularSet",
-           "SingularSet3D", "singular_set", "OTGenerator", "GeomotError", "GeometryError"]
+           "SingularSet3D", "SpacingRule", "singular_set", "OTGenerator", "GeomotError", "GeometryError"]
 __version__ = "0.2.0.dev0"
 
 _LAZY = {"OTGenerator": "geomot.generative.generate"}  # needs scikit-learn (the "demos"/"test" extras)

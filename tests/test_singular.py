@@ -8,7 +8,7 @@ import shapely
 
 import geomot as gm
 from geomot._polygons import polygon_areas
-from geomot.singular import near_singular_set, normal_angles
+from geomot.singular import AngleRule, SpacingRule, near_singular_set, normal_angles
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "demos"))
 from shapes import dumbbell, sample  # noqa: E402
@@ -86,6 +86,64 @@ def test_angle_criterion_and_bad_arguments():
         gm.singular_set(res, criterion="angle")
     with pytest.raises(gm.GeomotError, match="criterion"):
         gm.singular_set(res, criterion="nope")
+
+
+def test_spacing_rule_defaults_and_validation():
+    assert gm.SpacingRule is SpacingRule and "SpacingRule" in gm.__all__
+    assert SpacingRule.default(2) == SpacingRule(k=4, threshold=5.0)
+    assert SpacingRule.default(3) == SpacingRule(k=8, threshold=4.0)
+    for dim in (1, 4, 16, 300):  # the latent spaces keep k = 4, threshold 5 (measured: SpacingRule notes)
+        assert SpacingRule.default(dim) == SpacingRule(k=4, threshold=5.0)
+    assert SpacingRule.default(3, threshold=2) == SpacingRule(8, 2.0)
+    assert SpacingRule(np.int64(6), 3).k == 6 and type(SpacingRule(np.int64(6), 3).k) is int
+    for k in (0, -1, 2.5, True):
+        with pytest.raises(gm.GeomotError, match="k must be"):
+            SpacingRule(k=k)
+    for t in (0, -1.0, np.inf, np.nan, "x"):
+        with pytest.raises(gm.GeomotError, match="threshold"):
+            SpacingRule(threshold=t)
+        with pytest.raises(gm.GeomotError, match="threshold"):
+            AngleRule(t)
+    with pytest.raises(gm.GeomotError, match="dim"):
+        SpacingRule.default(0)
+    with pytest.raises(AttributeError):
+        SpacingRule().k = 3  # frozen
+
+
+def test_spacing_rule_on_known_spacings():
+    # a unit grid: every 4th-nearest distance is 1 inside (4 neighbours at distance 1) ...
+    g = np.stack(np.meshgrid(np.arange(6.0), np.arange(6.0)), -1).reshape(-1, 2)
+    y = np.vstack([g, [[20.0, 20.0]]])
+    bound = SpacingRule(4, 5.0).bind(y)
+    inner = np.flatnonzero((g.min(1) > 0) & (g.max(1) < 5))
+    np.testing.assert_allclose(bound.spacing[inner], 1.0)
+    # ... and the far point's is its 4th distance to the grid corner region
+    far = np.sort(np.linalg.norm(g - [20.0, 20.0], axis=1))[3]
+    assert bound.spacing[-1] == pytest.approx(far)
+    # jump 3 between inner points of spacing 1: singular at threshold 2.9, not at 3 (strict inequality)
+    i, j = np.flatnonzero((g == [1, 1]).all(1)), np.flatnonzero((g == [1, 4]).all(1))
+    assert bound.ratio(i, j)[0] == 3.0 and not bound.is_singular(i, j)[0]
+    assert SpacingRule(4, 2.9).bind(y).is_singular(i, j)[0] and not SpacingRule(4, 3.0).bind(y).is_singular(i, j)[0]
+    assert bound.is_singular(i, j, factor=0.5)[0] and not bound.is_singular(i, j, factor=0.6)[0]  # 3 > 2.5, 3 = 3
+    # the far point is not singular against the grid at its own scale (its spacing is large)
+    assert not bound.is_singular([len(y) - 1], inner[:1])[0]
+    np.testing.assert_array_equal(SpacingRule().bind(y[:1]).spacing, [np.inf])
+
+
+def test_singular_set_takes_the_rule_as_an_object():
+    y = two_mirrored_clusters(np.random.default_rng(1))
+    res = gm.solve(BOX, y)
+    for rule, kw in [(SpacingRule(4, 5.0), {}), (SpacingRule(4, 3.0), {"threshold": 3.0}),
+                     (AngleRule(0.2), {"threshold": 0.2, "criterion": "angle"})]:
+        a, b = gm.singular_set(res, rule=rule), gm.singular_set(res, **kw)
+        np.testing.assert_array_equal(a.pairs, b.pairs)
+        assert len(a.pairs) > 0 and (a.criterion, a.threshold) == (b.criterion, b.threshold)
+    # another k changes the answer through the rule only: k = 1 (nearest neighbour) shrinks s, flags more
+    assert len(gm.singular_set(res, rule=SpacingRule(1, 3.0)).pairs) >= len(gm.singular_set(res, threshold=3.0).pairs)
+    with pytest.raises(gm.GeomotError, match="not both"):
+        gm.singular_set(res, threshold=3.0, rule=SpacingRule())
+    with pytest.raises(gm.GeomotError, match="threshold"):
+        gm.singular_set(res, threshold=-1.0)
 
 
 def test_facets_match_facet_measures(domain_case):

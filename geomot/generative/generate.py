@@ -14,71 +14,114 @@ power cell it fell in: it is redrawn in a kept triangle at ``y_i`` (uniform over
 those triangles and inside the chosen one), so every training sample keeps the
 mass ``1/N`` its cell carries and the mode proportions are those of the data.
 A sample with no kept triangle is returned as ``y_i`` itself.
+
+The singular edges are those of :class:`geomot.SpacingRule` (k = 4 in 2D),
+the rule :func:`geomot.singular_set` uses on the cells. ``OTGenerator`` is a
+scikit-learn estimator; this module imports scikit-learn (``pip install
+geomot[generative]``), and ``geomot.OTGenerator`` imports it on first use.
 """
 import numpy as np
 from scipy.spatial import Delaunay
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
 from .._validate import as_float_array, as_positive
 from ..domains import Box
 from ..errors import GeomotError
 from ..measures import Uniform
 from ..solvers import solve
-from ..singular import local_spacing, singular_set
+from ..singular import SpacingRule, singular_set
 
 
-class OTGenerator:
-    """Semi-discrete OT generator for 2D data, with a scikit-learn-like ``fit`` / ``sample``.
+class OTGenerator(BaseEstimator):
+    """Semi-discrete OT generator for 2D data: a scikit-learn estimator with ``fit`` / ``sample``.
+
+    The constructor only stores its parameters (``get_params``, ``set_params``
+    and ``sklearn.base.clone`` work as for any estimator); they are validated
+    by :meth:`fit`.
 
     Parameters
     ----------
-    threshold : float
-        Singular-edge rule: an edge of the barycentre triangulation is singular
-        when ``|y_i - y_j| > threshold * max(s_i, s_j)``, ``s`` the distance of
-        each training sample to its 4th nearest other sample.
-    tol : float
-        Tolerance of the OT solve (max relative cell-mass error).
+    threshold : float, default 5.0
+        Singular-edge rule, :class:`geomot.SpacingRule` with k = 4 (the 2D
+        default): an edge ``(i, j)`` of the barycentre triangulation is
+        singular when ``|y_i - y_j| > threshold * max(s_i, s_j)``, ``s`` the
+        distance of each training sample to its 4th nearest other sample.
+        Positive and finite.
+    tol : float, default 1e-8
+        Tolerance of the OT solve (max relative cell-mass error). Positive and finite.
 
-    Attributes (after ``fit``)
-    --------------------------
+    Attributes
+    ----------
+    data_ : ndarray of float64, shape (n, 2)
+        The training samples ``y_i``.
     result_ : OTResult
-    triangles_ : (t, 3) int64, the kept triangles (indices of training samples)
-    removed_fraction_ : float, the fraction of the triangulated area removed
+        The OT solve from the uniform measure on the unit square to ``data_``
+        (masses ``1/n``).
+    rule_ : SpacingRule
+        The singular-edge rule used (k = 4, ``threshold``).
+    delaunay_ : scipy.spatial.Delaunay
+        The Delaunay triangulation of the cell barycentres
+        ``result_.diagram.barycenters`` (n points); ``delaunay_.simplices``,
+        shape (t, 3), indexes training samples.
+    keep_ : ndarray of bool, shape (t,)
+        Whether each triangle of ``delaunay_`` is kept (no singular edge).
+    triangles_ : ndarray of int, shape (t_kept, 3)
+        The kept triangles, ``delaunay_.simplices[keep_]``.
+    incident_ : tuple (indptr, triangles) of int64 ndarrays, shapes (n + 1,) and (3 t_kept,)
+        CSR pair: the kept triangles having training sample ``i`` as a
+        corner are ``triangles[indptr[i]:indptr[i + 1]]`` (indices into
+        ``delaunay_.simplices``); an empty range when ``i`` has none.
+    removed_fraction_ : float
+        The fraction of the triangulated area (the convex hull of the
+        barycentres) covered by removed triangles.
     """
 
     def __init__(self, *, threshold=5.0, tol=1e-8):
-        self.threshold = as_positive(threshold, "threshold")
-        self.tol = as_positive(tol, "tol")
+        self.threshold = threshold
+        self.tol = tol
 
-    def fit(self, data):
-        """Solve OT from the uniform unit square to ``data`` (n, 2) and build the piecewise-linear map."""
-        y = as_float_array(data, "data", (None, 2))
-        if len(y) < 3:
-            raise GeomotError(f"OTGenerator needs at least 3 training samples; got {len(y)}")
-        self.data_ = y
-        self.result_ = solve(Uniform(Box([0.0, 0.0], [1.0, 1.0])), y, tol=self.tol)
-        self.delaunay_ = Delaunay(self.result_.diagram.barycenters)
-        tri = self.delaunay_.simplices
-        s = local_spacing(y)
-        bad = np.zeros(len(tri), bool)
-        for a, b in ((0, 1), (1, 2), (2, 0)):
-            i, j = tri[:, a], tri[:, b]
-            bad |= np.linalg.norm(y[i] - y[j], axis=1) > self.threshold * np.maximum(s[i], s[j])
-        self.keep_ = ~bad
-        self.triangles_ = tri[self.keep_]
-        kept = np.flatnonzero(self.keep_)
+    def fit(self, data, y=None):
+        """Solve OT from the uniform unit square to ``data`` (n, 2) and build the piecewise-linear map.
+
+        Parameters
+        ----------
+        data : array_like, shape (n, 2)
+            Training samples, n >= 3.
+        y : None
+            Ignored (scikit-learn convention).
+
+        Returns
+        -------
+        self
+        """
+        tol = as_positive(self.tol, "tol")
+        rule = SpacingRule.default(2, as_positive(self.threshold, "threshold"))
+        data = as_float_array(data, "data", (None, 2))
+        if len(data) < 3:
+            raise GeomotError(f"OTGenerator needs at least 3 training samples; got {len(data)}")
+        result = solve(Uniform(Box([0.0, 0.0], [1.0, 1.0])), data, tol=tol)
+        delaunay = Delaunay(result.diagram.barycenters)
+        tri = delaunay.simplices
+        # a triangle is removed when one of its edges (0, 1), (1, 2), (2, 0) is singular
+        bad = rule.bind(data).is_singular(tri, tri[:, [1, 2, 0]]).any(axis=1)
+        kept = np.flatnonzero(~bad)
         owner = tri[kept].ravel()
         order = np.argsort(owner, kind="stable")
-        self.incident_ = (np.r_[0, np.cumsum(np.bincount(owner, minlength=len(y)))], np.repeat(kept, 3)[order])
-        c = self.delaunay_.points[tri]
+        c = delaunay.points[tri]
         area = np.abs((c[:, 1, 0] - c[:, 0, 0]) * (c[:, 2, 1] - c[:, 0, 1])
                       - (c[:, 1, 1] - c[:, 0, 1]) * (c[:, 2, 0] - c[:, 0, 0])) / 2
+        self.data_, self.result_, self.rule_, self.delaunay_ = data, result, rule, delaunay
+        self.keep_ = ~bad
+        self.triangles_ = tri[self.keep_]
+        self.incident_ = (np.r_[0, np.cumsum(np.bincount(owner, minlength=len(data)))].astype(np.int64),
+                          np.repeat(kept, 3)[order].astype(np.int64))
         self.removed_fraction_ = float(area[bad].sum() / area.sum())
         return self
 
     def sample(self, m, seed=None):
         """``m`` new samples, shape (m, 2): uniform noise mapped by the piecewise-linear OT map."""
-        if not hasattr(self, "delaunay_"):
-            raise GeomotError("call fit(data) before sample(m)")
+        check_is_fitted(self, "delaunay_", msg=_NOT_FITTED)
         rng = np.random.default_rng(seed)
         tri = self.delaunay_
         x = rng.random((int(m), 2))
@@ -106,5 +149,9 @@ class OTGenerator:
         return out
 
     def singular_set(self):
-        """The singular set of the fitted OT map (for drawing, Fig. 13)."""
-        return singular_set(self.result_, threshold=self.threshold)
+        """The singular set of the fitted OT map, by the rule ``rule_`` of the fit (for drawing, Fig. 13)."""
+        check_is_fitted(self, "result_", msg=_NOT_FITTED)
+        return singular_set(self.result_, rule=self.rule_)
+
+
+_NOT_FITTED = "This %(name)s instance is not fitted yet: call fit(data) before sample(m) or singular_set()."

@@ -11,9 +11,10 @@ would decode to an unrealistic image (paper Fig. 12):
 2. the facet between them is *singular* when the supporting planes
    ``z = <x, y_i> + h_i`` and ``z = <x, y_j> + h_j`` of the Brenier potential
    meet at a large dihedral angle ``theta_ij`` (their normals ``(y_i, -1)``,
-   ``(y_j, -1)``, :func:`geomot.singular.normal_angles`), or, by default,
+   ``(y_j, -1)``, :class:`geomot.singular.AngleRule`), or, by default,
    when ``|y_i - y_j|`` exceeds ``threshold`` times the local target spacing
-   (the rule of :func:`geomot.singular_set`);
+   (:class:`geomot.SpacingRule`, the rule of :func:`geomot.singular_set`,
+   with the defaults of the latent dimension: :meth:`~geomot.SpacingRule.default`);
 3. a sample on a singular facet is rejected (and redrawn); otherwise its code
    is ``(1 - lam) y_i + lam y_j`` with ``lam = (1 - g / g0)_+ / 2``, ``g0`` the
    90th percentile of the gaps of the samples: deep inside a cell ``lam = 0``
@@ -25,39 +26,40 @@ import numpy as np
 
 from .._kernels.sampling.assign import top2_cpu
 from ..errors import GeomotError
-from ..singular import local_spacing, normal_angles
+from ..singular import as_rule
 from ..measures import as_sampler
 
 
-def singular_pairs(points, best, second, threshold=None, criterion="spacing"):
+def singular_pairs(points, best, second, threshold=None, criterion="spacing", *, rule=None):
     """Boolean mask: is the facet between cells ``best[k]`` and ``second[k]`` singular?
 
-    ``criterion="spacing"``: ``|y_i - y_j| > threshold * max(s_i, s_j)``, ``s``
-    the distance to the 4th nearest target (default ``threshold`` 5).
-    ``criterion="angle"``: ``theta_ij > threshold`` (radians; no default).
+    ``criterion="spacing"``: ``|y_i - y_j| > threshold * max(s_i, s_j)``, ``s_i``
+    the distance from ``y_i`` to its k-th nearest target, the rule
+    ``SpacingRule.default(d)`` of the dimension ``d`` of the points (k = 4 and
+    threshold 5, except k = 8 and threshold 4 in 3D); ``threshold`` replaces
+    its threshold. ``criterion="angle"``: ``theta_ij > threshold`` (radians; no
+    default). ``rule``: a :class:`~geomot.SpacingRule` or
+    :class:`~geomot.singular.AngleRule`, or one bound to ``points``
+    (``rule.bind(points)``, whose spacing is then not computed again), instead
+    of ``threshold`` and ``criterion``.
     """
-    pairs = np.column_stack([best, second])
-    if criterion == "spacing":
-        spacing = local_spacing(points)
-        jumps = np.linalg.norm(points[best] - points[second], axis=1)
-        return jumps > (5.0 if threshold is None else float(threshold)) * np.maximum(spacing[best], spacing[second])
-    if criterion == "angle":
-        if threshold is None:
-            raise GeomotError("criterion='angle' needs a threshold in radians")
-        return normal_angles(points, pairs) > float(threshold)
-    raise GeomotError(f"criterion must be 'spacing' or 'angle'; got {criterion!r}")
+    return as_rule(points, threshold, criterion, rule).is_singular(best, second)
 
 
-def latent_map(result, x, gap_scale, *, threshold=None, criterion="spacing"):
+def latent_map(result, x, gap_scale, *, threshold=None, criterion="spacing", rule=None):
     """The pyOMT rule at given source points ``x``: ``(codes, singular, best)``.
 
     ``codes[k] = (1 - lam) y_i + lam y_j`` with ``lam = (1 - g / gap_scale)_+ / 2``
     (module docstring); ``singular[k]`` says that ``x[k]`` lies on a singular
-    facet (:func:`latent_samples` rejects those); ``best[k] = i``.
+    facet (:func:`latent_samples` rejects those); ``best[k] = i``. ``threshold``,
+    ``criterion``, ``rule``: which facets are singular, see :func:`singular_pairs`
+    (pass ``rule=SpacingRule.default(d).bind(result.points)`` to map many
+    batches with one spacing computation).
     """
     y = result.points
+    bound = as_rule(y, threshold, criterion, rule)
     best, second, gap = top2_cpu(np.asarray(x, dtype=float), y, result.heights)
-    singular = singular_pairs(y, best, second, threshold, criterion)
+    singular = bound.is_singular(best, second)
     lam = 0.5 * np.clip(1 - gap / gap_scale, 0, None)
     return (1 - lam)[:, None] * y[best] + lam[:, None] * y[second], singular, best
 
@@ -68,7 +70,7 @@ def gap_scale(result, quantile=0.9, samples=1 << 14, seed=None):
     return float(np.quantile(top2_cpu(x, result.points, result.heights)[2], quantile))
 
 
-def latent_samples(result, m, *, threshold=None, criterion="spacing", seed=None, max_rounds=100):
+def latent_samples(result, m, *, threshold=None, criterion="spacing", rule=None, seed=None, max_rounds=100):
     """Generate ``m`` latent codes by the pyOMT rule (module docstring).
 
     Parameters
@@ -77,8 +79,10 @@ def latent_samples(result, m, *, threshold=None, criterion="spacing", seed=None,
         Semi-discrete OT from the latent source (``result.source``: a measure,
         a domain or a sampler callable) to the training codes.
     m : int
-    threshold, criterion
-        Which facets are singular; see :func:`singular_pairs`.
+    threshold, criterion, rule
+        Which facets are singular; see :func:`singular_pairs`. The rule is
+        bound to the targets once (one spacing computation per call, whatever
+        the number of rounds of draws).
     seed : int, optional
 
     Returns
@@ -91,6 +95,7 @@ def latent_samples(result, m, *, threshold=None, criterion="spacing", seed=None,
     y = result.points
     if len(y) < 2:
         raise GeomotError("latent_samples needs at least two target codes")
+    bound = as_rule(y, threshold, criterion, rule)
     rng = np.random.default_rng(seed)
     g0 = gap_scale(result, seed=rng)
     draw = as_sampler(result.source, y.shape[1], rng)
@@ -98,7 +103,7 @@ def latent_samples(result, m, *, threshold=None, criterion="spacing", seed=None,
     for _ in range(max_rounds):
         x = draw(max(2 * m, 1024))
         drawn += len(x)
-        z, singular, best = latent_map(result, x, g0, threshold=threshold, criterion=criterion)
+        z, singular, best = latent_map(result, x, g0, rule=bound)
         codes.append(z[~singular])
         cells.append(best[~singular])
         if sum(len(c) for c in codes) >= m:

@@ -1,6 +1,12 @@
 """Grid data, mode metrics on hand-made sample sets, the OT generator."""
+import subprocess
+import sys
+
 import numpy as np
 import pytest
+from scipy.spatial import cKDTree
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 
 import geomot as gm
 from geomot.generative.datasets import GRID_MEANS, GRID_STD, grid_gaussians
@@ -58,10 +64,73 @@ def test_ot_generator_keeps_modes_and_never_fills_the_gaps():
 
 
 def test_ot_generator_errors():
-    with pytest.raises(gm.GeomotError, match="fit"):
+    with pytest.raises(NotFittedError, match="call fit"):
         gm.OTGenerator().sample(10)
+    with pytest.raises(NotFittedError, match="call fit"):
+        gm.OTGenerator().singular_set()
     with pytest.raises(gm.GeomotError, match="at least 3"):
         gm.OTGenerator().fit(np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize("param, value", [("threshold", -1.0), ("threshold", 0), ("threshold", np.nan),
+                                          ("threshold", "big"), ("tol", 0.0), ("tol", None)])
+def test_ot_generator_validates_at_fit_not_at_construction(param, value):
+    gen = gm.OTGenerator(**{param: value})  # stored as given
+    assert gen.get_params()[param] is value
+    with pytest.raises(gm.GeomotError, match=param):
+        gen.fit(grid_gaussians(64, seed=0))
+    assert not hasattr(gen, "result_")
+    with pytest.raises(gm.GeomotError, match=param):
+        gm.OTGenerator().set_params(**{param: value}).fit(grid_gaussians(64, seed=0))
+
+
+def test_ot_generator_is_a_scikit_learn_estimator():
+    gen = gm.OTGenerator(threshold=3.0, tol=1e-6)
+    assert gen.get_params() == {"threshold": 3.0, "tol": 1e-6}
+    assert gm.OTGenerator().get_params() == {"threshold": 5.0, "tol": 1e-8}
+    assert repr(gen) == "OTGenerator(threshold=3.0, tol=1e-06)"
+    gen.fit(grid_gaussians(256, seed=1))
+    copy = clone(gen)
+    assert type(copy) is gm.OTGenerator and copy is not gen and copy.get_params() == gen.get_params()
+    assert not hasattr(copy, "result_") and not hasattr(copy, "delaunay_")
+    with pytest.raises(NotFittedError):
+        copy.sample(5)
+    np.testing.assert_array_equal(copy.fit(gen.data_).sample(50, seed=0), gen.sample(50, seed=0))
+    assert gm.OTGenerator().set_params(threshold=3.0, tol=1e-6).get_params() == gen.get_params()
+    with pytest.raises(ValueError, match="bogus"):
+        gen.set_params(bogus=1)
+
+
+def test_set_params_threshold_changes_the_fitted_result():
+    train = grid_gaussians(256, seed=2)
+    gen = gm.OTGenerator().fit(train)
+    keep, removed = gen.keep_.copy(), gen.removed_fraction_
+    gen.set_params(threshold=1.5).fit(train)
+    assert gen.threshold == 1.5 and gen.rule_ == gm.SpacingRule(4, 1.5)
+    assert gen.removed_fraction_ > removed and gen.keep_.sum() < keep.sum()
+    # the kept triangles are those with no edge above 1.5 x the 4th-neighbour spacing (cKDTree oracle)
+    s = cKDTree(train).query(train, 5)[0][:, 4]
+    tri = gen.delaunay_.simplices
+    bad = np.zeros(len(tri), bool)
+    for a, b in ((0, 1), (1, 2), (2, 0)):
+        i, j = tri[:, a], tri[:, b]
+        bad |= np.linalg.norm(train[i] - train[j], axis=1) > 1.5 * np.maximum(s[i], s[j])
+    np.testing.assert_array_equal(gen.keep_, ~bad)
+    np.testing.assert_array_equal(gen.triangles_, tri[~bad])
+    # incident_: a CSR pair over training samples, listing each kept triangle at its three corners
+    indptr, triangles = gen.incident_
+    assert indptr.shape == (len(train) + 1,) and triangles.shape == (3 * (~bad).sum(),)
+    for i in (0, 17, 255):
+        assert sorted(triangles[indptr[i]:indptr[i + 1]]) == sorted(np.flatnonzero(~bad & (tri == i).any(1)))
+    # the singular set of the fit uses the fitted rule even after set_params
+    gen.set_params(threshold=50.0)
+    assert gen.singular_set().threshold == 1.5
+
+
+def test_import_geomot_does_not_import_scikit_learn():
+    code = "import geomot, sys; print('sklearn' in sys.modules); geomot.OTGenerator; print('sklearn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "True"]
 
 
 def test_mode_collapse_demo_runs_small(tmp_path):
