@@ -26,7 +26,7 @@ __all__ = ["Ball", "Box", "ConvexPolytope", "Disk", "Domain", "Polygon", "Unifor
            "SingularSet3D", "SpacingRule", "singular_set", "OTGenerator", "GeomotError", "GeometryError"]
 __version__ = "0.2.0.dev0"
 
-_LAZY = {"OTGenerator": "geomot.generative.generate"}  # needs scikit-learn (the "demos"/"test" extras)
+_LAZY = {"OTGenerator": "geomot.generative.generate"}  # needs scikit-learn (the "generative" extra)
 
 
 def __getattr__(name):

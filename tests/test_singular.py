@@ -1,7 +1,4 @@
 """Singular sets on configurations whose answer is known."""
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 import shapely
@@ -10,8 +7,9 @@ import geomot as gm
 from geomot._polygons import polygon_areas
 from geomot.singular import AngleRule, SpacingRule, near_singular_set, normal_angles
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "demos"))
-from shapes import dumbbell, sample  # noqa: E402
+from .cases import demo
+
+dumbbell, sample = demo("shapes").dumbbell, demo("shapes").sample
 
 BOX = gm.Box([0, 0], [1, 1])
 

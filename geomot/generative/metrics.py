@@ -54,5 +54,6 @@ def mode_stats(samples, means, std, weights=None):
 
 def novelty(samples, train, tol=1e-6):
     """``(fraction of samples farther than tol from every training sample, median nearest distance)``."""
-    dist = cKDTree(as_float_array(train, "train", (None, None))).query(as_float_array(samples, "samples", (None, None)))[0]
+    tree = cKDTree(as_float_array(train, "train", (None, None)))
+    dist = tree.query(as_float_array(samples, "samples", (None, None)))[0]
     return float(np.mean(dist > tol)), float(np.median(dist))
