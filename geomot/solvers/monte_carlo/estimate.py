@@ -57,7 +57,7 @@ def estimate(draw, y, h, n_samples, assigner, *, batch=1 << 16, hessian_samples=
     two best cells are ``i, j`` lies at distance
     ``gap / |y_i - y_j|`` from their bisector; those within ``eps`` of it
     count ``1 / (2 N eps |y_i - y_j|)`` towards ``-H_ij``, ``eps`` the quantile
-    of the distances that puts a fraction ``p = clip(200 n / N_H, 0.02, 0.2)``
+    of the distances that puts a fraction ``p = clip(50 n / N_H, 0.01, 0.1)``
     of the samples in the slabs (slabs of one width in space, whatever the
     spacing of the targets). With ``moments``, the sums of ``x`` and
     ``|x|^2`` over the samples of each cell, divided by ``N``.
