@@ -40,8 +40,9 @@ import scipy.sparse as sp
 from scipy.spatial import ConvexHull, QhullError, cKDTree
 
 from .._kernels.spatial.candidates import candidate_lists, facet_mismatch, replace_rows
-from .._kernels.spatial.celltree import BELOW_FLOOR, build_tree, power_cells_tree
-from .._kernels.spatial.cells import power_cells_3d, start_polyhedron
+from .._kernels.spatial.celltree import build_tree, power_cells_tree
+from .._kernels.spatial.cells import PolyhedraOffsets, power_cells_3d, start_polyhedron
+from .._kernels.spatial.status import BELOW_FLOOR
 from ..errors import GeometryError
 from ._frame import CellsRejected, SolverPolicy, heights_from_halfweights, with_auxiliary_points
 
@@ -60,7 +61,7 @@ _CANDIDATE_NN = 8  # nearest neighbours added to a cell's previous ones (16: 20 
 _FACET_ATOL = 1e-11  # facets seen from their two cells agree to this times V^(2/3) (rounding: 2e-13)
 _VOLUME_RTOL = 1e-14  # the certified volumes must sum to the domain's to this (rounding: about 1e-16)
 _BUDGET = 2048  # points one cell's walk may examine (uniform targets: 60 on average, 170 at most)
-_NO_OFFSETS = tuple(np.zeros(1, np.int64) for _ in range(3))  # kernels called without keeping polyhedra
+_NO_OFFSETS = PolyhedraOffsets(*(np.zeros(1, np.int64) for _ in range(3)))  # kernels not keeping polyhedra
 
 
 class UnitDomain:
@@ -84,7 +85,7 @@ class UnitDomain:
         self.normals = np.ascontiguousarray(normals, dtype=np.float64)
         self.offsets = np.ascontiguousarray((offsets - normals @ c) / s, dtype=np.float64)
         self.start = start_polyhedron(self.normals, self.offsets, _START_HALF)
-        if len(self.start[3]) < 4:
+        if len(self.start.flab) < 4:
             raise GeometryError(f"the domain {domain!r} is empty or flat in its unit frame")
 
 
@@ -123,7 +124,7 @@ def _adjacency(tets, n_points):
 def _offsets(sizes, volumes):
     """Offsets of every cell's vertices, faces and face indices in the polyhedra arrays (none for empty cells)."""
     sizes = np.where(volumes[:, None] > 0, sizes, 0)  # cells outside a ball: none
-    offs = [np.zeros(len(sizes) + 1, np.int64) for _ in range(3)]
+    offs = PolyhedraOffsets(*(np.zeros(len(sizes) + 1, np.int64) for _ in range(3)))
     for k in range(3):
         np.cumsum(sizes[:, k], out=offs[k][1:])
     return offs
@@ -133,8 +134,9 @@ def _triangulation_cells(y, g, unit):
     """Cells clipped by their weighted Delaunay neighbours (one Qhull call in R^4, four auxiliary points).
 
     Returns ``(moments, indptr, indices, facets, cell_pass)``, ``cell_pass()`` giving
-    the polyhedra: ``(offsets, vertices, face pointers, face indices, face labels)``
-    (see :meth:`geomot.PowerDiagram.polyhedra`), by a second pass of the kernel.
+    the polyhedra (a :class:`~geomot._kernels.spatial.cells.Polyhedra`: offsets, vertices,
+    face pointers, face indices, face labels; see :meth:`geomot.PowerDiagram.polyhedra`),
+    by a second pass of the kernel.
     """
     n = len(y)
     yy, gg = with_auxiliary_points(y, g)
@@ -142,20 +144,20 @@ def _triangulation_cells(y, g, unit):
     indptr, indices = _adjacency(tets, n + _N_AUX)
     indptr = indptr[:n + 1]
     indices = indices[:indptr[-1]]
-    args = (yy, gg, indptr, indices, *unit.start, unit.radius, n, np.arange(n), _chunks())
-    moments, facets, sizes, status, *_ = power_cells_3d(*args, False, *_NO_OFFSETS)
-    if status.any():
+    args = (yy, gg, indptr, indices, unit.start, unit.radius, n, np.arange(n), _chunks())
+    out = power_cells_3d(*args, False, _NO_OFFSETS)
+    if out.status.any():
         raise GeometryError(f"3D cell clipping overflowed its work arrays for cells "
-                            f"{np.flatnonzero(status)[:10].tolist()} (a bug: please report it)")
-    return moments, indptr, indices, facets, _second_pass(lambda offs: power_cells_3d(*args, True, *offs)[4:],
-                                                          sizes, moments[:, 0])
+                            f"{np.flatnonzero(out.status)[:10].tolist()} (a bug: please report it)")
+    return out.moments, indptr, indices, out.facets, _second_pass(
+        lambda offs: power_cells_3d(*args, True, offs).polyhedra, out.sizes, out.moments[:, 0])
 
 
 def _second_pass(kernel, sizes, volumes):
-    """``cell_pass()`` of the cells builders: the kernel run again, keeping the polyhedra."""
+    """``cell_pass()`` of the cells builders: the kernel run again, keeping the polyhedra (``kernel(offsets)``
+    returns their :class:`~geomot._kernels.spatial.cells.Polyhedra`)."""
     def cell_pass():
-        offs = _offsets(sizes, volumes)
-        return (offs, *kernel(offs))
+        return kernel(_offsets(sizes, volumes))
     return cell_pass
 
 
@@ -176,17 +178,18 @@ def ordered(y, unit):
     (20 % faster at n = 1e5).
     """
     tree = build_tree(y)
-    perm = tree[0]
+    perm = tree.perm
     y = np.ascontiguousarray(y[perm])
-    _search(y, unit, (np.arange(len(y)), *tree[1:]))  # the same tree, the points now in its order
+    _search(y, unit, tree._replace(perm=np.arange(len(y))))  # the same tree, the points now in its order
     return perm, y
 
 
 def _tree_pass(y, g, unit, cells, floor, keep=False, offsets=_NO_OFFSETS):
-    """:func:`~geomot._kernels.spatial.celltree.power_cells_tree` on ``cells`` (int64, the order of processing)."""
+    """:func:`~geomot._kernels.spatial.celltree.power_cells_tree` on ``cells`` (int64, the order of processing):
+    its :class:`~geomot._kernels.spatial.celltree.TreeCellsOut`."""
     tree, first = _search(y, unit)
-    return power_cells_tree(y, g, tree, first, cells, *unit.start, unit.radius, _BUDGET, floor, _chunks(), keep,
-                            *offsets)
+    return power_cells_tree(y, g, tree, first, cells, unit.start, unit.radius, _BUDGET, floor, _chunks(), keep,
+                            offsets)
 
 
 def _chunks():
@@ -195,22 +198,23 @@ def _chunks():
 
 
 def _tree_cells(y, g, unit, floor=0.0):
-    """Cells clipped by the points a k-d tree walk cannot rule out (:mod:`geomot._kernels.celltree`).
+    """Cells clipped by the points a k-d tree walk cannot rule out (:mod:`geomot._kernels.spatial.celltree`).
 
     Same return as :func:`_triangulation_cells`, the neighbour lists holding only
     the facets of positive area; ``None`` where the walk gave up (targets far
     from the domain, where its test is weak) or a cell overflowed. Raises
     :class:`CellsRejected` when a cell's (unit-frame) volume is below ``floor``.
     """
-    perm = _search(y, unit)[0][0]  # all cells in the tree's order: neighbouring cells in a chunk
-    moments, neighbors, facets, counts, sizes, status, *_ = _tree_pass(y, g, unit, perm, floor)
-    if (status == BELOW_FLOOR).any():
+    perm = _search(y, unit)[0].perm  # all cells in the tree's order: neighbouring cells in a chunk
+    out = _tree_pass(y, g, unit, perm, floor)
+    if (out.status == BELOW_FLOOR).any():
         raise CellsRejected
-    if status.any():
+    if out.status.any():
         return None
-    indptr, indices, facets = _rows(neighbors, facets, counts)
-    return (moments, indptr, indices, facets,
-            _second_pass(lambda offs: _tree_pass(y, g, unit, perm, 0.0, True, offs)[6:], sizes, moments[:, 0]))
+    indptr, indices, facets = _rows(out.neighbors, out.facets, out.counts)
+    return (out.moments, indptr, indices, facets,
+            _second_pass(lambda offs: _tree_pass(y, g, unit, perm, 0.0, True, offs).polyhedra, out.sizes,
+                         out.moments[:, 0]))
 
 
 def _rows(neighbors, facets, counts):
@@ -237,10 +241,12 @@ def _candidate_cells(y, g, unit, previous, floor=0.0):
     tree, first = _search(y, unit)
     indptr, indices = candidate_lists(previous.indptr, previous.indices, previous.facets,
                                       np.ascontiguousarray(first[:, :_CANDIDATE_NN]))
-    args = (y, g, indptr, indices, *unit.start, 0.0, n, tree[0], _chunks())
-    moments, facets, _, status, *_ = power_cells_3d(*args, False, *_NO_OFFSETS)
-    if status.any():
+    chunks = _chunks()
+    args = (y, g, indptr, indices, unit.start, 0.0, n, tree.perm, chunks)
+    out = power_cells_3d(*args, False, _NO_OFFSETS)
+    if out.status.any():
         return None
+    moments, facets = out.moments, out.facets
     if moments[:, 0].min() < floor:
         raise CellsRejected
     exact = np.zeros(n, np.bool_)  # cells rebuilt by the walk
@@ -253,23 +259,24 @@ def _candidate_cells(y, g, unit, previous, floor=0.0):
         if attempt == 3 or redo.sum() > 0.4 * n or not redo.any():
             return None
         cells = np.flatnonzero(redo)
-        moments2, neighbors, facets2, counts, _, status, *_ = _tree_pass(y, g, unit, cells, floor)
-        if (status == BELOW_FLOOR).any():
+        walk = _tree_pass(y, g, unit, cells, floor)
+        if (walk.status == BELOW_FLOOR).any():
             raise CellsRejected
-        if status.any():
+        if walk.status.any():
             return None
-        moments[cells] = moments2[cells]
+        moments[cells] = walk.moments[cells]
         exact |= redo
-        indptr, indices, facets = replace_rows(indptr, indices, facets, redo, neighbors, facets2, counts)
+        indptr, indices, facets = replace_rows(indptr, indices, facets, redo, walk.neighbors, walk.facets,
+                                               walk.counts)
     if abs(math.fsum(moments[:, 0]) - unit.volume) > _VOLUME_RTOL * unit.volume:
         return None
-    args = (*args[:2], indptr, indices, *args[4:])
+    args = (y, g, indptr, indices, unit.start, 0.0, n, tree.perm, chunks)  # the certified rows
 
     def cell_pass():
         # the certified rows hold every facet: clipping by them gives the cells (the sizes
         # of the rows rebuilt by the walk may differ from this clipping's, so they are recounted)
-        sizes = power_cells_3d(*args, False, *_NO_OFFSETS)[2]
-        return _second_pass(lambda offs: power_cells_3d(*args, True, *offs)[4:], sizes, moments[:, 0])()
+        sizes = power_cells_3d(*args, False, _NO_OFFSETS).sizes
+        return _second_pass(lambda offs: power_cells_3d(*args, True, offs).polyhedra, sizes, moments[:, 0])()
     return moments, indptr, indices, facets, cell_pass
 
 
@@ -301,8 +308,7 @@ def build(unit, y, g, previous=None, floor=0.0, rebuild=True, suspects=None):
     unused here (every path here builds its cells afresh).
     """
     if floor > 0 and suspects is not None and not unit.triangulate:
-        status = _tree_pass(y, g, unit, suspects, floor)[5]
-        if (status == BELOW_FLOOR).any():
+        if (_tree_pass(y, g, unit, suspects, floor).status == BELOW_FLOOR).any():
             raise CellsRejected
     cells = None
     if previous is not None and not unit.triangulate and unit.radius == 0:
@@ -371,7 +377,9 @@ class SpatialCells:
         bounding cube (the ball cuts them along the sphere; ``volumes`` and
         ``facet_measures`` measure the cut cells).
         """
-        (voff, foff, ioff), v, fptr, fidx, flab = self._unit_polyhedra()
+        cells = self._unit_polyhedra()
+        voff, foff, ioff = cells.offsets.vert_off, cells.offsets.face_off, cells.offsets.idx_off
+        v, fptr, fidx, flab = cells.vertices, cells.fptr, cells.fidx, cells.flab
         c, s = self.unit.frame
         n = len(self.moments)
         out = []
@@ -389,9 +397,9 @@ class SpatialCells:
 
         The cell is their convex hull; :meth:`polyhedra` gives the faces too.
         """
-        (voff, _, _), v, _, _, _ = self._unit_polyhedra()
+        cells = self._unit_polyhedra()
         c, s = self.unit.frame
-        return np.split(c + s * v, voff[1:-1])
+        return np.split(c + s * cells.vertices, cells.offsets.vert_off[1:-1])
 
     def facet_geometries(self):
         """Every facet of positive area as a polygon: ``(pairs, polygons)``.

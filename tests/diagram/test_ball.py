@@ -90,19 +90,20 @@ def test_kernel_reduces_to_the_polyhedron():
     rng = np.random.default_rng(0)
     normals = rng.standard_normal((12, 3))
     normals /= np.linalg.norm(normals, axis=1)[:, None]
-    V, fptr, fidx, flab = start_polyhedron(normals, 0.5 + rng.random(12), 3.0)
+    P = start_polyhedron(normals, 0.5 + rng.random(12), 3.0)
+    nv, nf = len(P.V), len(P.flab)
     y = np.array([0.2, -0.1, 0.3])
     poly = np.zeros(5)
-    polyhedron_moments(V, len(V), fptr, fidx, flab, len(flab), y, poly, np.zeros(1))
+    polyhedron_moments(P, nv, nf, y, poly, np.zeros(1))
     for radius, expected in [(1e3, poly),
                              (0.4, [4 / 3 * np.pi * 0.4 ** 3, 0, 0, 0,
                                     4 / 3 * np.pi * 0.4 ** 3 * (0.6 * 0.16 + y @ y)])]:
         out = np.zeros(5)
-        ball_moments(V, len(V), fptr, fidx, flab, len(flab), y, radius, out, np.zeros(1))
+        ball_moments(P, nv, nf, y, radius, out, np.zeros(1))
         np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-14 * abs(out[0]))
     # a polyhedron far from the ball: exact zeros
     out = np.ones(5)
-    ball_moments(V + 10.0, len(V), fptr, fidx, flab, len(flab), y, 1.0, out, np.zeros(1))
+    ball_moments(P._replace(V=P.V + 10.0), nv, nf, y, 1.0, out, np.zeros(1))
     assert (out == 0).all()
 
 

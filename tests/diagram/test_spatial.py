@@ -406,12 +406,12 @@ def test_bad_input_solve_and_locate():
 # ---------------------------------------------------------------- the clipping kernel on exact degenerate cuts
 def _polytope_volume(normals, offsets):
     from geomot._kernels.spatial.cells import polyhedron_moments, start_polyhedron
-    V, fptr, fidx, flab = start_polyhedron(np.asarray(normals, float), np.asarray(offsets, float), 2.0)
+    start = start_polyhedron(np.asarray(normals, float), np.asarray(offsets, float), 2.0)
     out = np.zeros(5)
-    if len(flab) < 4:
-        return 0.0, flab
-    polyhedron_moments(V, len(V), fptr, fidx, flab, len(flab), np.zeros(3), out, np.zeros(0))
-    return out[0], flab
+    if len(start.flab) < 4:
+        return 0.0, start.flab
+    polyhedron_moments(start, len(start.V), len(start.flab), np.zeros(3), out, np.zeros(0))
+    return out[0], start.flab
 
 
 @pytest.mark.parametrize("extra,offset,volume", [
@@ -634,11 +634,10 @@ def test_a_missed_neighbour_is_caught():
     Previous.indptr, Previous.indices, Previous.facets = indptr, indices, facets
 
     ptr, idx = candidate_lists(indptr, indices, facets, np.ascontiguousarray(first))
-    moments, f, *_ = power_cells_3d(yu, g, ptr, idx, *unit.start, 0.0, len(y), np.arange(len(y)), 4, False,
-                                    *_NO_OFFSETS)
-    flags = facet_mismatch(ptr, idx, f, moments[:, 0], 1e-11)
+    out = power_cells_3d(yu, g, ptr, idx, unit.start, 0.0, len(y), np.arange(len(y)), 4, False, _NO_OFFSETS)
+    flags = facet_mismatch(ptr, idx, out.facets, out.moments[:, 0], 1e-11)
     assert flags.any()
-    assert moments[:, 0].sum() > unit.volume * (1 + 1e-12)  # C_i and C_m overlap
+    assert out.moments[:, 0].sum() > unit.volume * (1 + 1e-12)  # C_i and C_m overlap
     cells = _candidate_cells(yu, g, unit, Previous)
     assert cells is not None
     np.testing.assert_allclose(cells[0], pd.moments, rtol=0, atol=1e-13)

@@ -27,42 +27,127 @@ through one vertex) the chain may not close over all on-plane vertices; the
 cap is then their ring sorted by angle, which is the same polygon (the cap is
 convex and every on-plane vertex lies on its boundary).
 """
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit, prange
 
-UNCHANGED = -1
-OVERFLOW = -2
+from .status import OVERFLOW, OVERFLOWED, UNCHANGED
+
 SNAP = 1e-14  # |d| below SNAP times the size of its terms (~100 ulps) counts as on the plane
+
+
+class Polyhedron(NamedTuple):
+    """A convex polyhedron (module docstring): vertices ``V`` (k, 3), faces ``fptr, fidx``, face labels ``flab``.
+
+    As work arrays the capacities are the arrays' sizes and the counts ``nv, nf`` go alongside (the
+    polyhedron is ``V[:nv]``, faces ``:nf``); the starting polyhedron of :func:`start_polyhedron`
+    fills its arrays exactly (``nv = len(V)``, ``nf = len(flab)``).
+    """
+    V: np.ndarray
+    fptr: np.ndarray
+    fidx: np.ndarray
+    flab: np.ndarray
+
+
+class ClipWork(NamedTuple):
+    """Work arrays of :func:`clip_polyhedron`, of the vertex capacity (``ekey`` (capacity, 2))."""
+    dist: np.ndarray
+    newid: np.ndarray
+    on: np.ndarray
+    nxt: np.ndarray
+    ekey: np.ndarray
+    evert: np.ndarray
+
+
+class CellWork(NamedTuple):
+    """Work arrays of one chunk of cells of :func:`power_cells_3d`: two polyhedra (clipped back and
+    forth), the clipping's work arrays, a plane's normal ``a`` and point ``mid`` (3,)."""
+    P: Polyhedron
+    P2: Polyhedron
+    clip: ClipWork
+    a: np.ndarray
+    mid: np.ndarray
+
+
+class PolyhedraOffsets(NamedTuple):
+    """Where cell ``i``'s polyhedron starts in :class:`Polyhedra`: ``vert_off[i]``, ``face_off[i]``,
+    ``idx_off[i]`` (each (n + 1,) int64: cumulated vertex, face and face-index counts)."""
+    vert_off: np.ndarray
+    face_off: np.ndarray
+    idx_off: np.ndarray
+
+
+class Polyhedra(NamedTuple):
+    """Every cell's polyhedron, concatenated at ``offsets``.
+
+    Face ``k`` of cell ``i`` has the vertex indices (local to the cell)
+    ``fidx[idx_off[i] + fptr[face_off[i] + i + k] : idx_off[i] + fptr[face_off[i] + i + k + 1]]``
+    (``fptr`` has one entry per face and a final one per cell); ``flab`` holds
+    the neighbour on the other side of each face (``-1`` on the domain boundary).
+    """
+    offsets: PolyhedraOffsets
+    vertices: np.ndarray
+    fptr: np.ndarray
+    fidx: np.ndarray
+    flab: np.ndarray
+
+
+class CellsOut(NamedTuple):
+    """What :func:`power_cells_3d` returns (see there)."""
+    moments: np.ndarray
+    facets: np.ndarray
+    sizes: np.ndarray
+    status: np.ndarray
+    polyhedra: Polyhedra
 
 
 @njit(cache=True)
 def polyhedron_arrays(cap_v, cap_f, cap_i):
-    """Empty ``(V, fptr, fidx, flab)`` for a polyhedron of up to ``cap_v`` vertices, ``cap_f`` faces and
-    ``cap_i`` face indices."""
-    return (np.empty((cap_v, 3)), np.empty(cap_f + 1, np.int64), np.empty(cap_i, np.int64),
-            np.empty(cap_f, np.int64))
+    """Empty work arrays (a :class:`Polyhedron`) for a polyhedron of up to ``cap_v`` vertices, ``cap_f``
+    faces and ``cap_i`` face indices."""
+    return Polyhedron(np.empty((cap_v, 3)), np.empty(cap_f + 1, np.int64), np.empty(cap_i, np.int64),
+                      np.empty(cap_f, np.int64))
 
 
 @njit(cache=True)
 def clip_arrays(cap_v):
-    """The work arrays ``(dist, newid, on, nxt, ekey, evert)`` of :func:`clip_polyhedron`."""
-    return (np.empty(cap_v), np.empty(cap_v, np.int64), np.empty(cap_v, np.bool_), np.empty(cap_v, np.int64),
-            np.empty((cap_v, 2), np.int64), np.empty(cap_v, np.int64))
+    """The work arrays (a :class:`ClipWork`) of :func:`clip_polyhedron` for ``cap_v`` vertices."""
+    return ClipWork(np.empty(cap_v), np.empty(cap_v, np.int64), np.empty(cap_v, np.bool_), np.empty(cap_v, np.int64),
+                    np.empty((cap_v, 2), np.int64), np.empty(cap_v, np.int64))
 
 
 @njit(cache=True)
-def clip_polyhedron(V, nv, fptr, fidx, flab, nf, a, mid, b, label,
-                    V2, fptr2, fidx2, flab2, dist, newid, on, nxt, ekey, evert):
-    """Clip the convex polyhedron ``(V, fptr, fidx, flab)[:nv, :nf]`` by ``<x - mid, a> <= b``.
+def cell_work(cap_v, cap_f, cap_i):
+    """The work arrays (a :class:`CellWork`) of one chunk of cells."""
+    return CellWork(polyhedron_arrays(cap_v, cap_f, cap_i), polyhedron_arrays(cap_v, cap_f, cap_i),
+                    clip_arrays(cap_v), np.empty(3), np.empty(3))
 
-    The result is written to ``(V2, fptr2, fidx2, flab2)``; the cap face gets
-    label ``label``. ``dist, newid, on, nxt, ekey, evert`` are work arrays of
-    the vertex capacity (``ekey`` of shape (capacity, 2)).
+
+@njit(cache=True)
+def polyhedra_arrays(keep, offsets, n):
+    """The :class:`Polyhedra` of ``n`` cells at ``offsets`` if ``keep``, else empty arrays."""
+    if keep:
+        return Polyhedra(offsets, np.empty((offsets.vert_off[n], 3)), np.zeros(offsets.face_off[n] + n, np.int64),
+                         np.empty(offsets.idx_off[n], np.int64), np.empty(offsets.face_off[n], np.int64))
+    return Polyhedra(offsets, np.empty((0, 3)), np.zeros(0, np.int64), np.empty(0, np.int64),
+                     np.empty(0, np.int64))
+
+
+@njit(cache=True)
+def clip_polyhedron(P, nv, nf, a, mid, b, label, out, work):
+    """Clip the convex polyhedron ``P[:nv, :nf]`` (a :class:`Polyhedron`) by ``<x - mid, a> <= b``.
+
+    The result is written to the :class:`Polyhedron` ``out``; the cap face gets
+    label ``label``. ``work`` is a :class:`ClipWork` of the vertex capacity.
 
     Returns ``(nv2, nf2)``: ``nf2 = UNCHANGED`` (-1) if the plane does not cut
     (nothing written), ``0`` if nothing is left (no vertex with ``d < 0``),
     ``OVERFLOW`` (-2) if an output array is too small.
     """
+    V, fptr, fidx, flab = P
+    V2, fptr2, fidx2, flab2 = out
+    dist, newid, on, nxt, ekey, evert = work
     cap_v = V2.shape[0]
     cap_i = fidx2.shape[0]
     cap_f = flab2.shape[0]
@@ -251,8 +336,9 @@ def _cap_by_angle(V, nv, on, a, fidx, pos):
 
 
 @njit(cache=True)
-def polyhedron_moments(V, nv, fptr, fidx, flab, nf, y, out, facets):
-    """Integrals over the polyhedron of 1, x (3 entries) and ``|x - y|^2``, written to ``out`` (5,).
+def polyhedron_moments(P, nv, nf, y, out, facets):
+    """Integrals over the polyhedron ``P[:nv, :nf]`` (a :class:`Polyhedron`) of 1, x (3 entries) and
+    ``|x - y|^2``, written to ``out`` (5,).
 
     Each face is fanned into triangles ``(f_0, f_k, f_k+1)`` and each triangle
     coned to a local origin ``o`` (the first vertex, for precision) into a
@@ -261,6 +347,7 @@ def polyhedron_moments(V, nv, fptr, fidx, flab, nf, y, out, facets):
     ``vol (|a|^2 + |b|^2 + |c|^2 + a.b + a.c + b.c) / 10``. The area of each
     face with label ``s >= 0`` is added to ``facets[s]``.
     """
+    V, fptr, fidx, flab = P
     ox = V[0, 0]
     oy = V[0, 1]
     oz = V[0, 2]
@@ -326,8 +413,9 @@ def _cross_dot(ax, ay, az, bx, by, bz, nx, ny, nz):
 
 
 @njit(cache=True)
-def ball_moments(V, nv, fptr, fidx, flab, nf, y, radius, out, facets):
-    r"""Integrals over ``P ∩ B`` (``P`` the polyhedron, ``B`` the ball of ``radius`` about the origin).
+def ball_moments(P, nv, nf, y, radius, out, facets):
+    r"""Integrals over ``P ∩ B`` (``P[:nv, :nf]`` the polyhedron, a :class:`Polyhedron`; ``B`` the ball of
+    ``radius`` about the origin).
 
     Same outputs as :func:`polyhedron_moments`: ``out`` = integrals of 1, x
     (3 entries) and ``|x - y|^2``; the area of each face ``∩ B`` with label
@@ -366,6 +454,7 @@ def ball_moments(V, nv, fptr, fidx, flab, nf, y, radius, out, facets):
     meets the ball, the polyhedron either contains it (total solid angle
     ``4 pi``) or misses it (total 0): then the outputs are exact zeros.
     """
+    V, fptr, fidx, flab = P
     R = radius
     touched = False  # does a face meet the ball?
     omega_all = 0.0
@@ -559,8 +648,7 @@ def ball_moments(V, nv, fptr, fidx, flab, nf, y, radius, out, facets):
 
 
 @njit(cache=True, parallel=True)
-def power_cells_3d(points, halfweights, indptr, indices, sv, sfptr, sfidx, sflab, radius, n_cells, order,
-                   n_chunks, keep, vert_off, face_off, idx_off):
+def power_cells_3d(points, halfweights, indptr, indices, start, radius, n_cells, order, n_chunks, keep, offsets):
     """Clip every cell ``i < n_cells`` from the starting polyhedron and integrate it.
 
     Parameters
@@ -569,7 +657,8 @@ def power_cells_3d(points, halfweights, indptr, indices, sv, sfptr, sfidx, sflab
         Unit-frame points and half power weights (``N - n_cells`` auxiliary points).
     indptr, indices : CSR adjacency of the weighted Delaunay tetrahedrisation.
         A row without neighbours is a hidden point: empty cell.
-    sv, sfptr, sfidx, sflab : the starting polyhedron (the domain), faces labelled ``-1 - k``.
+    start : Polyhedron
+        The starting polyhedron (the domain, :func:`start_polyhedron`), faces labelled ``-1 - k``.
     radius : float
         0 for a polytope domain; else the domain is the ball of this radius about the
         origin, the starting polyhedron contains it, and the integrals are those
@@ -579,45 +668,30 @@ def power_cells_3d(points, halfweights, indptr, indices, sv, sfptr, sfidx, sflab
     n_chunks : int
         Cells are built in that many chunks, in parallel, each allocating its work arrays once.
     keep : bool
-        Also write every cell's polyhedron to ``cell_v, cell_fptr, cell_fidx,
-        cell_flab`` at the offsets ``vert_off, face_off, idx_off`` (n_cells + 1,),
-        which must come from the ``sizes`` of a first call; otherwise they are ignored.
+        Also write every cell's polyhedron to ``polyhedra`` at ``offsets`` (a
+        :class:`PolyhedraOffsets`), which must come from the ``sizes`` of a first
+        call; otherwise they are ignored.
 
     Returns
     -------
-    moments : (n_cells, 5)
-        Integrals over the cell of 1, x, y, z and ``|x - y_i|^2``.
-    facets : (indices.size,)
-        Area of the facet between ``i`` and ``indices[slot]``, seen from cell ``i``
-        (inside the ball, for a ball domain).
-    sizes : (n_cells, 3) int64
-        Number of vertices, faces and face indices of each cell's polyhedron.
-    status : (n_cells,) int64
-        0, or 1 where a work array overflowed (the cell is then left empty).
-    cell_v, cell_fptr, cell_fidx, cell_flab : the polyhedra (``keep`` only; else empty),
-        face labels being the neighbour's index (``-1`` on the domain boundary).
-        Face ``k`` of cell ``i`` has the vertex indices (local to the cell)
-        ``cell_fidx[cell_fptr[face_off[i] + k] : cell_fptr[face_off[i] + k + 1]]``
-        (``cell_fptr`` has one entry per face and a final one per cell, so it is
-        indexed by ``face_off[i] + i + k``; see the Python side).
+    CellsOut
+        ``moments`` (n_cells, 5): integrals over the cell of 1, x, y, z and ``|x - y_i|^2``;
+        ``facets`` (indices.size,): area of the facet between ``i`` and ``indices[slot]``,
+        seen from cell ``i`` (inside the ball, for a ball domain);
+        ``sizes`` (n_cells, 3) int64: number of vertices, faces and face indices of each
+        cell's polyhedron;
+        ``status`` (n_cells,) int64: ``OK``, or ``OVERFLOWED`` where a work array overflowed
+        (the cell is then left empty);
+        ``polyhedra``: the :class:`Polyhedra` (``keep`` only; else empty arrays).
     """
-    nv0 = sv.shape[0]
-    nf0 = sflab.shape[0]
-    ni0 = sfidx.shape[0]
+    nv0 = start.V.shape[0]
+    nf0 = start.flab.shape[0]
+    ni0 = start.fidx.shape[0]
     moments = np.zeros((n_cells, 5))
     facets = np.zeros(indices.size)
     sizes = np.zeros((n_cells, 3), np.int64)
     status = np.zeros(n_cells, np.int64)
-    if keep:
-        cell_v = np.empty((vert_off[n_cells], 3))
-        cell_fptr = np.zeros(face_off[n_cells] + n_cells, np.int64)
-        cell_fidx = np.empty(idx_off[n_cells], np.int64)
-        cell_flab = np.empty(face_off[n_cells], np.int64)
-    else:
-        cell_v = np.empty((0, 3))
-        cell_fptr = np.zeros(0, np.int64)
-        cell_fidx = np.empty(0, np.int64)
-        cell_flab = np.empty(0, np.int64)
+    kept = polyhedra_arrays(keep, offsets, n_cells)
     longest = 0
     for i in range(n_cells):
         longest = max(longest, indptr[i + 1] - indptr[i])
@@ -625,98 +699,98 @@ def power_cells_3d(points, halfweights, indptr, indices, sv, sfptr, sfidx, sflab
     cap_v = nv0 + 6 * cap_f + 16
     cap_i = ni0 + 8 * cap_f + 32
     n_chunks = max(1, min(n_cells, n_chunks))
+    # the parallel loop sees arrays only and makes its named tuples itself (numba's parfors take no nested
+    # tuples and lose writes made through a named tuple's attributes: numba issues 10140, 7135)
+    cell_v, cell_fptr, cell_fidx, cell_flab = kept.vertices, kept.fptr, kept.fidx, kept.flab
+    vert_off, face_off, idx_off = offsets.vert_off, offsets.face_off, offsets.idx_off
+    sv, sfptr, sfidx, sflab = start.V, start.fptr, start.fidx, start.flab
     for chunk in prange(n_chunks):
-        V0, fptr0, fidx0, flab0 = polyhedron_arrays(cap_v, cap_f, cap_i)
-        V20, fptr20, fidx20, flab20 = polyhedron_arrays(cap_v, cap_f, cap_i)
-        dist, newid, on, nxt, ekey, evert = clip_arrays(cap_v)
-        a = np.empty(3)
-        mid = np.empty(3)
+        chunk_out = CellsOut(moments, facets, sizes, status, Polyhedra(
+            PolyhedraOffsets(vert_off, face_off, idx_off), cell_v, cell_fptr, cell_fidx, cell_flab))
+        chunk_start = Polyhedron(sv, sfptr, sfidx, sflab)
+        work = cell_work(cap_v, cap_f, cap_i)
         for r in range(chunk * n_cells // n_chunks, (chunk + 1) * n_cells // n_chunks):
-            i = order[r]
-            _clipped_cell(i, points, halfweights, indptr, indices, sv, sfptr, sfidx, sflab, radius, keep,
-                          vert_off, face_off, idx_off, moments, facets, sizes, status, cell_v, cell_fptr,
-                          cell_fidx, cell_flab, V0, V20, fptr0, fptr20, fidx0, fidx20, flab0, flab20, dist,
-                          newid, on, nxt, ekey, evert, a, mid)
-    return moments, facets, sizes, status, cell_v, cell_fptr, cell_fidx, cell_flab
+            _clipped_cell(order[r], points, halfweights, indptr, indices, chunk_start, radius, keep, chunk_out, work)
+    return CellsOut(moments, facets, sizes, status, kept)
 
 
 @njit(cache=True)
-def _clipped_cell(i, points, halfweights, indptr, indices, sv, sfptr, sfidx, sflab, radius, keep,
-                  vert_off, face_off, idx_off, moments, facets, sizes, status, cell_v, cell_fptr,
-                  cell_fidx, cell_flab, V, V2, fptr, fptr2, fidx, fidx2, flab, flab2, dist,
-                  newid, on, nxt, ekey, evert, a, mid):
-    """Cell ``i`` of :func:`power_cells_3d` (work arrays given)."""
+def _clipped_cell(i, points, halfweights, indptr, indices, start, radius, keep, out, work):
+    """Cell ``i`` of :func:`power_cells_3d`, written to ``out`` (a :class:`CellsOut`); ``work`` a :class:`CellWork`."""
     lo = indptr[i]
     hi = indptr[i + 1]
     if lo == hi:
         return
-    nv, nf = load_polyhedron(sv, sfptr, sfidx, sflab, V, fptr, fidx, flab)
+    P = work.P
+    P2 = work.P2
+    clip = work.clip
+    a = work.a
+    mid = work.mid
+    nv, nf = load_polyhedron(start, P)
     y = points[i]
     for s in range(lo, hi):
         j = indices[s]
         for c in range(3):
             a[c] = points[j, c] - y[c]
             mid[c] = 0.5 * (points[j, c] + y[c])
-        nv2, nf2 = clip_polyhedron(V, nv, fptr, fidx, flab, nf, a, mid, halfweights[i] - halfweights[j], s,
-                                   V2, fptr2, fidx2, flab2, dist, newid, on, nxt, ekey, evert)
+        nv2, nf2 = clip_polyhedron(P, nv, nf, a, mid, halfweights[i] - halfweights[j], s, P2, clip)
         if nf2 == UNCHANGED:
             continue
         if nf2 <= 0:
             if nf2 == OVERFLOW:
-                status[i] = 1
+                out.status[i] = OVERFLOWED
             nf = 0
             break
-        V, V2 = V2, V
-        fptr, fptr2 = fptr2, fptr
-        fidx, fidx2 = fidx2, fidx
-        flab, flab2 = flab2, flab
+        P, P2 = P2, P
         nv = nv2
         nf = nf2
     if nf < 4:
         return
     if radius > 0.0:
-        ball_moments(V, nv, fptr, fidx, flab, nf, y, radius, moments[i], facets)
+        ball_moments(P, nv, nf, y, radius, out.moments[i], out.facets)
     else:
-        polyhedron_moments(V, nv, fptr, fidx, flab, nf, y, moments[i], facets)
-    store_polyhedron(i, V, nv, fptr, fidx, flab, nf, indices, keep, vert_off, face_off, idx_off, sizes,
-                     cell_v, cell_fptr, cell_fidx, cell_flab)
+        polyhedron_moments(P, nv, nf, y, out.moments[i], out.facets)
+    store_polyhedron(i, P, nv, nf, indices, keep, out.polyhedra, out.sizes)
 
 
 @njit(cache=True)
-def load_polyhedron(sv, sfptr, sfidx, sflab, V, fptr, fidx, flab):
-    """Copy the polyhedron ``(sv, sfptr, sfidx, sflab)`` into the work arrays; returns ``(nv, nf)``."""
-    nv = sv.shape[0]
-    nf = sflab.shape[0]
-    V[:nv] = sv
-    fptr[:nf + 1] = sfptr
-    fidx[:sfidx.shape[0]] = sfidx
-    flab[:nf] = sflab
+def load_polyhedron(start, P):
+    """Copy the polyhedron ``start`` into the work arrays ``P`` (both :class:`Polyhedron`); returns ``(nv, nf)``."""
+    nv = start.V.shape[0]
+    nf = start.flab.shape[0]
+    P.V[:nv] = start.V
+    P.fptr[:nf + 1] = start.fptr
+    P.fidx[:start.fidx.shape[0]] = start.fidx
+    P.flab[:nf] = start.flab
     return nv, nf
 
 
 @njit(cache=True)
-def store_polyhedron(i, V, nv, fptr, fidx, flab, nf, labels, keep, vert_off, face_off, idx_off, sizes,
-                     cell_v, cell_fptr, cell_fidx, cell_flab):
-    """Record the size of cell ``i``'s polyhedron and, with ``keep``, the polyhedron itself at its offsets.
+def store_polyhedron(i, P, nv, nf, labels, keep, polyhedra, sizes):
+    """Record the size of cell ``i``'s polyhedron ``P[:nv, :nf]`` in ``sizes`` and, with ``keep``, the polyhedron
+    itself in ``polyhedra`` (a :class:`Polyhedra`) at its offsets.
 
     A face labelled ``s >= 0`` gets the neighbour ``labels[s]``, a domain face ``-1``.
     """
+    V, fptr, fidx, flab = P
+    offsets = polyhedra.offsets
+    vert_off, face_off, idx_off = offsets.vert_off, offsets.face_off, offsets.idx_off
     sizes[i, 0] = nv
     sizes[i, 1] = nf
     sizes[i, 2] = fptr[nf]
     if keep and vert_off[i + 1] - vert_off[i] == nv and face_off[i + 1] - face_off[i] == nf:
-        cell_v[vert_off[i]:vert_off[i] + nv] = V[:nv]
+        polyhedra.vertices[vert_off[i]:vert_off[i] + nv] = V[:nv]
         base = face_off[i] + i
         for k in range(nf + 1):
-            cell_fptr[base + k] = fptr[k]
-        cell_fidx[idx_off[i]:idx_off[i] + fptr[nf]] = fidx[:fptr[nf]]
+            polyhedra.fptr[base + k] = fptr[k]
+        polyhedra.fidx[idx_off[i]:idx_off[i] + fptr[nf]] = fidx[:fptr[nf]]
         for k in range(nf):
-            cell_flab[face_off[i] + k] = labels[flab[k]] if flab[k] >= 0 else -1
+            polyhedra.flab[face_off[i] + k] = labels[flab[k]] if flab[k] >= 0 else -1
 
 
 @njit(cache=True)
 def start_polyhedron(normals, offsets, half):
-    """The polytope ``{x : normals @ x <= offsets} ∩ [-half, half]^3`` as ``(V, fptr, fidx, flab)``.
+    """The polytope ``{x : normals @ x <= offsets} ∩ [-half, half]^3`` as a :class:`Polyhedron` (exact sizes).
 
     Built by clipping the cube with each half-space in turn (face of half-space
     ``k`` labelled ``-1 - k``). Faces of the cube that survive keep label
@@ -734,29 +808,27 @@ def start_polyhedron(normals, offsets, half):
     cap_f = 6 + m + 2
     cap_v = 8 + 6 * cap_f + 16
     cap_i = 24 + 8 * cap_f + 32
-    Vb, fptr, fidx, flab = polyhedron_arrays(cap_v, cap_f, cap_i)
-    Vb[:8] = V
+    P = polyhedron_arrays(cap_v, cap_f, cap_i)
+    P.V[:8] = V
     for f in range(6):
-        fptr[f] = 4 * f
-        fidx[4 * f:4 * f + 4] = faces[f]
-        flab[f] = -1 - m - f
-    fptr[6] = 24
+        P.fptr[f] = 4 * f
+        P.fidx[4 * f:4 * f + 4] = faces[f]
+        P.flab[f] = -1 - m - f
+    P.fptr[6] = 24
     nv = 8
     nf = 6
-    V2, fptr2, fidx2, flab2 = polyhedron_arrays(cap_v, cap_f, cap_i)
-    dist, newid, on, nxt, ekey, evert = clip_arrays(cap_v)
+    P2 = polyhedron_arrays(cap_v, cap_f, cap_i)
+    work = clip_arrays(cap_v)
     zero = np.zeros(3)
     for k in range(m):
-        nv2, nf2 = clip_polyhedron(Vb, nv, fptr, fidx, flab, nf, normals[k], zero, offsets[k], -1 - k,
-                                   V2, fptr2, fidx2, flab2, dist, newid, on, nxt, ekey, evert)
+        nv2, nf2 = clip_polyhedron(P, nv, nf, normals[k], zero, offsets[k], -1 - k, P2, work)
         if nf2 == UNCHANGED:
             continue
         if nf2 <= 0:
-            return Vb[:0].copy(), fptr[:1].copy(), fidx[:0].copy(), flab[:0].copy()
-        Vb, V2 = V2, Vb
-        fptr, fptr2 = fptr2, fptr
-        fidx, fidx2 = fidx2, fidx
-        flab, flab2 = flab2, flab
+            nv = 0
+            nf = 0
+            break
+        P, P2 = P2, P
         nv = nv2
         nf = nf2
-    return Vb[:nv].copy(), fptr[:nf + 1].copy(), fidx[:fptr[nf]].copy(), flab[:nf].copy()
+    return Polyhedron(P.V[:nv].copy(), P.fptr[:nf + 1].copy(), P.fidx[:P.fptr[nf]].copy(), P.flab[:nf].copy())

@@ -1,6 +1,6 @@
 r"""3D power cells without a triangulation: a k-d tree search with a security radius.
 
-Same cells as :func:`geomot._kernels.cells3d.power_cells_3d` (unit frame, half
+Same cells as :func:`geomot._kernels.spatial.cells.power_cells_3d` (unit frame, half
 power weights ``g``, power ``pow_j(x) = |x - y_j|^2 - 2 g_j``), but the planes
 that clip cell ``i`` are found by a branch-and-bound walk of a k-d tree of the
 points instead of a weighted Delaunay triangulation (one Qhull call in R^4,
@@ -23,36 +23,81 @@ A cell whose walk examines more than ``budget`` points (targets far from the
 domain, where the test is weak), or whose polyhedron outgrows its work arrays,
 reports a status; the caller then uses the triangulation instead.
 """
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit, prange
 
 from .cells import (
-    OVERFLOW,
-    UNCHANGED,
+    ClipWork,
+    Polyhedra,
+    PolyhedraOffsets,
+    Polyhedron,
     ball_moments,
     clip_arrays,
     clip_polyhedron,
     load_polyhedron,
+    polyhedra_arrays,
     polyhedron_arrays,
     polyhedron_moments,
     store_polyhedron,
 )
+from .status import BELOW_FLOOR, OK, OVERFLOW, OVERFLOWED, TOO_MANY, UNCHANGED
 
 LEAF = 8
 SLOTS = 160  # planes that changed one cell (its live faces are fewer)
 FACETS = 48  # neighbours of positive facet area one cell may report (random points: about 35 at most)
-TOO_MANY = 2  # status: the walk examined more than `budget` points
-OVERFLOWED = 1  # status: a work array was too small
-BELOW_FLOOR = 3  # status: the cell's volume is below `floor`
+
+
+class KdTree(NamedTuple):
+    """A k-d tree (:func:`build_tree`): node ``k`` holds the points ``perm[start[k]:stop[k]]`` in the box
+    ``[lo[k], hi[k]]``; its children are ``left[k]`` and ``right[k]`` (``-1`` for a leaf)."""
+    perm: np.ndarray
+    start: np.ndarray
+    stop: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+
+
+class TreeWork(NamedTuple):
+    """Work arrays of one chunk of cells of :func:`power_cells_tree`.
+
+    ``P`` the cell (clipped in place), ``P2`` the clipping's output, ``clip``
+    its work arrays, ``a, mid`` (3,) a plane; ``slot`` (SLOTS,) the point of
+    every plane that cut the cell and ``area`` (SLOTS,) its facet's area;
+    ``stack`` (128,) the walk's; ``ball`` (7,) the cell's bounds (:func:`_bounding_ball`).
+    """
+    P: Polyhedron
+    P2: Polyhedron
+    clip: ClipWork
+    a: np.ndarray
+    mid: np.ndarray
+    slot: np.ndarray
+    area: np.ndarray
+    stack: np.ndarray
+    ball: np.ndarray
+
+
+class TreeCellsOut(NamedTuple):
+    """What :func:`power_cells_tree` returns (see there)."""
+    moments: np.ndarray
+    neighbors: np.ndarray
+    facets: np.ndarray
+    counts: np.ndarray
+    sizes: np.ndarray
+    status: np.ndarray
+    polyhedra: Polyhedra
 
 
 @njit(cache=True)
 def build_tree(y):
     """k-d tree of the rows of ``y`` (m, 3), leaves of at most ``LEAF`` points.
 
-    Returns ``(perm, start, stop, left, right, lo, hi)``: node ``k`` holds the
-    points ``perm[start[k]:stop[k]]`` in the box ``[lo[k], hi[k]]``; ``left[k] = -1``
-    for a leaf. Children come after their parent (so a reverse sweep is bottom-up).
+    Returns a :class:`KdTree`: node ``k`` holds the points ``perm[start[k]:stop[k]]``
+    in the box ``[lo[k], hi[k]]``; ``left[k] = -1`` for a leaf. Children come after
+    their parent (so a reverse sweep is bottom-up).
     Split at the median of the widest coordinate.
     """
     m = y.shape[0]
@@ -107,12 +152,13 @@ def build_tree(y):
         stack[top + 1] = count + 1
         top += 2
         count += 2
-    return perm, start[:count], stop[:count], left[:count], right[:count], lo[:count], hi[:count]
+    return KdTree(perm, start[:count], stop[:count], left[:count], right[:count], lo[:count], hi[:count])
 
 
 @njit(cache=True)
-def _node_weights(perm, start, stop, left, right, g):
-    """Largest half weight ``G`` of every node (bottom-up sweep)."""
+def _node_weights(tree, g):
+    """Largest half weight ``G`` of every node of the :class:`KdTree` ``tree`` (bottom-up sweep)."""
+    perm, start, stop, left, right = tree.perm, tree.start, tree.stop, tree.left, tree.right
     k_nodes = start.shape[0]
     out = np.empty(k_nodes)
     for k in range(k_nodes - 1, -1, -1):
@@ -151,87 +197,84 @@ def _spread(ball, ux, uy, uz):
                ball[4] * abs(ux) + ball[5] * abs(uy) + ball[6] * abs(uz))
 
 
+@njit(cache=True)
+def tree_work(cap_v, cap_f, cap_i):
+    """The work arrays (a :class:`TreeWork`) of one chunk of cells."""
+    return TreeWork(polyhedron_arrays(cap_v, cap_f, cap_i), polyhedron_arrays(cap_v, cap_f, cap_i),
+                    clip_arrays(cap_v), np.empty(3), np.empty(3), np.empty(SLOTS, np.int64), np.empty(SLOTS),
+                    np.empty(128, np.int64), np.empty(7))
+
+
 @njit(cache=True, parallel=True)
-def power_cells_tree(points, halfweights, tree, first, cells, sv, sfptr, sfidx, sflab, radius, budget, floor,
-                     n_chunks, keep, vert_off, face_off, idx_off):
+def power_cells_tree(points, halfweights, tree, first, cells, start, radius, budget, floor, n_chunks, keep,
+                     offsets):
     """Clip every cell from the starting polyhedron by the planes a k-d tree walk cannot rule out.
 
-    Parameters as :func:`geomot._kernels.cells3d.power_cells_3d`, with ``tree``
-    from :func:`build_tree` instead of an adjacency, ``first`` (n, k) int64 the
-    points to clip with first (the nearest neighbours, which make the cell small
-    at once), ``cells`` the cells to build, in this order (all of them in the
-    tree's order ``tree[0]`` for memory locality; the other rows of the outputs
-    stay zero), ``budget`` (points examined per cell before giving up: then every
-    cell not started yet gives up too), ``floor`` (a volume: the first cell found
-    smaller, empty cells included, makes the others give up too; a line search
-    rejects such a step without the cost of a whole diagram) and ``n_chunks``
-    (cells are processed in that many chunks, in parallel, each allocating its
-    work arrays once).
+    Parameters as :func:`geomot._kernels.spatial.cells.power_cells_3d`, with
+    ``tree`` (a :class:`KdTree` from :func:`build_tree`) instead of an adjacency,
+    ``first`` (n, k) int64 the points to clip with first (the nearest neighbours,
+    which make the cell small at once), ``cells`` the cells to build, in this
+    order (all of them in the tree's order ``tree.perm`` for memory locality; the
+    other rows of the outputs stay zero), ``budget`` (points examined per cell
+    before giving up: then every cell not started yet gives up too), ``floor`` (a
+    volume: the first cell found smaller, empty cells included, makes the others
+    give up too; a line search rejects such a step without the cost of a whole
+    diagram) and ``n_chunks`` (cells are processed in that many chunks, in
+    parallel, each allocating its work arrays once).
 
     Returns
     -------
-    moments : (n, 5)
-    neighbors, facets : (n, FACETS) int64 and float
-        The first ``counts[i]`` entries of row ``i``: the cells sharing a facet
-        of positive area with ``i`` (increasing) and the facet areas.
-    counts : (n,) int64
-    sizes, status : as in ``power_cells_3d`` (status ``OVERFLOWED``, ``TOO_MANY`` or ``BELOW_FLOOR``).
-    cell_v, cell_fptr, cell_fidx, cell_flab : the polyhedra (``keep`` only), face
-        labels being the neighbour's index (``-1`` on the domain boundary).
+    TreeCellsOut
+        ``moments`` (n, 5);
+        ``neighbors, facets`` (n, FACETS) int64 and float: the first ``counts[i]``
+        entries of row ``i`` are the cells sharing a facet of positive area with ``i``
+        (increasing) and the facet areas;
+        ``counts`` (n,) int64;
+        ``sizes``, ``polyhedra``: as in ``power_cells_3d`` (face labels the neighbour's index);
+        ``status`` (n,) int64: ``OK``, ``OVERFLOWED``, ``TOO_MANY`` or ``BELOW_FLOOR``.
     """
     n = points.shape[0]
-    perm, start, stop, left, right, lo, hi = tree
-    gmax = _node_weights(perm, start, stop, left, right, halfweights)
-    nv0 = sv.shape[0]
-    nf0 = sflab.shape[0]
-    ni0 = sfidx.shape[0]
+    gmax = _node_weights(tree, halfweights)
+    nv0 = start.V.shape[0]
+    nf0 = start.flab.shape[0]
+    ni0 = start.fidx.shape[0]
     moments = np.zeros((n, 5))
     neighbors = np.empty((n, FACETS), np.int64)
     facets = np.zeros((n, FACETS))
     counts = np.zeros(n, np.int64)
     sizes = np.zeros((n, 3), np.int64)
     status = np.zeros(n, np.int64)
-    if keep:
-        cell_v = np.empty((vert_off[n], 3))
-        cell_fptr = np.zeros(face_off[n] + n, np.int64)
-        cell_fidx = np.empty(idx_off[n], np.int64)
-        cell_flab = np.empty(face_off[n], np.int64)
-    else:
-        cell_v = np.empty((0, 3))
-        cell_fptr = np.zeros(0, np.int64)
-        cell_fidx = np.empty(0, np.int64)
-        cell_flab = np.empty(0, np.int64)
+    kept = polyhedra_arrays(keep, offsets, n)
     cap_f = nf0 + SLOTS + 2
     cap_v = nv0 + 6 * cap_f + 16
     cap_i = ni0 + 8 * cap_f + 32
     m = cells.size
     n_chunks = max(1, min(m, n_chunks))
     giveup = np.zeros(1, np.int64)
+    # the parallel loop sees arrays only and makes its named tuples itself (numba's parfors take no nested
+    # tuples and lose writes made through a named tuple's attributes: numba issues 10140, 7135)
+    cell_v, cell_fptr, cell_fidx, cell_flab = kept.vertices, kept.fptr, kept.fidx, kept.flab
+    vert_off, face_off, idx_off = offsets.vert_off, offsets.face_off, offsets.idx_off
+    perm, tstart, tstop, left, right, lo, hi = tree.perm, tree.start, tree.stop, tree.left, tree.right, tree.lo, tree.hi
+    sv, sfptr, sfidx, sflab = start.V, start.fptr, start.fidx, start.flab
     for chunk in prange(n_chunks):
-        # work arrays, allocated once per chunk of cells
-        V, fptr, fidx, flab = polyhedron_arrays(cap_v, cap_f, cap_i)
-        V2, fptr2, fidx2, flab2 = polyhedron_arrays(cap_v, cap_f, cap_i)
-        dist, newid, on, nxt, ekey, evert = clip_arrays(cap_v)
-        slot = np.empty(SLOTS, np.int64)
-        area = np.empty(SLOTS)
-        stack = np.empty(128, np.int64)
-        ball = np.empty(7)
-        a = np.empty(3)
-        mid = np.empty(3)
+        chunk_out = TreeCellsOut(moments, neighbors, facets, counts, sizes, status, Polyhedra(
+            PolyhedraOffsets(vert_off, face_off, idx_off), cell_v, cell_fptr, cell_fidx, cell_flab))
+        chunk_tree = KdTree(perm, tstart, tstop, left, right, lo, hi)
+        chunk_start = Polyhedron(sv, sfptr, sfidx, sflab)
+        work = tree_work(cap_v, cap_f, cap_i)  # allocated once per chunk of cells
         for r in range(chunk * m // n_chunks, (chunk + 1) * m // n_chunks):
             i = cells[r]
             if giveup[0]:  # another cell gave up, and so does the diagram (a racy read, harmless)
                 status[i] = TOO_MANY
                 continue
-            _one_cell(i, points, halfweights, first, perm, start, stop, left, right, lo, hi, gmax, sv, sfptr, sfidx,
-                      sflab, radius, budget, keep, vert_off, face_off, idx_off, moments, neighbors, facets, counts,
-                      sizes, status, cell_v, cell_fptr, cell_fidx, cell_flab, V, V2, fptr, fptr2, fidx, fidx2, flab,
-                      flab2, dist, newid, on, nxt, ekey, evert, slot, area, stack, ball, a, mid)
-            if status[i] == 0 and moments[i, 0] < floor:
+            _one_cell(i, points, halfweights, first, chunk_tree, gmax, chunk_start, radius, budget, keep, chunk_out,
+                      work)
+            if status[i] == OK and moments[i, 0] < floor:
                 status[i] = BELOW_FLOOR
             if status[i] == TOO_MANY or status[i] == BELOW_FLOOR:
                 giveup[0] = 1
-    return moments, neighbors, facets, counts, sizes, status, cell_v, cell_fptr, cell_fidx, cell_flab
+    return TreeCellsOut(moments, neighbors, facets, counts, sizes, status, kept)
 
 
 @njit(cache=True)
@@ -259,16 +302,17 @@ def _far(j, y, gi, points, halfweights, ball):
 
 
 @njit(cache=True)
-def _cut(j, y, gi, points, halfweights, V, nv, fptr, fidx, flab, nf, n_slots, slot,
-         V2, fptr2, fidx2, flab2, dist, newid, on, nxt, ekey, evert, ball, a, mid):
-    """Clip the cell (in place) by the plane of ``j`` unless a test proves it cannot cut.
+def _misses(j, y, gi, points, halfweights, V, nv, ball, a, mid):
+    """True if a test proves that the plane of ``j`` cannot cut the cell ``V[:nv]``.
 
     Tests, cheapest first: the security test on the cell's ball and box, then
-    the sign of the plane at every vertex. Returns ``(nv, nf, n_slots, status)``;
-    ``nf = 0`` if nothing is left.
+    the sign of the plane at every vertex. Leaves the plane
+    ``<x - mid, a> <= gi - halfweights[j]`` in ``a, mid`` (3,) once the first test is passed.
+    Apart from :func:`_cut`, which it spares most planes: a numba call counts a reference
+    to every array it is passed, and this one takes few.
     """
     if _far(j, y, gi, points, halfweights, ball):
-        return nv, nf, n_slots, 0
+        return True
     for c in range(3):
         a[c] = points[j, c] - y[c]
         mid[c] = 0.5 * (points[j, c] + y[c])
@@ -276,49 +320,66 @@ def _cut(j, y, gi, points, halfweights, V, nv, fptr, fidx, flab, nf, n_slots, sl
     dmax = -np.inf
     for v in range(nv):
         dmax = max(dmax, (V[v, 0] - mid[0]) * a[0] + (V[v, 1] - mid[1]) * a[1] + (V[v, 2] - mid[2]) * a[2] - b)
-    if dmax <= 0.0:
-        return nv, nf, n_slots, 0
+    return dmax <= 0.0
+
+
+@njit(cache=True)
+def _cut(j, gi, halfweights, nv, nf, n_slots, P, P2, clip, a, mid, slot, ball):
+    """Clip the cell ``P`` (in place) by the plane of ``j``, which :func:`_misses` has just left in ``a, mid``
+    (the plane cuts it: some vertex is outside); ``P2, clip, slot, ball`` as in :class:`TreeWork`
+    (passed one by one, not as the whole ``TreeWork``: a numba call counts a reference to every
+    array it is passed, and this is the walk's most frequent call after :func:`_misses`).
+
+    Returns ``(nv, nf, n_slots, status)``; ``nf = 0`` if nothing is left.
+    """
     if n_slots >= SLOTS:
         return nv, nf, n_slots, OVERFLOWED
-    nv2, nf2 = clip_polyhedron(V, nv, fptr, fidx, flab, nf, a, mid, b, n_slots,
-                               V2, fptr2, fidx2, flab2, dist, newid, on, nxt, ekey, evert)
+    V, fptr, fidx, flab = P
+    V2, fptr2, fidx2, flab2 = P2
+    nv2, nf2 = clip_polyhedron(P, nv, nf, a, mid, gi - halfweights[j], n_slots, P2, clip)
     if nf2 == UNCHANGED:
-        return nv, nf, n_slots, 0
+        return nv, nf, n_slots, OK
     if nf2 == OVERFLOW:
         return nv, 0, n_slots, OVERFLOWED
     if nf2 == 0:
-        return 0, 0, n_slots, 0
+        return 0, 0, n_slots, OK
     slot[n_slots] = j
     V[:nv2] = V2[:nv2]
     fptr[:nf2 + 1] = fptr2[:nf2 + 1]
     fidx[:fptr2[nf2]] = fidx2[:fptr2[nf2]]
     flab[:nf2] = flab2[:nf2]
     _bounding_ball(V, nv2, ball)
-    return nv2, nf2, n_slots + 1, 0
+    return nv2, nf2, n_slots + 1, OK
 
 
 @njit(cache=True)
-def _one_cell(i, points, halfweights, first, perm, start, stop, left, right, lo, hi, gmax, sv, sfptr, sfidx, sflab,
-              radius, budget, keep, vert_off, face_off, idx_off, moments, neighbors, facets, counts, sizes,
-              status, cell_v, cell_fptr, cell_fidx, cell_flab, V, V2, fptr, fptr2, fidx, fidx2, flab,
-              flab2, dist, newid, on, nxt, ekey, evert, slot, area, stack, ball, a, mid):
-    """Cell ``i`` of :func:`power_cells_tree` (work arrays given)."""
+def _one_cell(i, points, halfweights, first, tree, gmax, start, radius, budget, keep, out, work):
+    """Cell ``i`` of :func:`power_cells_tree`, written to ``out`` (a :class:`TreeCellsOut`); ``work`` a
+    :class:`TreeWork`, ``gmax`` the largest half weight of every node of the :class:`KdTree` ``tree``."""
+    perm, tstart, tstop, left, right, lo, hi = tree.perm, tree.start, tree.stop, tree.left, tree.right, tree.lo, tree.hi
+    P, P2, clip, a, mid = work.P, work.P2, work.clip, work.a, work.mid
+    slot, area, stack, ball = work.slot, work.area, work.stack, work.ball
+    V = P.V
+    neighbors = out.neighbors
+    facets = out.facets
     area[:] = 0.0
-    nv, nf = load_polyhedron(sv, sfptr, sfidx, sflab, V, fptr, fidx, flab)
+    nv, nf = load_polyhedron(start, P)
     y = points[i]
     gi = halfweights[i]
     _bounding_ball(V, nv, ball)
     n_slots = 0
-    code = 0
+    code = OK
     for q in range(first.shape[1]):
-        nv, nf, n_slots, code = _cut(first[i, q], y, gi, points, halfweights, V, nv, fptr, fidx, flab, nf, n_slots,
-                                     slot, V2, fptr2, fidx2, flab2, dist, newid, on, nxt, ekey, evert, ball, a, mid)
-        if code != 0 or nf == 0:
+        j = first[i, q]
+        if _misses(j, y, gi, points, halfweights, V, nv, ball, a, mid):
+            continue
+        nv, nf, n_slots, code = _cut(j, gi, halfweights, nv, nf, n_slots, P, P2, clip, a, mid, slot, ball)
+        if code != OK or nf == 0:
             break
     examined = 0
     stack[0] = 0
     top = 1
-    while top > 0 and nf > 0 and code == 0:
+    while top > 0 and nf > 0 and code == OK:
         top -= 1
         k = stack[top]
         # the node test: dist(c, Q)^2 - 2 G - pow_i(c) >= 2 spread(y_i - Q)
@@ -352,35 +413,34 @@ def _one_cell(i, points, halfweights, first, perm, start, stop, left, right, lo,
             stack[top + 1] = left[k] if l_near <= r_near else right[k]
             top += 2
             continue
-        examined += stop[k] - start[k]
+        examined += tstop[k] - tstart[k]
         if examined > budget:
             code = TOO_MANY
             break
-        for t in range(start[k], stop[k]):
+        for t in range(tstart[k], tstop[k]):
             j = perm[t]
             if j == i or _far(j, y, gi, points, halfweights, ball):
                 continue
             done = False
             for q in range(first.shape[1]):
                 done |= first[i, q] == j
-            if done:
+            if done or _misses(j, y, gi, points, halfweights, V, nv, ball, a, mid):
                 continue
-            nv, nf, n_slots, code = _cut(j, y, gi, points, halfweights, V, nv, fptr, fidx, flab, nf, n_slots, slot,
-                                         V2, fptr2, fidx2, flab2, dist, newid, on, nxt, ekey, evert, ball, a, mid)
-            if code != 0 or nf == 0:
+            nv, nf, n_slots, code = _cut(j, gi, halfweights, nv, nf, n_slots, P, P2, clip, a, mid, slot, ball)
+            if code != OK or nf == 0:
                 break
-    status[i] = code
-    if code != 0 or nf < 4:
+    out.status[i] = code
+    if code != OK or nf < 4:
         return
     if radius > 0.0:
-        ball_moments(V, nv, fptr, fidx, flab, nf, y, radius, moments[i], area)
+        ball_moments(P, nv, nf, y, radius, out.moments[i], area)
     else:
-        polyhedron_moments(V, nv, fptr, fidx, flab, nf, y, moments[i], area)
+        polyhedron_moments(P, nv, nf, y, out.moments[i], area)
     cnt = 0
     for s in range(n_slots):
         if area[s] > 0.0:
             if cnt >= FACETS:
-                status[i] = OVERFLOWED
+                out.status[i] = OVERFLOWED
                 break
             # insertion sort: the row comes out sorted by neighbour index
             q = cnt
@@ -391,6 +451,5 @@ def _one_cell(i, points, halfweights, first, perm, start, stop, left, right, lo,
             neighbors[i, q] = slot[s]
             facets[i, q] = area[s]
             cnt += 1
-    counts[i] = cnt
-    store_polyhedron(i, V, nv, fptr, fidx, flab, nf, slot, keep, vert_off, face_off, idx_off, sizes,
-                     cell_v, cell_fptr, cell_fidx, cell_flab)
+    out.counts[i] = cnt
+    store_polyhedron(i, P, nv, nf, slot, keep, out.polyhedra, out.sizes)
