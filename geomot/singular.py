@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
-import shapely
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree

@@ -78,3 +78,9 @@ def check_solution(res, nu, tol):
     assert res.max_rel_error <= tol
     np.testing.assert_allclose(res.masses, nu, rtol=tol * 1.0001)
     assert abs(res.heights.sum()) <= 1e-9 * max(1.0, np.abs(res.heights).max())
+
+
+def generic_heights(domain, y, rng, noise=0.02):
+    """Voronoi heights plus noise of ``noise`` times the squared size of the domain: a generic power diagram."""
+    lo, hi = domain.bounds
+    return -0.5 * (y ** 2).sum(axis=1) + noise * np.sum((hi - lo) ** 2) * rng.standard_normal(len(y))

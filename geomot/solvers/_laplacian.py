@@ -68,7 +68,8 @@ class LaplacianSolver:
     def __init__(self, priority, method="ldl", connected=False):
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}; got {method!r}")
-        self.priority = np.asarray(priority, dtype=float)
+        # the cells in the order of decreasing priority: each component pins its first one
+        self.by_priority = np.argsort(-np.asarray(priority, dtype=float), kind="stable")
         self.method = method
         self.connected = connected
         self.factor = None  # the kept LDL^T factor or AMG hierarchy
@@ -81,26 +82,21 @@ class LaplacianSolver:
         n = hessian.shape[0]
         if n == 1:
             return np.zeros(1)
-        if self.connected:
-            n_comp, comp = 1, np.zeros(n, np.int64)
-        else:
-            n_comp, comp = connected_components(hessian, directed=False)
+        n_comp, comp = (1, None) if self.connected else connected_components(hessian, directed=False)
+        keep = np.ones(n, bool)
+        d = np.zeros(n)
+        if n_comp == 1:
+            # the pinned equation, left unsolved, absorbs the rounding of sum(r) = 0 (~1e-16)
+            keep[self.by_priority[0]] = False
+            d[keep] = self._solve(sp.csr_array(hessian[keep][:, keep]), residual[keep], rtol)
+            return d - d.mean()
         size = np.bincount(comp, minlength=n_comp)
         mean_r = np.bincount(comp, weights=residual, minlength=n_comp) / size
-        # the pinned cell of each component: its largest priority (first in the order of decreasing priority)
-        by_priority = np.argsort(-self.priority, kind="stable")
-        first = np.unique(comp[by_priority], return_index=True)[1]
-        keep = np.ones(n, bool)
-        keep[by_priority[first]] = False
-        d = np.zeros(n)
+        keep[self.by_priority[np.unique(comp[self.by_priority], return_index=True)[1]]] = False
         if keep.any():
-            reduced = sp.csr_array(hessian[keep][:, keep])
-            # connected: the pinned equation, left unsolved, absorbs the rounding of sum(r) = 0 (~1e-16)
-            rhs = (residual - mean_r[comp])[keep] if n_comp > 1 else residual[keep]
-            d[keep] = self._solve(reduced, rhs, rtol)
-        if n_comp > 1:
-            d -= (np.bincount(comp, weights=d, minlength=n_comp) / size)[comp]
-            d += mean_r[comp] / tau
+            d[keep] = self._solve(sp.csr_array(hessian[keep][:, keep]), (residual - mean_r[comp])[keep], rtol)
+        d -= (np.bincount(comp, weights=d, minlength=n_comp) / size)[comp]
+        d += mean_r[comp] / tau
         return d - d.mean()
 
     def _solve(self, matrix, rhs, rtol):
