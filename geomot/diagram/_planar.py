@@ -246,13 +246,7 @@ class PlanarCells:
 
     # ------------------------------------------------------------------ geometry for users (user coordinates)
     def facet_geometries(self):
-        """Every facet of positive length as a segment: ``(pairs, segments)``.
-
-        ``pairs`` int64 (k, 2) with ``i < j``; ``segments`` (k, 2, 2), the end
-        points of ``F_ij = W_i ∩ W_j`` in user coordinates (clipped to the exact
-        circle on a disk; on a non-convex polygon a facet cut by the boundary
-        gives one row per piece).
-        """
+        """Every facet of positive length: ``(pairs, segments)`` in user coordinates (see ``PowerDiagram.facets``)."""
         offsets, counts, vertices, labels = self.rings
         n = len(counts)
         edge = _ring_edges(offsets[:-1], counts)
@@ -283,11 +277,7 @@ class PlanarCells:
         return np.column_stack([owner, other])[keep].astype(np.int64), segments[keep]
 
     def cell_geometries(self):
-        """Shapely geometry of every cell (empty geometry for empty cells), in user coordinates.
-
-        On a disk the circular arcs are drawn with 720 segments per full turn:
-        this is for display; masses and facets are computed on the exact circle.
-        """
+        """Shapely geometry of every cell, user coordinates (:meth:`geomot.PowerDiagram.cell_geometries`)."""
         unit = self.unit
         geoms = self._polygons_from_rings()
         if unit.disk:

@@ -226,7 +226,8 @@ def _rows(neighbors, facets, counts):
 
 
 def _candidate_cells(y, g, unit, previous, floor=0.0):
-    """Cells clipped by their previous neighbours and 8 nearest points, certified (:mod:`geomot._kernels.spatial.candidates`).
+    """Cells clipped by their previous neighbours and 8 nearest points, certified
+    (:mod:`geomot._kernels.spatial.candidates`).
 
     Polytope domains only (on a ball the volumes carry more rounding than the
     certificate allows). Cells whose facets disagree with their neighbours' are
@@ -366,17 +367,7 @@ class SpatialCells:
         return self._polyhedra
 
     def polyhedra(self):
-        """Every cell as a polyhedron: a list of n tuples ``(vertices, faces, neighbors)``.
-
-        ``vertices`` (k, 3) in user coordinates; ``faces`` a list of int64
-        arrays of vertex indices, each a planar polygon counter-clockwise seen
-        from outside the cell; ``neighbors`` (len(faces),) int64, the cell on
-        the other side of each face, or ``-1`` for a face on the domain
-        boundary. Empty cells give ``(array of shape (0, 3), [], array([]))``.
-        On a :class:`~geomot.Ball` these are the cells clipped to the ball's
-        bounding cube (the ball cuts them along the sphere; ``volumes`` and
-        ``facet_measures`` measure the cut cells).
-        """
+        """Every cell as ``(vertices, faces, neighbors)``, user coordinates (:meth:`geomot.PowerDiagram.polyhedra`)."""
         cells = self._unit_polyhedra()
         voff, foff, ioff = cells.offsets.vert_off, cells.offsets.face_off, cells.offsets.idx_off
         v, fptr, fidx, flab = cells.vertices, cells.fptr, cells.fidx, cells.flab
@@ -402,14 +393,7 @@ class SpatialCells:
         return np.split(c + s * cells.vertices, cells.offsets.vert_off[1:-1])
 
     def facet_geometries(self):
-        """Every facet of positive area as a polygon: ``(pairs, polygons)``.
-
-        ``pairs`` int64 (k, 2) with ``i < j``; ``polygons`` a list of k arrays
-        (m, 3), the vertices of ``F_ij`` in order, in user coordinates. On a
-        :class:`~geomot.Ball` these are the facets of :meth:`polyhedra` (within
-        the bounding cube): some lie outside the ball; ``facet_measures`` has
-        the exact areas inside it.
-        """
+        """Every facet of positive area: ``(pairs, polygons)`` in user coordinates (see ``PowerDiagram.facets``)."""
         pairs, polys = [], []
         for i, (verts, faces, nbr) in enumerate(self.polyhedra()):
             for face, j in zip(faces, nbr):

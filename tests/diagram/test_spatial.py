@@ -6,7 +6,9 @@ from hypothesis import strategies as st
 from scipy.spatial import ConvexHull
 
 import geomot as gm
-from ..cases import SPATIAL_DOMAINS as DOMAINS, UNIT_CUBE, generic_heights, lattice, random_points_in as random_points
+from ..cases import SPATIAL_DOMAINS as DOMAINS
+from ..cases import UNIT_CUBE, generic_heights, lattice
+from ..cases import random_points_in as random_points
 from ..reference3d import brute_force_cells
 
 def dense_facets(pd):

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import geomot as gm
-from geomot._kernels.sampling.assign import BLAS_MIN_DIM, KDTREE_MIN_TARGETS, assign_cpu, assign_numpy, top2_cpu, top2_numpy
+from geomot._kernels.sampling.assign import (BLAS_MIN_DIM, KDTREE_MIN_TARGETS, assign_cpu, assign_numpy, top2_cpu,
+                                             top2_numpy)
 from geomot.solvers.monte_carlo import estimate, monte_carlo_masses, solve_monte_carlo
 from geomot.solvers.monte_carlo.estimate import Assigner as _Assigner
 
