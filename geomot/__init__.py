@@ -32,7 +32,11 @@ _LAZY = {"OTGenerator": "geomot.generative.generate"}  # needs scikit-learn (the
 def __getattr__(name):
     if name in _LAZY:
         import importlib
-        value = getattr(importlib.import_module(_LAZY[name]), name)
+        try:
+            module = importlib.import_module(_LAZY[name])
+        except ModuleNotFoundError as exc:
+            raise ImportError(f"geomot.{name} needs {exc.name}: pip install 'geomot[generative]'") from exc
+        value = getattr(module, name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'geomot' has no attribute {name!r}")

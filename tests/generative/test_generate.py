@@ -139,3 +139,14 @@ def test_mode_collapse_demo_runs_small(tmp_path):
     text = (tmp_path / "mode_collapse.md").read_text()
     assert "geomot OT generator" in text and "PacGAN4 (paper)" in text and "Smallest N" in text
     assert files[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_without_scikit_learn_the_generator_says_what_to_install():
+    """scikit-learn hidden (a None entry in sys.modules makes its import fail): geomot imports and solves,
+    and only geomot.OTGenerator fails, naming the extra to install."""
+    code = ("import sys; sys.modules['sklearn'] = None\n"
+            "import numpy as np, geomot as gm\n"
+            "assert gm.solve(gm.Box([0, 0], [1, 1]), np.random.default_rng(0).random((20, 2))).converged\n"
+            "try:\n    gm.OTGenerator\nexcept ImportError as e:\n    print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "geomot[generative]" in out and "sklearn" in out
