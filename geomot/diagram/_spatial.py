@@ -46,18 +46,16 @@ from .._kernels.spatial.status import BELOW_FLOOR
 from ..errors import GeometryError
 from ._frame import CellsRejected, SolverPolicy, heights_from_halfweights, with_auxiliary_points
 
-DIM = 3
 # Far from the solution a quarter of the neighbours change and checking the previous ones costs more than it
 # saves: trial diagrams reuse them below an error of 1, and otherwise screen the cells likeliest to fall below
 # the floor first. LDL^T fills in too much in 3D (AMG); convex domains keep the facet graph connected.
-# AMG iterations are dearer than LDL-preconditioned ones, hence the looser forcing (same iteration counts,
-# 15 % faster at n = 1e5).
+# AMG iterations are dearer than LDL-preconditioned ones, hence the looser forcing (measured:
+# docs/benchmarks.md, design measurements).
 POLICY = SolverPolicy(laplacian="amg", connected=True, forcing=1e-2, warm_below=1.0, screen_cells=True)
-_N_AUX = 4
 _FACET_NOISE = 1e-12  # facets smaller than this times (cell volume)^(2/3) are rounding noise
 _START_HALF = 2.0
 _FIRST = 16  # nearest neighbours every cell is clipped with before the k-d tree walk
-_CANDIDATE_NN = 8  # nearest neighbours added to a cell's previous ones (16: 20 % slower, as sure)
+_CANDIDATE_NN = 8  # nearest neighbours added to a cell's previous ones (16: slower, as sure; docs/benchmarks.md)
 _FACET_ATOL = 1e-11  # facets seen from their two cells agree to this times V^(2/3) (rounding: 2e-13)
 _VOLUME_RTOL = 1e-14  # the certified volumes must sum to the domain's to this (rounding: about 1e-16)
 _BUDGET = 2048  # points one cell's walk may examine (uniform targets: 60 on average, 170 at most)
@@ -141,7 +139,7 @@ def _triangulation_cells(y, g, unit):
     n = len(y)
     yy, gg = with_auxiliary_points(y, g)
     tets = lower_hull(yy, heights_from_halfweights(yy, gg))
-    indptr, indices = _adjacency(tets, n + _N_AUX)
+    indptr, indices = _adjacency(tets, len(yy))
     indptr = indptr[:n + 1]
     indices = indices[:indptr[-1]]
     args = (yy, gg, indptr, indices, unit.start, unit.radius, n, np.arange(n), _chunks())
@@ -175,7 +173,7 @@ def ordered(y, unit):
     """``(order, y[order])``: the points in the order of their k-d tree, whose tree ``unit`` keeps for them.
 
     The solver lists the points so: neighbouring cells sit together in memory
-    (20 % faster at n = 1e5).
+    (docs/benchmarks.md, design measurements).
     """
     tree = build_tree(y)
     perm = tree.perm

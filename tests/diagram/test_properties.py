@@ -120,3 +120,23 @@ def test_neighbors_are_sorted_csr_without_self(dim):
     rows = np.repeat(np.arange(100), np.diff(indptr))
     assert (rows != indices).all() and (pd.facet_measures > 0).all()
     assert all((np.diff(indices[indptr[i]:indptr[i + 1]]) > 0).all() for i in range(100))
+
+
+@pytest.mark.parametrize("name, domain", [DOMAINS[0], DOMAINS[3], DOMAINS[5], DOMAINS[-1]],
+                         ids=[IDS[0], IDS[3], IDS[5], IDS[-1]])
+def test_permuted_and_shifted_are_the_diagrams_of_the_permuted_and_shifted_heights(name, domain):
+    rng = np.random.default_rng(9)
+    y = random_points_in(domain, 40, rng, 0.1)
+    h = generic_heights(domain, y, rng)
+    pd = gm.PowerDiagram(y, h, gm.Uniform(domain))
+    p = rng.permutation(len(y))
+    fresh = gm.PowerDiagram(y[p], h[p], gm.Uniform(domain))
+    moved = pd.permuted(p)
+    np.testing.assert_array_equal(moved.points, y[p])
+    np.testing.assert_allclose(moved.masses, fresh.masses, atol=1e-14)
+    np.testing.assert_allclose(moved.hessian().toarray(), fresh.hessian().toarray(), atol=1e-9)
+    np.testing.assert_array_equal(moved.locate(y[:5]), fresh.locate(y[:5]))
+    up = pd.shifted(2.5)
+    np.testing.assert_allclose(up.heights, h + 2.5)
+    np.testing.assert_allclose(up.masses, pd.masses, atol=0)
+    np.testing.assert_allclose(up.weights, pd.weights + 5.0, rtol=1e-12)

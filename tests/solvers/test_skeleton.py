@@ -137,5 +137,5 @@ def test_kmt_step_gives_up_after_its_halvings():
     step, state = kmt_step(lambda a: (2.0, None), 1.0, 5)  # never a decrease
     assert step == 0.0 and state is None
     calls = []
-    kmt_step(lambda a: calls.append(a) or (0.999, None), 1.0, 3)  # 0.999 > 1 - a/2 for a >= 1/2 ... 1/4
+    kmt_step(lambda a: calls.append(a) or (0.999, None), 1.0, 3)  # 0.999 > 1 - a/2 for each a tried: refused
     assert calls == [1.0, 0.5, 0.25]
