@@ -4,9 +4,23 @@ Every check raises :class:`geomot.GeomotError` (a ``ValueError``) whose message
 names what was expected and what was found. Checks run before any numba kernel
 is called, so kernels may assume clean input.
 """
+import numbers
+
 import numpy as np
 
 from .errors import GeomotError
+
+
+def show(value):
+    """``value`` as a message shows it: numpy scalars as plain Python numbers (``0.9``, not ``np.float64(0.9)``)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, np.ndarray):
+        return f"array of shape {value.shape}" if value.size > 6 else repr(value.tolist())
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def as_float_array(value, name, shape=None):
@@ -14,9 +28,13 @@ def as_float_array(value, name, shape=None):
 
     ``shape`` may contain ``None`` for free axes, e.g. ``(None, 2)``.
     """
+    if value is None or isinstance(value, (str, bytes)):
+        raise GeomotError(f"{name} must be an array of numbers; got {show(value)}")
+    if np.iscomplexobj(value):
+        raise GeomotError(f"{name} must be real; got a complex array (pass value.real if the imaginary part is noise)")
     try:
         arr = np.ascontiguousarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise GeomotError(f"{name} must be an array of numbers; got {type(value).__name__} ({exc})") from None
     if shape is not None:
         if arr.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
@@ -64,10 +82,11 @@ def as_masses(masses, n, normalize=False):
     nu = as_float_array(masses, "masses", (n,))
     if (nu <= 0).any():
         i = int(np.flatnonzero(nu <= 0)[0])
-        raise GeomotError(f"masses must be positive; masses[{i}] = {nu[i]!r}")
-    total = nu.sum()
+        raise GeomotError(f"masses must be positive; masses[{i}] = {show(nu[i])}")
     if normalize:
-        return nu / total
+        nu = nu / nu.max()      # the sum of huge masses would overflow
+        return nu / nu.sum()
+    total = nu.sum()
     if abs(total - 1.0) > 1e-12:
         raise GeomotError(
             f"masses must sum to 1 (the source is a probability measure); they sum to {total!r}. "
@@ -80,12 +99,72 @@ def as_heights(heights, n):
     return as_float_array(heights, "heights", (n,))
 
 
+def as_real(value, name, low=None, high=None, *, low_open=False, high_open=False):
+    """Validate a finite real scalar in ``[low, high]`` (an end is excluded with ``low_open``/``high_open``).
+
+    Booleans, strings, complex numbers, arrays and ``None`` are errors.
+    """
+    interval = _interval(low, high, low_open, high_open)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        raise GeomotError(f"{name} must be a real number{interval}; got {show(value)}")
+    v = float(value)
+    if not np.isfinite(v):
+        raise GeomotError(f"{name} must be a finite number{interval}; got {show(v)}")
+    if (low is not None and (v < low or (low_open and v == low))) or \
+            (high is not None and (v > high or (high_open and v == high))):
+        raise GeomotError(f"{name} must be a number{interval}; got {show(v)}")
+    return v
+
+
+def _interval(low, high, low_open, high_open):
+    if low is None and high is None:
+        return ""
+    if high is None:
+        return f" {'>' if low_open else '>='} {show(low)}"
+    if low is None:
+        return f" {'<' if high_open else '<='} {show(high)}"
+    return f" in {'(' if low_open else '['}{show(low)}, {show(high)}{')' if high_open else ']'}"
+
+
 def as_positive(value, name):
     """Validate a positive finite scalar."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise GeomotError(f"{name} must be a positive number; got {value!r}") from None
-    if not np.isfinite(v) or v <= 0:
-        raise GeomotError(f"{name} must be a positive finite number; got {value!r}")
-    return v
+    return as_real(value, name, 0.0, low_open=True)
+
+
+def as_count(value, name, minimum=0, maximum=None):
+    """Validate an integer count ``minimum <= value <= maximum``.
+
+    Integral floats (``1e4``) are accepted; fractions, NaN, inf, booleans and strings are errors.
+    """
+    bound = f" >= {minimum}" if maximum is None else f" in [{minimum}, {maximum}]"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        raise GeomotError(f"{name} must be an integer{bound}; got {show(value)}")
+    if not np.isfinite(value) or int(value) != value:
+        raise GeomotError(f"{name} must be an integer{bound}; got {show(value)}")
+    k = int(value)
+    if k < minimum or (maximum is not None and k > maximum):
+        raise GeomotError(f"{name} must be an integer{bound}; got {k}")
+    return k
+
+
+def as_choice(value, name, choices):
+    """Validate that ``value`` is one of ``choices`` (compared with ``==``, strings only if the choices are)."""
+    if isinstance(value, str) or not all(isinstance(c, str) for c in choices):
+        for c in choices:
+            if type(value) is type(c) and value == c:
+                return value
+    raise GeomotError(f"{name} must be one of {', '.join(map(repr, choices))}; got {show(value)}")
+
+
+def as_flag(value, name):
+    """Validate a boolean (``True``/``False``, numpy booleans included)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise GeomotError(f"{name} must be True or False; got {show(value)}")
+    return bool(value)
+
+
+def as_seed(seed, name="seed"):
+    """Validate a random seed: ``None``, a non-negative integer, a ``SeedSequence`` or a ``Generator``."""
+    if seed is None or isinstance(seed, (np.random.Generator, np.random.SeedSequence)):
+        return seed
+    return as_count(seed, name, 0)

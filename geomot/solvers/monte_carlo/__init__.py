@@ -48,13 +48,13 @@ import dataclasses
 
 import numpy as np
 
-from ..._validate import as_float_array, as_heights, as_masses, as_points, as_positive
+from ..._validate import as_count, as_float_array, as_heights, as_masses, as_points, as_positive
 from ...errors import GeomotError
 from ...measures import Gaussian, Uniform, as_sampler, as_source
 from ...result import OTResult
 from ._sampled import SampledRun, pow2
 from .adam import adam
-from .estimate import Assigner, as_count, estimate, monte_carlo_masses
+from .estimate import Assigner, estimate, monte_carlo_masses
 from .newton import newton
 from .starts import hierarchical_start, initial_heights
 
@@ -151,9 +151,9 @@ def solve_monte_carlo(source, points, masses=None, *, optimizer="newton", tol=1e
     if optimizer not in ("newton", "adam"):
         raise GeomotError(f"optimizer must be 'newton' or 'adam'; got {optimizer!r}")
     opt = MonteCarloOptions.from_keywords(options)
-    batch = as_count(opt.batch, "batch")
+    batch = as_count(opt.batch, "batch", 1)
     maxiter = as_count(maxiter, "maxiter", 0) if maxiter is not None else (50 if optimizer == "newton" else 100_000)
-    max_samples = as_count(opt.max_samples, "max_samples") if opt.max_samples is not None else None
+    max_samples = as_count(opt.max_samples, "max_samples", 1) if opt.max_samples is not None else None
     assigner = Assigner(opt.device)
     rng = np.random.default_rng(opt.seed)
     if not callable(source) or isinstance(source, (Uniform, Gaussian)):
@@ -163,15 +163,15 @@ def solve_monte_carlo(source, points, masses=None, *, optimizer="newton", tol=1e
     if heights0 is not None:
         h = as_heights(heights0, n).copy()
     elif opt.clusters is not None:
-        h = hierarchical_start(run, as_count(opt.clusters, "clusters"), tol, rng, source)
+        h = hierarchical_start(run, as_count(opt.clusters, "clusters", 1), tol, rng, source)
     else:
         h = initial_heights(source, y, draw, run)
     if optimizer == "newton":
         initial = opt.initial_samples or pow2(100 / nu.min())
-        est, h, (reason, fields) = newton(run, h, tol, maxiter, as_count(initial, "initial_samples"))
+        est, h, (reason, fields) = newton(run, h, tol, maxiter, as_count(initial, "initial_samples", 1))
     else:
         initial = opt.initial_samples or pow2(16 * n)
-        est, h, (reason, fields) = adam(run, h, tol, maxiter, as_count(initial, "initial_samples"), opt.lr,
+        est, h, (reason, fields) = adam(run, h, tol, maxiter, as_count(initial, "initial_samples", 1), opt.lr,
                                         opt.patience)
     return OTResult(y, h - float(h.mean()), est.masses, nu, source, masses_stderr=est.stderr, cost=est.cost,
                     **run.outcome(reason, **fields))

@@ -7,7 +7,7 @@ from numba import cuda
 
 from ..._kernels.sampling.assign import top2_cpu, top2_cuda, top2_numpy
 from ..._kernels.sampling.samples import cost_and_inverse_spacing
-from ..._validate import as_float_array, as_heights
+from ..._validate import as_count, as_float_array, as_heights
 from ...errors import GeomotError
 from ...measures import as_sampler
 
@@ -148,13 +148,7 @@ def monte_carlo_masses(source, points, heights, n_samples, *, batch=1 << 16, dev
     """
     y = as_float_array(points, "points", (None, None))
     h = as_heights(heights, len(y))
-    n_samples = as_count(n_samples, "n_samples")
+    n_samples = as_count(n_samples, "n_samples", 1)
     est = estimate(as_sampler(source, y.shape[1], seed, qmc), y, h, n_samples, Assigner(device),
-                   batch=as_count(batch, "batch"))
+                   batch=as_count(batch, "batch", 1))
     return est.masses, est.stderr
-
-
-def as_count(value, name, minimum=1):
-    if int(value) != value or value < minimum:
-        raise GeomotError(f"{name} must be an integer >= {minimum}; got {value!r}")
-    return int(value)
