@@ -58,8 +58,11 @@ class OTResult:
     heights : ndarray, shape (n,)
         Heights ``h`` of ``u_h(x) = max_i <x, y_i> + h_i``, normalised to ``sum(h) == 0``.
     masses : ndarray, shape (n,)
-        Achieved cell masses ``mu(W_i(h))``: exact (Newton), or their Monte
-        Carlo estimate (``method="monte-carlo"``/``"adam"``).
+        The cell masses ``mu(W_i(h))`` at the returned ``heights`` exactly:
+        exact (Newton: from a diagram built from ``heights`` as
+        ``PowerDiagram(points, heights, source)`` builds it, so anyone can
+        re-measure them), or their Monte Carlo estimate at ``heights``
+        (``method="monte-carlo"``/``"adam"``).
     masses_stderr : ndarray, shape (n,)
         Standard error of each mass: 0 for exact masses,
         ``sqrt(w_i (1 - w_i) / N)`` for a Monte Carlo estimate from ``N`` samples.
@@ -70,12 +73,21 @@ class OTResult:
     diagram : PowerDiagram or None
         The power diagram at ``heights`` (None for Monte Carlo solves).
     converged : bool
-        True when ``max_rel_error <= tol`` (Monte Carlo: for the estimate, whose
-        noise is then below ``tol`` too; see :func:`geomot.solve_monte_carlo`).
+        True when ``max_rel_error <= tol``, the error of these masses at the
+        returned heights (Monte Carlo: for the estimate, whose noise is then
+        below ``tol / 2``; see :func:`geomot.solve_monte_carlo`).
+    precision_floor : float
+        The smallest max relative mass error these heights can be trusted to.
+        Exact solvers: what rounding alone leaves
+        (:meth:`PowerDiagram.rounding_error` over ``target_masses``: the mass
+        change when the heights move by a few ulps); a ``tol`` below it ends
+        with status ``PRECISION_FLOOR``. Monte Carlo: the estimate's noise,
+        ``z max_i se_i / nu_i`` with ``z = sqrt(2 log 2n)``.
     status : geomot.Status
         An ``IntEnum``: 0 ``CONVERGED``, 1 ``BUDGET_EXHAUSTED`` (iteration limit
-        or sample budget), 2 ``LINE_SEARCH_FAILED`` (usually: ``tol`` below what
-        rounding allows), 3 ``STOPPED`` by the callback.
+        or sample budget), 2 ``LINE_SEARCH_FAILED``, 3 ``STOPPED`` by the
+        callback, 4 ``PRECISION_FLOOR`` (stopped at ``precision_floor``,
+        above ``tol``).
     message : str
     iterations : int
     history : list of IterationInfo
@@ -83,7 +95,7 @@ class OTResult:
     """
 
     def __init__(self, points, heights, masses, target_masses, source, *, converged, status, message, iterations,
-                 history, diagram=None, masses_stderr=None, cost=None):
+                 history, precision_floor, diagram=None, masses_stderr=None, cost=None):
         self.points = points
         self.heights = heights
         self.masses = masses
@@ -92,6 +104,7 @@ class OTResult:
         self.diagram = diagram
         self.masses_stderr = np.zeros_like(masses) if masses_stderr is None else masses_stderr
         self._cost = cost
+        self.precision_floor = precision_floor
         self.converged = converged
         self.status = status
         self.message = message

@@ -84,3 +84,12 @@ def generic_heights(domain, y, rng, noise=0.02):
     """Voronoi heights plus noise of ``noise`` times the squared size of the domain: a generic power diagram."""
     lo, hi = domain.bounds
     return -0.5 * (y ** 2).sum(axis=1) + noise * np.sum((hi - lo) ** 2) * rng.standard_normal(len(y))
+
+
+def unit_state(y, h, unit):
+    """``(z, g)``: the unit-frame targets and half weights a backend builds from, for points ``y`` and heights
+    ``h`` over the backend's ``unit`` domain (:class:`geomot.diagram._frame.Frame`)."""
+    from geomot.diagram._frame import Frame, halfweights
+    frame = Frame.of(unit.frame, y)
+    z = frame.points(y)
+    return z, halfweights(z, frame.heights(y, h))

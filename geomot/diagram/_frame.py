@@ -1,10 +1,11 @@
 r"""The unit frame, half power weights and auxiliary points shared by both backends.
 
-Every diagram is computed in the unit frame of its domain, ``x' = (x - c) / s``
-(:attr:`geomot.domains.Domain.frame`), where the domain lies in the unit ball
-and coordinates are of order one whatever the user's units. Its variable is
-the half power weight ``g = h + |y|^2 / 2``: ``x`` lies in cell ``i`` iff
-``<x, y_i> + h_i`` is largest, i.e. iff ``|x - y_i|^2 / 2 - g_i`` is smallest.
+Every diagram is computed in a unit frame (:class:`Frame`): the domain's for
+the source, ``x' = (x - c) / s``, where the domain lies in the unit ball, and
+the targets' own, ``z = (y - m) / S``, where they lie in the unit ball too.
+Its variable is the half power weight ``g = k + |z|^2 / 2`` of the unit-frame
+heights ``k``: ``x'`` lies in cell ``i`` iff ``<x', z_i> + k_i`` is largest,
+i.e. iff ``|x' - z_i|^2 / 2 - g_i`` is smallest.
 
 Neither backend imports the other; both import this module.
 """
@@ -48,26 +49,64 @@ class SolverPolicy:
     screen_cells: bool
 
 
-def to_unit_frame(points, heights, frame):
-    """Map points and heights to the unit frame ``x' = (x - c) / s``.
+@dataclass(frozen=True)
+class Frame:
+    r"""The unit frames of a domain and of a set of targets, in which every diagram is computed.
 
-    Cells are preserved: ``<x, y_i> + h_i`` and ``<x', y'_i> + h'_i`` differ by a
-    positive factor ``s^2`` and a term independent of ``i``, for
-    ``y' = (y - c) / s`` and ``h' = (h + <c, y - c>) / s^2``.
+    Source points are seen as ``x' = (x - c) / s`` (the domain's frame,
+    :attr:`geomot.domains.Domain.frame`: the domain lies in the unit ball) and
+    targets as ``z = (y - m) / S`` (their own frame: ``m`` the centre of their
+    bounding box, ``S`` their largest distance from it), heights as
+
+    .. math:: k_i = \frac{h_i + \langle c, y_i - m\rangle}{s S}.
+
+    Cells are preserved: ``<x, y_i> + h_i = s S (<x', z_i> + k_i) + (terms
+    independent of i)``. Coordinates are of order one whatever the user's
+    units and wherever the targets are: translating the targets alone leaves
+    ``z`` and ``k`` unchanged, to rounding (``y - m`` is exact for far targets,
+    where ``y`` itself would lose the digits of the cells' sizes).
     """
-    c, s = frame
-    y = (points - c) / s
-    return y, (heights + (points - c) @ c) / s ** 2
 
+    c: np.ndarray
+    s: float
+    m: np.ndarray
+    S: float
 
-def from_unit_frame_heights(points, unit_heights, frame):
-    """Inverse of the height map of :func:`to_unit_frame`."""
-    c, s = frame
-    return unit_heights * s ** 2 - (points - c) @ c
+    @classmethod
+    def of(cls, domain_frame, points):
+        """The frame of targets ``points`` (n, d) over a domain of frame ``(c, s)``."""
+        c, s = domain_frame
+        lower, upper = points.min(axis=0), points.max(axis=0)
+        m = lower + (upper - lower) / 2
+        spread = float(np.sqrt(((points - m) ** 2).sum(axis=1).max()))
+        return cls(c, s, m, spread if spread > 0 else s)
+
+    def points(self, y):
+        """Target coordinates ``z = (y - m) / S``, C-contiguous."""
+        return np.ascontiguousarray((y - self.m) / self.S)
+
+    def heights(self, y, h):
+        """Unit-frame heights ``k`` of user heights ``h`` at targets ``y``."""
+        return (h + (y - self.m) @ self.c) / (self.s * self.S)
+
+    def user_heights(self, y, k):
+        """User heights of unit-frame heights ``k`` (inverse of :meth:`heights`)."""
+        return (self.s * self.S) * k - (y - self.m) @ self.c
+
+    @property
+    def height_scale(self):
+        """``dh / dk = s S``: unit-frame heights are user heights divided by it (up to a shift)."""
+        return self.s * self.S
+
+    def similarity(self, sim):
+        """A start similarity ``y -> t (y - mid) + center`` (user units, ``None``: the identity) seen from the
+        target frame to the domain's: ``(t S / s, (mid - m) / S, (center - c) / s)``."""
+        t, mid, center = (1.0, self.m, self.m) if sim is None else sim
+        return t * self.S / self.s, (mid - self.m) / self.S, (center - self.c) / self.s
 
 
 def halfweights(y, h):
-    """Half power weights ``g = h + |y|^2 / 2`` (the diagram's internal variable, unit frame)."""
+    """Half power weights ``g = k + |z|^2 / 2`` (the diagram's internal variable, unit frame)."""
     return h + 0.5 * (y ** 2).sum(axis=1)
 
 

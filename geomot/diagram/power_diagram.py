@@ -24,7 +24,7 @@ from .._validate import as_float_array, as_heights, as_points
 from ..errors import GeomotError
 from ..measures import as_uniform_source
 from . import _planar, _spatial
-from ._frame import from_unit_frame_heights, halfweights, heights_from_halfweights, to_unit_frame
+from ._frame import Frame, halfweights, heights_from_halfweights
 
 _BACKENDS = {2: _planar, 3: _spatial}
 
@@ -88,8 +88,8 @@ class PowerDiagram:
     -----
     The solvers use a small interface beside the attributes: the unit-frame
     :attr:`halfweights`, :attr:`unit_volumes` and :meth:`unit_hessian`, and
-    :meth:`with_halfweights` (a new diagram of the same points, warm-started
-    from this one), :meth:`shifted` and :meth:`permuted`.
+    :meth:`with_halfweights` and :meth:`with_heights` (a new diagram of the same points,
+    warm-started from this one), :meth:`rounding_error` and :meth:`permuted`.
     """
 
     def __init__(self, points, heights, source):
@@ -98,9 +98,10 @@ class PowerDiagram:
         points = as_points(points, source.dim)
         heights = as_heights(heights, len(points))
         unit = impl.UnitDomain(source.domain)
-        y, h = to_unit_frame(points, heights, unit.frame)
-        g = halfweights(y, h)
-        self._assign(points, heights, source, unit, y, g, impl.build(unit, y, g))
+        frame = Frame.of(unit.frame, points)
+        z = frame.points(points)
+        g = halfweights(z, frame.heights(points, heights))
+        self._assign(points, heights, source, unit, frame, z, g, impl.build(unit, z, g))
 
     @classmethod
     def from_weights(cls, points, weights, source):
@@ -109,26 +110,23 @@ class PowerDiagram:
         ``psi_i = 2 h_i + |y_i|^2``: the convention of pysdot, sdot and geogram.
         """
         source = as_uniform_source(source)
-        impl = backend(source.dim)
         points = as_points(points, source.dim)
         weights = as_float_array(weights, "weights", (len(points),))
-        unit = impl.UnitDomain(source.domain)
-        c, s = unit.frame
-        y = (points - c) / s
-        return cls._from_unit(points, source, unit, y, (0.5 * weights - 0.5 * (c @ c)) / s ** 2)
+        return cls(points, 0.5 * (weights - (points ** 2).sum(axis=1)), source)
 
     @classmethod
-    def _from_unit(cls, points, source, unit, y, g, previous=None, **build):
-        """A diagram from validated unit-frame points and half weights (``build``: the backend's options)."""
+    def _from_unit(cls, points, source, unit, frame, z, g, previous=None, **build):
+        """A diagram from validated points, their frame and unit-frame half weights (``build``: the backend's
+        options)."""
         self = object.__new__(cls)
-        heights = from_unit_frame_heights(points, heights_from_halfweights(y, g), unit.frame)
-        cells = backend(y.shape[1]).build(unit, y, g, previous, **build)
-        self._assign(points, heights, source, unit, y, g, cells)
+        heights = frame.user_heights(points, heights_from_halfweights(z, g))
+        cells = backend(z.shape[1]).build(unit, z, g, previous, **build)
+        self._assign(points, heights, source, unit, frame, z, g, cells)
         return self
 
-    def _assign(self, points, heights, source, unit, y, g, cells):
+    def _assign(self, points, heights, source, unit, frame, z, g, cells):
         self.points, self.heights, self.source = points, heights, source
-        self._unit, self._y, self._g, self._cells = unit, y, g, cells
+        self._unit, self._frame, self._y, self._g, self._cells = unit, frame, z, g, cells
         self._cache = {}
 
     def _cached(self, key, compute):
@@ -140,8 +138,12 @@ class PowerDiagram:
     # ------------------------------------------------------------------ the solvers' interface
     @property
     def halfweights(self):
-        """Unit-frame half power weights ``g = h' + |y'|^2 / 2`` (:mod:`geomot.diagram._frame`), shape (n,)."""
+        """Unit-frame half power weights ``g = k + |z|^2 / 2`` (:class:`geomot.diagram._frame.Frame`), shape (n,)."""
         return self._g
+
+    def unit_halfweights(self, heights):
+        """The unit-frame half weights of user heights ``heights`` (shape (n,)) at this diagram's points."""
+        return halfweights(self._y, self._frame.heights(self.points, heights))
 
     @property
     def unit_volumes(self):
@@ -149,7 +151,7 @@ class PowerDiagram:
         return self._cells.moments[:, 0]
 
     def unit_hessian(self):
-        """The Hessian ``dw/dh'`` in the unit frame's heights (CSR; :meth:`hessian` is in the user's)."""
+        """The Hessian ``dw/dk`` in the unit frame's heights (CSR; :meth:`hessian` is in the user's)."""
         return self._laplacian()[0]
 
     def with_halfweights(self, g, *, warm=True, floor=0.0, rebuild=True, suspects=None):
@@ -160,15 +162,41 @@ class PowerDiagram:
         ``floor`` raises the solvers' ``CellsRejected``, and so do stuck flips
         with ``rebuild=False``; ``suspects`` (3D): cells to check first.
         """
-        return self._from_unit(self.points, self.source, self._unit, self._y, g, self._cells if warm else None,
-                               floor=floor * self._unit.volume, rebuild=rebuild, suspects=suspects)
+        return self._from_unit(self.points, self.source, self._unit, self._frame, self._y, g,
+                               self._cells if warm else None, floor=floor * self._unit.volume, rebuild=rebuild,
+                               suspects=suspects)
 
-    def shifted(self, constant):
-        """The same diagram with ``constant`` added to every height (the cells do not change)."""
+    def with_heights(self, heights, *, warm=True):
+        """The diagram of the same points and source at the user heights ``heights``, kept exactly as given.
+
+        Warm-started from this one (the cells are exact either way); the diagram
+        a fresh :class:`PowerDiagram` builds from ``heights``.
+        """
+        heights = as_heights(heights, len(self.points))
+        g = self.unit_halfweights(heights)
         other = object.__new__(type(self))
-        other._assign(self.points, self.heights + constant, self.source, self._unit, self._y,
-                      self._g + constant / self._unit.frame[1] ** 2, self._cells)
+        other._assign(self.points, heights, self.source, self._unit, self._frame, self._y, g,
+                      backend(self._dim).build(self._unit, self._y, g, self._cells if warm else None))
         return other
+
+    def rounding_error(self):
+        r"""The mass error rounding alone leaves in each cell, an estimate (shape (n,)).
+
+        Heights and coordinates carry a relative error of a few ulps ``eps``: in
+        the unit frame, ``delta_i = eps (|g_i| + |z_i|^2 / 2 + (|h_i| + |<c, y_i - m>|) / (s S) + 1)``
+        (:class:`~geomot.diagram._frame.Frame`; the last term for the cell
+        vertices, of order one there), which moves the masses by
+        ``sum_j |H_ij| (delta_i + delta_j)`` (``H`` the unit-frame Hessian): no
+        solver can bring ``|w_i - nu_i|`` reliably below it. It is the linear
+        bound of what perturbing the heights by ``delta`` does to the masses.
+        """
+        frame, z = self._frame, self._y
+        eps = 2 * np.finfo(float).eps
+        delta = eps * (np.abs(self._g) + 0.5 * (z ** 2).sum(axis=1) + 1.0 + (
+            np.abs(self.heights) + np.abs((self.points - frame.m) @ frame.c)) / frame.height_scale)
+        off = abs(self.unit_hessian()).tocsr()
+        off.setdiag(0)
+        return off @ delta + (off @ np.ones(len(delta))) * delta
 
     def permuted(self, index):
         """The same diagram with its cells listed in the order ``index``: cell ``k`` is cell ``index[k]`` here."""
@@ -176,7 +204,7 @@ class PowerDiagram:
             return self
         other = object.__new__(type(self))
         y, g = self._y[index], self._g[index]
-        other._assign(self.points[index], self.heights[index], self.source, self._unit, y, g,
+        other._assign(self.points[index], self.heights[index], self.source, self._unit, self._frame, y, g,
                       self._cells.permuted(index, y, g))
         return other
 
@@ -207,14 +235,19 @@ class PowerDiagram:
 
     @property
     def cost(self):
-        # moments: [volume, first moment (d columns), second moment about y_i]
-        s = self._unit.frame[1]
-        return np.maximum(self._cells.moments[:, 1 + self._dim], 0.0) / 2 / self._unit.volume * s ** 2
+        # moments (unit frame): [volume V, first moment M (d columns), second moment about z_i];
+        # about y'_i = (y_i - c) / s instead: + 2 <M - V z_i, z_i - y'_i> + V |z_i - y'_i|^2
+        c, s = self._unit.frame
+        moments, d = self._cells.moments, self._dim
+        v, first = moments[:, 0], moments[:, 1:1 + d]
+        shift = self._y - (self.points - c) / s
+        second = moments[:, 1 + d] + 2 * ((first - v[:, None] * self._y) * shift).sum(axis=1) \
+            + v * (shift ** 2).sum(axis=1)
+        return np.maximum(second, 0.0) / 2 / self._unit.volume * s ** 2
 
     @property
     def weights(self):
-        c, s = self._unit.frame
-        return 2 * (s ** 2 * self._g) + c @ c
+        return 2 * self.heights + (self.points ** 2).sum(axis=1)
 
     # ------------------------------------------------------------------ facets and Hessian
     def _laplacian(self):
@@ -252,7 +285,7 @@ class PowerDiagram:
         measure times the source density) and ``H_ii = -sum_{j != i} H_ij``:
         symmetric, positive semi-definite, rows summing to 0.
         """
-        h = self.unit_hessian() / self._unit.frame[1] ** 2
+        h = self.unit_hessian() / self._frame.height_scale
         h.sort_indices()
         return h
 
@@ -309,8 +342,8 @@ class PowerDiagram:
         """``argmax_i <x, y_i> + h_i`` for every row of ``x`` (anywhere in the plane or space).
 
         Exact nearest-neighbour search: it is the index of the lifted point
-        ``(y_i, sqrt(M - psi_i))`` nearest to ``(x, 0)``, with power weights
-        ``psi_i = 2 h_i + |y_i|^2`` and ``M = max psi`` (unit frame).
+        ``(z_i, sqrt(M - psi_i))`` nearest to ``(x', 0)``, with unit-frame power weights
+        ``psi_i = 2 g_i`` and ``M = max psi``.
         """
         x = as_float_array(x, "x", (None, self._dim))
         c, s = self._unit.frame

@@ -25,13 +25,17 @@ class Status(IntEnum):
     BUDGET_EXHAUSTED = 1  # the iteration limit, or the Monte Carlo sample budget
     LINE_SEARCH_FAILED = 2  # no step length decreased the error: usually tol below what rounding allows
     STOPPED = 3  # the callback returned True
+    PRECISION_FLOOR = 4  # stopped at what double precision allows, above tol: the error is OTResult.precision_floor's
 
 
 _MESSAGES = {
     "converged": (Status.CONVERGED, "converged: {what}max relative mass error {err:.3g} <= tol {tol:.3g}{detail}"),
-    "maxiter": (Status.BUDGET_EXHAUSTED, "iteration limit maxiter={maxiter} reached"),
+    "maxiter": (Status.BUDGET_EXHAUSTED, "iteration limit maxiter={maxiter} reached{at}{detail}"),
     "samples": (Status.BUDGET_EXHAUSTED, "sample budget max_samples={max_samples} exhausted"),
     "line search": (Status.LINE_SEARCH_FAILED, "line search failed at max relative error {err:.3g}{detail}"),
+    "floor": (Status.PRECISION_FLOOR, "stopped at the precision floor: max relative mass error {err:.3g} is as "
+                                      "good as double precision allows for this problem (precision_floor), above "
+                                      "tol {tol:.3g}; ask for tol >= {err:.1g}"),
     "callback": (Status.STOPPED, "stopped by callback"),
 }
 
@@ -58,9 +62,13 @@ class Run:
         self.history = []
         self.clock = time.perf_counter()
 
+    def error(self, masses):
+        """``max_i |w_i - nu_i| / nu_i``, the error every solver reports."""
+        return float(np.max(np.abs(masses - self.nu) / self.nu))
+
     def record(self, masses, heights, step, *, samples=0, noise=None, estimate_seconds=0.0, log=True):
         """Record an iterate (masses ``w`` at ``heights``); returns ``(max relative error, stop)``."""
-        err = float(np.max(np.abs(masses - self.nu) / self.nu))
+        err = self.error(masses)
         info = IterationInfo(len(self.history), err, float(np.linalg.norm(masses - self.nu)), step,
                              float(masses.min()), time.perf_counter() - self.clock, samples,
                              estimate_seconds=estimate_seconds)
@@ -81,6 +89,8 @@ class Run:
         message table: "converged", "maxiter", "samples", "line search", "callback"), its message filled
         from ``fields``."""
         status, template = _MESSAGES[reason]
-        message = template.format(**({"what": "", "detail": ""} | fields))
+        if "err" in fields and reason == "maxiter":
+            fields = fields | {"at": f" at max relative error {fields['err']:.3g} (tol {fields['tol']:.3g})"}
+        message = template.format(**({"what": "", "detail": "", "at": ""} | fields))
         return {"converged": status == Status.CONVERGED, "status": status, "message": message,
                 "iterations": len(self.history) - 1, "history": self.history}

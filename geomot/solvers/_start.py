@@ -32,15 +32,6 @@ def similarity(source, y, draw=None):
     return x.std(axis=0).mean() / max(float(np.sqrt(((y - mid) ** 2).mean())), 1e-300), mid, x.mean(axis=0)
 
 
-def in_frame(sim, frame):
-    """The similarity of :func:`similarity` in the frame ``x' = (x - c) / s`` (``None`` stays ``None``)."""
-    if sim is None:
-        return None
-    t, mid, center = sim
-    c, s = frame
-    return t, (mid - c) / s, (center - c) / s
-
-
 def voronoi_heights(y, sim):
     """The starting heights of the targets ``y`` for the similarity ``sim`` (module docstring), up to a constant."""
     if sim is None:

@@ -34,7 +34,7 @@ import numpy as np
 
 from .._validate import as_heights, as_masses, as_points, as_positive
 from ..diagram import PowerDiagram
-from ..diagram._frame import halfweights, to_unit_frame
+from ..diagram._frame import Frame, halfweights
 from ..diagram.power_diagram import backend
 from ..errors import GeomotError
 from ..measures import as_uniform_source
@@ -43,9 +43,11 @@ from ._laplacian import LaplacianSolver
 from ._linesearch import kmt_step
 from ._residuals import LOG_UNTIL, lin_merit, lin_residual, log_merit, log_residual
 from ._run import Run
-from ._start import in_frame, similarity, voronoi_heights
+from ._start import similarity, voronoi_heights
 
 _MAX_HALVINGS = 40
+# a failed line search within this factor of the precision floor is the floor, not a failure
+_FLOOR_FACTOR = 10.0
 
 
 def _suspects(pd, d):
@@ -81,8 +83,8 @@ def solve_newton(source, points, masses=None, *, tol=1e-10, maxiter=100, heights
     h0 = as_heights(heights0, n) if heights0 is not None else None
     policy = impl.POLICY
     unit = impl.UnitDomain(source.domain)
-    y, _ = to_unit_frame(points, np.zeros(n), unit.frame)
-    order, y = impl.ordered(y, unit)
+    frame = Frame.of(unit.frame, points)
+    order, z = impl.ordered(frame.points(points), unit)
     points, nu = points[order], nu[order]
     run = Run(nu, verbose, callback)
     back = np.argsort(order)
@@ -90,14 +92,13 @@ def solve_newton(source, points, masses=None, *, tol=1e-10, maxiter=100, heights
     # the state is the unit-frame half power weights g = h + |y|^2 / 2 (geomot.diagram._frame)
     pd = None
     if h0 is not None:
-        pd = PowerDiagram._from_unit(points, source, unit, y, halfweights(y, to_unit_frame(points, h0[order],
-                                                                                        unit.frame)[1]))
+        pd = PowerDiagram._from_unit(points, source, unit, frame, z, halfweights(z, frame.heights(points, h0[order])))
         if pd.empty.any():
             note = f" (heights0 left {int(pd.empty.sum())} cells empty: started from a Voronoi diagram instead)"
             pd = None
     if pd is None:
-        start = voronoi_heights(y, in_frame(similarity(source, points), unit.frame))
-        pd = PowerDiagram._from_unit(points, source, unit, y, halfweights(y, start))
+        start = voronoi_heights(z, frame.similarity(similarity(source, points)))
+        pd = PowerDiagram._from_unit(points, source, unit, frame, z, halfweights(z, start))
     g, w = pd.halfweights, pd.masses
     eps0 = 0.5 * min(nu.min(), w.min())
     laplacian = LaplacianSolver(nu, policy.laplacian, policy.connected)
@@ -105,8 +106,13 @@ def solve_newton(source, points, masses=None, *, tol=1e-10, maxiter=100, heights
     for it in range(maxiter + 1):
         err, stop = run.record(w, pd.heights[back], step)
         if err <= tol:
-            reason, fields = "converged", {"err": err, "tol": tol}
-            break
+            # the certificate: the diagram of the heights the user receives (mean zero, user frame)
+            pd = _certified(pd)
+            g, w = pd.halfweights, pd.masses
+            err = run.error(w)
+            if err <= tol:
+                reason, fields = "converged", {"err": err, "tol": tol}
+                break
         if stop:
             reason = "callback"
             break
@@ -137,11 +143,32 @@ def solve_newton(source, points, masses=None, *, tol=1e-10, maxiter=100, heights
                 break
             log_phase = False  # the log residual's full step was refused: this iteration again, linear
         if trial_pd is None:
-            reason, fields = "line search", {"err": err, "detail": (
-                ": tol is probably below what floating point allows for this problem" if err < 1e-6 else "")}
+            reason = "line search"
             break
         g, pd, w = g + step * d, trial_pd, trial_pd.masses
-    final = pd.shifted(-float(np.mean(pd.heights))).permuted(back)
+    if reason != "converged":
+        pd = _certified(pd)
+        fields = _ending(reason, run.error(pd.masses), tol, fields)
+        reason = "floor" if reason == "line search" and fields["err"] <= _FLOOR_FACTOR * _floor(pd, nu) else reason
+    floor = _floor(pd, nu)
     outcome = run.outcome(reason, **fields)
     outcome["message"] += note
-    return OTResult.from_diagram(final, nu[back], **outcome)
+    return OTResult.from_diagram(pd.permuted(back), nu[back], precision_floor=floor, **outcome)
+
+
+def _certified(pd):
+    """The diagram of the heights a solve returns, ``pd.heights - mean``, built as a fresh diagram would be."""
+    return pd.with_heights(pd.heights - float(np.mean(pd.heights)))
+
+
+def _floor(pd, nu):
+    """The precision floor: the largest relative mass error rounding alone leaves (:meth:`PowerDiagram.rounding_error`)."""
+    return float(np.max(pd.rounding_error() / nu))
+
+
+def _ending(reason, err, tol, fields):
+    """The message fields of a solve that did not converge, at the certified error ``err``."""
+    advice = {"maxiter": "; raise maxiter, loosen tol, or start from heights0 of a coarser solve",
+              "line search": "; try a looser tol, or report the problem: the Newton direction did not decrease "
+                             "the error"}.get(reason, "")
+    return fields | {"err": err, "tol": tol, "detail": advice}

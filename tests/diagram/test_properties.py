@@ -124,7 +124,7 @@ def test_neighbors_are_sorted_csr_without_self(dim):
 
 @pytest.mark.parametrize("name, domain", [DOMAINS[0], DOMAINS[3], DOMAINS[5], DOMAINS[-1]],
                          ids=[IDS[0], IDS[3], IDS[5], IDS[-1]])
-def test_permuted_and_shifted_are_the_diagrams_of_the_permuted_and_shifted_heights(name, domain):
+def test_permuted_and_with_heights_are_the_diagrams_of_the_permuted_and_new_heights(name, domain):
     rng = np.random.default_rng(9)
     y = random_points_in(domain, 40, rng, 0.1)
     h = generic_heights(domain, y, rng)
@@ -136,7 +136,10 @@ def test_permuted_and_shifted_are_the_diagrams_of_the_permuted_and_shifted_heigh
     np.testing.assert_allclose(moved.masses, fresh.masses, atol=1e-14)
     np.testing.assert_allclose(moved.hessian().toarray(), fresh.hessian().toarray(), atol=1e-9)
     np.testing.assert_array_equal(moved.locate(y[:5]), fresh.locate(y[:5]))
-    up = pd.shifted(2.5)
-    np.testing.assert_allclose(up.heights, h + 2.5)
-    np.testing.assert_allclose(up.masses, pd.masses, atol=0)
+    up = pd.with_heights(h + 2.5)
+    np.testing.assert_array_equal(up.heights, h + 2.5)  # kept exactly as given
+    np.testing.assert_allclose(up.masses, pd.masses, atol=1e-14)
     np.testing.assert_allclose(up.weights, pd.weights + 5.0, rtol=1e-12)
+    h2 = h + 1e-3 * rng.standard_normal(len(h))
+    np.testing.assert_allclose(pd.with_heights(h2).masses, gm.PowerDiagram(y, h2, gm.Uniform(domain)).masses,
+                               rtol=0, atol=1e-15)

@@ -7,7 +7,7 @@ from scipy.spatial import ConvexHull
 
 import geomot as gm
 from ..cases import SPATIAL_DOMAINS as DOMAINS
-from ..cases import UNIT_CUBE, generic_heights, lattice
+from ..cases import UNIT_CUBE, generic_heights, lattice, unit_state
 from ..cases import random_points_in as random_points
 from ..reference3d import brute_force_cells
 
@@ -406,7 +406,6 @@ def _assert_same_cells(cells, reference, n):
 def test_tree_walk_matches_the_triangulation(case):
     """The k-d tree walk with its security test finds the same cells and facets as the weighted Delaunay
     triangulation (Qhull), or gives up (returns None) — never a different diagram."""
-    from geomot.diagram._frame import halfweights, to_unit_frame
     from geomot.diagram._spatial import UnitDomain as _UnitDomain3D, _tree_cells, _triangulation_cells
 
     rng = np.random.default_rng(8)
@@ -423,8 +422,7 @@ def test_tree_walk_matches_the_triangulation(case):
          "noisy heights": -0.5 * (y ** 2).sum(1) + 3e-3 * rng.standard_normal(len(y))}.get(
         case, -0.5 * (y ** 2).sum(1))
     unit = _UnitDomain3D(domain)
-    yu, hu = to_unit_frame(y, h, unit.frame)
-    g = halfweights(yu, hu)
+    yu, g = unit_state(y, h, unit)
     tree = _tree_cells(yu, g, unit)
     assert tree is not None or case == "clustered"
     if tree is None:
@@ -433,23 +431,21 @@ def test_tree_walk_matches_the_triangulation(case):
 
 
 def test_tree_walk_gives_up_far_from_the_domain():
-    """Targets far outside: the security test is weak, the walk gives up and the triangulation is used."""
-    from geomot.diagram._spatial import UnitDomain as _UnitDomain3D
+    """Points handed to the backend far outside the domain (the diagram's own frame never does this: it
+    centres the targets): the security test is weak, the walk gives up and the triangulation is used."""
+    from geomot.diagram._frame import halfweights
+    from geomot.diagram._spatial import UnitDomain as _UnitDomain3D, build
 
     y = 10.0 + np.random.default_rng(9).random((3000, 3))
+    h = -0.5 * ((y - 10.5) ** 2).sum(1)
     unit = _UnitDomain3D(UNIT_CUBE)
-    src = gm.Uniform(UNIT_CUBE)
-    pd = gm.PowerDiagram._from_unit(y, src, unit, *_unit_frame_state(y, unit))
+    c, s = unit.frame
+    yu = np.ascontiguousarray((y - c) / s)  # the domain's frame only
+    cells = build(unit, yu, halfweights(yu, (h + (y - c) @ c) / s ** 2))
     assert unit.triangulate
-    assert pd.masses.sum() == pytest.approx(1.0, abs=1e-12)
-    fresh = gm.PowerDiagram(y, pd.heights, src)
-    np.testing.assert_allclose(fresh.masses, pd.masses, atol=1e-14)
-
-
-def _unit_frame_state(y, unit):
-    from geomot.diagram._frame import halfweights, to_unit_frame
-    yu, hu = to_unit_frame(y, -0.5 * ((y - 10.5) ** 2).sum(1), unit.frame)
-    return yu, halfweights(yu, hu)
+    assert cells.moments[:, 0].sum() / unit.volume == pytest.approx(1.0, abs=1e-12)
+    fresh = gm.PowerDiagram(y, h, gm.Uniform(UNIT_CUBE))
+    np.testing.assert_allclose(fresh.masses, cells.moments[:, 0] / unit.volume, atol=1e-13)
 
 
 @pytest.mark.parametrize("case", ["uniform", "spill", "lattice Voronoi", "perturbed lattice", "noisy heights",
@@ -458,8 +454,8 @@ def _unit_frame_state(y, unit):
 def test_candidate_cells_match_the_tree_walk(case, move):
     """Cells clipped by the previous diagram's neighbours and nearest points, then certified, are the walk's
     cells at the new heights; a move that changes too much gives None (the caller walks), never other cells."""
-    from geomot.diagram._frame import halfweights, to_unit_frame
     from geomot.diagram._spatial import UnitDomain as _UnitDomain3D, _candidate_cells, _tree_cells, build
+    from geomot.diagram._frame import Frame
 
     rng = np.random.default_rng(21)
     domain = DOMAINS["polytope"] if case == "polytope" else UNIT_CUBE
@@ -475,8 +471,7 @@ def test_candidate_cells_match_the_tree_walk(case, move):
         h += 3e-3 * rng.standard_normal(len(y))
     src = gm.Uniform(domain)
     unit = _UnitDomain3D(domain)
-    yu, hu = to_unit_frame(y, h, unit.frame)
-    g = halfweights(yu, hu)
+    yu, g = unit_state(y, h, unit)
     previous = build(unit, yu, g)
     g2 = g + move * rng.standard_normal(len(y)) / len(y) ** (2 / 3)
     cand = _candidate_cells(yu, g2, unit, previous)
@@ -487,8 +482,8 @@ def test_candidate_cells_match_the_tree_walk(case, move):
         return
     _assert_same_cells(cand, _tree_cells(yu, g2, unit), len(y))
     # the polyhedra of the certified rows are the cells
-    pd = gm.PowerDiagram._from_unit(y, src, unit, yu, g2, previous=previous)
-    walk = gm.PowerDiagram._from_unit(y, src, _UnitDomain3D(domain), yu, g2)
+    pd = gm.PowerDiagram._from_unit(y, src, unit, Frame.of(unit.frame, y), yu, g2, previous=previous)
+    walk = gm.PowerDiagram._from_unit(y, src, _UnitDomain3D(domain), Frame.of(unit.frame, y), yu, g2)
     for (v1, faces1, _), (v2, faces2, _) in zip(pd.polyhedra(), walk.polyhedra()):
         assert len(faces1) == len(faces2)
         if len(v1):
@@ -500,14 +495,12 @@ def test_a_missed_neighbour_is_caught():
     the walk, and the diagram is the walk's; with no rows at all the volumes overlap and the check says so."""
     from geomot._kernels.spatial.candidates import candidate_lists, facet_mismatch
     from geomot._kernels.spatial.cells import power_cells_3d
-    from geomot.diagram._frame import halfweights, to_unit_frame
     from geomot.diagram._spatial import _NO_OFFSETS, UnitDomain as _UnitDomain3D, _candidate_cells, _search, build
 
     rng = np.random.default_rng(3)
     y = rng.random((500, 3))
     unit = _UnitDomain3D(UNIT_CUBE)
-    yu, hu = to_unit_frame(y, -0.5 * (y ** 2).sum(1), unit.frame)
-    g = halfweights(yu, hu)
+    yu, g = unit_state(y, -0.5 * (y ** 2).sum(1), unit)
     pd = build(unit, yu, g)
     first = _search(yu, unit)[1][:, :8]
     indptr, indices, facets = pd.indptr, pd.indices, pd.facets.copy()

@@ -4,6 +4,8 @@ from scipy.spatial import Delaunay
 
 from geomot._kernels.planar.cells import adjacency_from_triangles, ring_moments
 
+from ..cases import unit_state
+
 
 def adjacency_numpy(triangles, n):
     """Sorted CSR of the unique edges of the triangles."""
@@ -97,8 +99,7 @@ def test_diagram_from_flips_equals_diagram_from_qhull():
     h0 = -0.5 * (y ** 2).sum(1)
     base = PowerDiagram(y, h0, src)
     h1 = h0 + 1e-4 * rng.standard_normal(2000)
-    scale = src.domain.frame[1]  # unit-frame heights are the user's over scale^2, up to a constant
-    flipped = base.with_halfweights(base.halfweights + (h1 - h0) / scale ** 2, warm=True)
+    flipped = base.with_halfweights(base.unit_halfweights(h1), warm=True)
     fresh = PowerDiagram(y, h1, src)
     np.testing.assert_allclose(flipped.masses, fresh.masses, atol=1e-15)
     np.testing.assert_allclose(flipped.hessian().toarray(), fresh.hessian().toarray(), atol=1e-9)
@@ -111,11 +112,10 @@ def test_facet_laplacian_matches_scipy_twin():
     import geomot as gm
     from geomot._kernels.laplacian import facet_laplacian
     from geomot.diagram import _planar
-    from geomot.diagram._frame import halfweights, to_unit_frame
     y = np.random.default_rng(4).random((500, 2)) * 1.4 - 0.2
     unit = _planar.UnitDomain(gm.Box([0, 0], [1, 1]))
-    yu, hu = to_unit_frame(y, -0.5 * (y ** 2).sum(1), unit.frame)
-    cells = _planar.build(unit, yu, halfweights(yu, hu))
+    yu, g = unit_state(y, -0.5 * (y ** 2).sum(1), unit)
+    cells = _planar.build(unit, yu, g)
     n = 500
     f = sp.csr_array((cells.facets, cells.indices, cells.indptr), shape=(n, cells.indptr.size + 2))[:, :n]
     f = ((f + f.T) * 0.5).tocoo()

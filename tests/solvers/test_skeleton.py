@@ -39,7 +39,9 @@ def test_status_is_an_intenum_with_one_message_table():
     assert gm.solve(SQUARE, y, callback=lambda i: True).status is gm.Status.STOPPED
     mc = gm.solve(SQUARE, y, method="monte-carlo", tol=1e-3, seed=0, max_samples=1 << 22)
     assert mc.status is gm.Status.BUDGET_EXHAUSTED and "max_samples" in mc.message
-    assert [s.value for s in gm.Status] == [0, 1, 2, 3]
+    floor = gm.solve(SQUARE, y, tol=1e-300)
+    assert floor.status is gm.Status.PRECISION_FLOOR and not floor.converged and "precision floor" in floor.message
+    assert [s.value for s in gm.Status] == [0, 1, 2, 3, 4]
 
 
 def test_run_records_and_stops():

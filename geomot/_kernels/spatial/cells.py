@@ -567,7 +567,8 @@ def ball_moments(P, nv, nf, y, radius, out, facets):
                     continue
                 r1 = np.sqrt(z1x * z1x + z1y * z1y + z1z * z1z)
                 r2 = np.sqrt(z2x * z2x + z2y * z2y + z2z * z2z)
-                dphi = np.arctan2(cr, z1x * z2x + z1y * z2y + z1z * z2z)
+                # a piece on a line through the foot sweeps no angle (atan2(0, -1) would say pi)
+                dphi = np.arctan2(cr, z1x * z2x + z1y * z2y + z1z * z2z) if cr != 0.0 else 0.0
                 turn += dphi
                 if a > 0.0 and r1 > 0.0 and r2 > 0.0:
                     # the circular sector of the disk under this piece

@@ -159,19 +159,24 @@ def solve_monte_carlo(source, points, masses=None, *, optimizer="newton", tol=1e
     if not callable(source) or isinstance(source, (Uniform, Gaussian)):
         source = as_source(source)
     draw = as_sampler(source, dim, rng, opt.qmc)
-    run = SampledRun(draw, y, nu, assigner, batch, max_samples, verbose, callback)
+    # the targets about the centre of their bounding box: <x, y_i> + h_i and <x, y_i - mid> + h_i differ by a
+    # term independent of i, so the cells and the heights are the same, and far targets keep their digits
+    mid = (y.min(axis=0) + y.max(axis=0)) / 2
+    run = SampledRun(draw, y - mid, nu, assigner, batch, max_samples, verbose, callback, origin=mid)
     if heights0 is not None:
         h = as_heights(heights0, n).copy()
     elif opt.clusters is not None:
         h = hierarchical_start(run, as_count(opt.clusters, "clusters", 1), tol, rng, source)
     else:
-        h = initial_heights(source, y, draw, run)
+        h = initial_heights(source, run.y, draw, run)
     if optimizer == "newton":
         initial = opt.initial_samples or pow2(100 / nu.min())
-        est, h, (reason, fields) = newton(run, h, tol, maxiter, as_count(initial, "initial_samples", 1))
+        reason, fields = newton(run, h, tol, maxiter, as_count(initial, "initial_samples", 1))
     else:
         initial = opt.initial_samples or pow2(16 * n)
-        est, h, (reason, fields) = adam(run, h, tol, maxiter, as_count(initial, "initial_samples", 1), opt.lr,
-                                        opt.patience)
+        reason, fields = adam(run, h, tol, maxiter, as_count(initial, "initial_samples", 1), opt.lr, opt.patience)
+    est, h, noise = run.last  # the heights returned, and the estimate of their masses
+    if reason != "converged":
+        fields = fields | {"err": run.error(est.masses), "tol": tol}
     return OTResult(y, h - float(h.mean()), est.masses, nu, source, masses_stderr=est.stderr, cost=est.cost,
-                    **run.outcome(reason, **fields))
+                    precision_floor=noise, **run.outcome(reason, **fields))

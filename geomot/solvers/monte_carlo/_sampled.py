@@ -31,7 +31,7 @@ class SampledRun(Run):
     draw : callable
         ``draw(k) -> (k, d)`` samples of the source.
     y, nu : ndarray
-        Targets and their masses.
+        Targets (centred: the true targets are ``y + origin``) and their masses.
     assigner : Assigner
     batch : int
         Samples per kernel call.
@@ -39,11 +39,14 @@ class SampledRun(Run):
         Budget on the samples drawn.
     verbose, callback
         As :class:`~geomot.solvers._run.Run`.
+    origin : ndarray, shape (d,)
+        Where the centred targets' origin lies (the estimates' costs are measured to ``y + origin``).
     """
 
-    def __init__(self, draw, y, nu, assigner, batch, max_samples=None, verbose=False, callback=None):
+    def __init__(self, draw, y, nu, assigner, batch, max_samples=None, verbose=False, callback=None, origin=None):
         super().__init__(nu, verbose, callback)
         self.draw, self.y, self.assigner, self.batch, self.max_samples = draw, y, assigner, batch, max_samples
+        self.origin = origin
         self.noise_factor = _noise_factor(nu)
         self.kappa = 1.0
         self.used = 0
@@ -74,14 +77,18 @@ class SampledRun(Run):
     def estimate(self, h, k, **kw):
         self.used += k
         start = time.perf_counter()
-        est = estimate(self.draw, self.y, h, k, self.assigner, batch=self.batch, **kw)
+        est = estimate(self.draw, self.y, h, k, self.assigner, batch=self.batch, origin=self.origin, **kw)
         est.seconds = time.perf_counter() - start
         return est
 
     def record_estimate(self, est, h, step, log=True):
-        """Record an estimate at heights ``h`` (:meth:`Run.record`); returns ``(error, noise, stop)``."""
+        """Record an estimate at heights ``h`` (:meth:`Run.record`); returns ``(error, noise, stop)``.
+
+        ``last`` keeps ``(estimate, heights, noise)`` of the latest: a solve returns those heights with that
+        estimate of their masses, whatever the optimiser did after."""
         self.kappa = est.kappa
         noise = est.kappa * self.noise_factor / np.sqrt(est.samples)
         err, stop = self.record(est.masses, h, step, samples=est.samples, noise=noise,
                                 estimate_seconds=est.seconds, log=log)
+        self.last = (est, h, noise)
         return err, noise, stop

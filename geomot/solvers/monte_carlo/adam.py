@@ -8,7 +8,7 @@ def adam(run, h, tol, maxiter, batch_samples, lr, patience, beta1=0.9, beta2=0.9
     """Adam on the Monte Carlo gradient ``w - nu`` with a fixed batch, doubled (and the learning rate times
     0.8) when the error has not improved for ``patience`` steps: the pyOMT baseline.
 
-    Returns ``(estimate, heights, (reason, fields))`` as :func:`~geomot.solvers.monte_carlo.newton.newton`.
+    Returns the ending ``(reason, fields)`` as :func:`~geomot.solvers.monte_carlo.newton.newton`.
     """
     if lr is None:
         # 1.2 x the height change that moves a cell's whole mass, nu_i / H_ii ~ spacing^2 / (2 d), for the
@@ -18,16 +18,16 @@ def adam(run, h, tol, maxiter, batch_samples, lr, patience, beta1=0.9, beta2=0.9
         lr = 1.2 * np.prod(np.maximum(np.ptp(run.y, axis=0), 1e-12) / n ** (1 / dim)) ** (2 / dim) / (2 * dim)
     lr = as_positive(lr, "lr")
     m, v = np.zeros_like(h), np.zeros_like(h)
-    best, stale, est = np.inf, 0, None
+    best, stale = np.inf, 0
     for t in range(maxiter + 1):
         if not run.affordable(batch_samples):
-            return est, h, ("samples", {"max_samples": run.max_samples})
+            return "samples", {"max_samples": run.max_samples}
         est = run.estimate(h, batch_samples)
         err, noise, stop = run.record_estimate(est, h, lr, log=t % 50 == 0)
         if err <= tol and noise <= tol / 2:
-            return est, h, ("converged", {"what": "estimated ", "err": err, "tol": tol})
+            return "converged", {"what": "estimated ", "err": err, "tol": tol}
         if stop:
-            return est, h, ("callback", {})
+            return "callback", {}
         if err < best * (1 - 1e-3):
             best, stale = err, 0
         else:
@@ -40,4 +40,4 @@ def adam(run, h, tol, maxiter, batch_samples, lr, patience, beta1=0.9, beta2=0.9
         mhat, vhat = m / (1 - beta1 ** (t + 1)), v / (1 - beta2 ** (t + 1))
         h = h - lr * mhat / (np.sqrt(vhat) + eps)
         h -= h.mean()
-    return est, h, ("maxiter", {"maxiter": maxiter})
+    return "maxiter", {"maxiter": maxiter}

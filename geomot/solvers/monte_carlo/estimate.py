@@ -48,7 +48,7 @@ class Estimate:
     kappa: float = 1.0
 
 
-def estimate(draw, y, h, n_samples, assigner, *, batch=1 << 16, hessian_samples=0, moments=False):
+def estimate(draw, y, h, n_samples, assigner, *, batch=1 << 16, hessian_samples=0, moments=False, origin=None):
     r"""Monte Carlo cell masses (and optionally Hessian and cell moments) at heights ``h``.
 
     Streams ``n_samples`` samples from ``draw`` in batches of ``batch``.
@@ -60,7 +60,9 @@ def estimate(draw, y, h, n_samples, assigner, *, batch=1 << 16, hessian_samples=
     of the distances that puts a fraction ``p = clip(50 n / N_H, 0.01, 0.1)``
     of the samples in the slabs (slabs of one width in space, whatever the
     spacing of the targets). With ``moments``, the sums of ``x`` and
-    ``|x|^2`` over the samples of each cell, divided by ``N``.
+    ``|x|^2`` over the samples of each cell, divided by ``N``. ``origin``:
+    the targets are ``y + origin`` (``y`` centred by the caller; the cells do
+    not change, and the cost is measured to the true targets).
 
     Standard errors: the binomial ``sqrt(w_i (1 - w_i) / N)`` times ``kappa``.
     ``kappa = 1`` for pseudo-random samples; for a stream with two replicates
@@ -87,7 +89,8 @@ def estimate(draw, y, h, n_samples, assigner, *, batch=1 << 16, hessian_samples=
         if halves is not None:  # the first k - k // 2 samples come from the first replicate
             halves[0] += np.bincount(best[:k - k // 2], minlength=n)
             first_size += k - k // 2
-        half_squares, inverse_spacing = cost_and_inverse_spacing(x, y, best, second)
+        half_squares, inverse_spacing = cost_and_inverse_spacing(x if origin is None else x - origin, y, best,
+                                                                 second)
         cost += half_squares
         if moments:
             for c in range(d):  # d bincounts: a loop over coordinates, not samples

@@ -63,22 +63,22 @@ def newton(run, h, tol, maxiter, initial, line_samples=1 << 17, shortest=0.1):
     step shorter than ``1/4`` doubles them (the direction was poor, most often
     because the Hessian had too few samples in its slabs).
 
-    Returns ``(estimate, heights, (reason, fields))``, the ending for
-    :meth:`~geomot.solvers._run.Run.outcome`.
+    Returns the ending ``(reason, fields)`` for :meth:`~geomot.solvers._run.Run.outcome`; the heights
+    returned are those of the run's last estimate (``run.last``).
     """
     k = initial
-    step, revived, est, log_ok, judge = 0.0, False, None, True, None
+    step, revived, log_ok, judge = 0.0, False, True, None
     laplacian = LaplacianSolver(run.nu, "jacobi")
     for _ in range(maxiter + 1):
         if not run.affordable(k):
-            return est, h, ("samples", {"max_samples": run.max_samples})
+            return "samples", {"max_samples": run.max_samples}
         est = run.estimate(h, k, hessian_samples=min(k, 1 << 23))
         err, noise, stop = run.record_estimate(est, h, step)
         if err <= tol and noise <= tol / 2:
-            return est, h, ("converged", {"what": "estimated ", "err": err, "tol": tol,
-                                          "detail": f" (noise {noise:.2g}, {est.samples} samples)"})
+            return "converged", {"what": "estimated ", "err": err, "tol": tol,
+                                 "detail": f" (noise {noise:.2g}, {est.samples} samples)"}
         if stop:
-            return est, h, ("callback", {})
+            return "callback", {}
         if judge is not None:  # the last step followed the log residual: judged on this estimate
             r2, noise2 = _merit(est, run.nu, True)
             if np.sqrt(max(r2 - noise2, 0.0)) > judge["merit"] or (est.masses == 0).sum() > judge["empty"]:
@@ -108,7 +108,7 @@ def newton(run, h, tol, maxiter, initial, line_samples=1 << 17, shortest=0.1):
         h = h + step * d
         # the noise aimed at: half the error reached, or at once the final tol / 2 when that is within 2x
         k = max(2 * k if step < 0.25 else k, run.samples_for(err / 2 if err > 2 * tol else tol / 2))
-    return est, h, ("maxiter", {"maxiter": maxiter})
+    return "maxiter", {"maxiter": maxiter}
 
 
 def _revival(run, h, empty, m=1 << 14):

@@ -66,7 +66,8 @@ def hierarchical_start(run, k, tol, rng, source):
     yc = np.stack([np.bincount(labels, weights=nu * y[:, c]) for c in range(y.shape[1])], axis=1) / nu_c[:, None]
     coarse = SampledRun(run.draw, yc, nu_c, run.assigner, run.batch)
     h0 = initial_heights(source, yc, run.draw, coarse)
-    _, hc, _ = newton(coarse, h0, max(tol, 0.05), 20, pow2(100 / nu_c.min()))
+    newton(coarse, h0, max(tol, 0.05), 20, pow2(100 / nu_c.min()))
+    hc = coarse.last[1]
     cells = coarse.estimate(hc, pow2(400 / nu_c.min()), moments=True)
     run.used += coarse.used
     wc = np.maximum(cells.masses, 1e-300)
