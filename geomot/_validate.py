@@ -12,11 +12,10 @@ from .errors import GeomotError
 
 
 def show(value):
-    """``value`` as a message shows it: numpy scalars as plain Python numbers (``0.9``, not ``np.float64(0.9)``)."""
+    """``value`` as a message shows it: numpy scalars as plain Python numbers (``0.9``, not ``np.float64(0.9)``),
+    floats in Python's shortest form that reads back the same, short reprs of other objects."""
     if isinstance(value, np.generic):
         value = value.item()
-    if isinstance(value, float):
-        return f"{value:.6g}"
     if isinstance(value, np.ndarray):
         return f"array of shape {value.shape}" if value.size > 6 else repr(value.tolist())
     text = repr(value)
@@ -89,7 +88,7 @@ def as_masses(masses, n, normalize=False):
     total = nu.sum()
     if abs(total - 1.0) > 1e-12:
         raise GeomotError(
-            f"masses must sum to 1 (the source is a probability measure); they sum to {total!r}. "
+            f"masses must sum to 1 (the source is a probability measure); they sum to {show(total)}. "
             f"Pass normalize=True to rescale them")
     return nu
 
@@ -168,3 +167,10 @@ def as_seed(seed, name="seed"):
     if seed is None or isinstance(seed, (np.random.Generator, np.random.SeedSequence)):
         return seed
     return as_count(seed, name, 0)
+
+
+def check_callback(callback):
+    """Validate an optional callback: ``None`` or a callable."""
+    if callback is not None and not callable(callback):
+        raise GeomotError(f"callback must be a callable taking an IterationInfo, or None; got {show(callback)}")
+    return callback

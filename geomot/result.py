@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._kernels.sampling.assign import top2_cpu
-from ._validate import as_float_array
+from ._validate import as_count, as_float_array, as_real, as_seed
 from .errors import GeomotError
 from .measures import as_sampler
 
@@ -154,13 +154,11 @@ class OTResult:
         -------
         (m, d) array ``(1 - t) x + t T(x)``.
         """
-        t = float(t)
-        if not 0.0 <= t <= 1.0:
-            raise GeomotError(f"t must lie in [0, 1]; got {t!r}")
+        t = as_real(t, "t", 0.0, 1.0)
         if x is None:
             if n is None:
                 raise GeomotError("interpolate needs samples x or a number n of samples to draw")
-            x = as_sampler(self.source, self.points.shape[1], seed)(int(n))
+            x = as_sampler(self.source, self.points.shape[1], as_seed(seed))(as_count(n, "n", 1))
         x = as_float_array(x, "x", (None, self.points.shape[1]))
         return (1 - t) * x + t * self.transport(x)
 

@@ -78,6 +78,9 @@ def check_solution(res, nu, tol):
     assert res.max_rel_error <= tol
     np.testing.assert_allclose(res.masses, nu, rtol=tol * 1.0001)
     assert abs(res.heights.sum()) <= 1e-9 * max(1.0, np.abs(res.heights).max())
+    # the certificate: a diagram anyone builds from the returned heights has the masses the result states
+    fresh = gm.PowerDiagram(res.points, res.heights, res.source)
+    np.testing.assert_allclose(fresh.masses, res.masses, rtol=0, atol=1e-15 + 1e-3 * tol * nu.min())
 
 
 def generic_heights(domain, y, rng, noise=0.02):

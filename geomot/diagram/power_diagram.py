@@ -182,21 +182,20 @@ class PowerDiagram:
     def rounding_error(self):
         r"""The mass error rounding alone leaves in each cell, an estimate (shape (n,)).
 
-        Heights and coordinates carry a relative error of a few ulps ``eps``: in
-        the unit frame, ``delta_i = eps (|g_i| + |z_i|^2 / 2 + (|h_i| + |<c, y_i - m>|) / (s S) + 1)``
-        (:class:`~geomot.diagram._frame.Frame`; the last term for the cell
-        vertices, of order one there), which moves the masses by
-        ``sum_j |H_ij| (delta_i + delta_j)`` (``H`` the unit-frame Hessian): no
-        solver can bring ``|w_i - nu_i|`` reliably below it. It is the linear
-        bound of what perturbing the heights by ``delta`` does to the masses.
+        The heights pass through two representations, each exact to an ulp
+        ``eps``: the user's ``h`` and the unit frame's half weights ``g``
+        (:class:`~geomot.diagram._frame.Frame`), so no representable heights
+        are nearer the solution than ``delta_i = eps (|g_i| + |h_i| / (s S))``
+        in ``g``. Independent errors of that size move
+        the mass of cell ``i`` by about
+        ``sqrt(sum_j H_ij^2 (delta_i^2 + delta_j^2))`` (``H`` the unit-frame
+        Hessian), the standard deviation of the change: no solver can bring
+        ``|w_i - nu_i|`` reliably below it.
         """
-        frame, z = self._frame, self._y
-        eps = 2 * np.finfo(float).eps
-        delta = eps * (np.abs(self._g) + 0.5 * (z ** 2).sum(axis=1) + 1.0 + (
-            np.abs(self.heights) + np.abs((self.points - frame.m) @ frame.c)) / frame.height_scale)
-        off = abs(self.unit_hessian()).tocsr()
+        delta = np.finfo(float).eps * (np.abs(self._g) + np.abs(self.heights) / self._frame.height_scale)
+        off = self.unit_hessian().tocsr() ** 2
         off.setdiag(0)
-        return off @ delta + (off @ np.ones(len(delta))) * delta
+        return np.sqrt(off @ delta ** 2 + (off @ np.ones(len(delta))) * delta ** 2)
 
     def permuted(self, index):
         """The same diagram with its cells listed in the order ``index``: cell ``k`` is cell ``index[k]`` here."""

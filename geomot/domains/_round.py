@@ -1,7 +1,7 @@
 """What the disk and the solid ball share: ``{x : |x - center| <= radius}``, its own frame and inscribed ball."""
 import numpy as np
 
-from .._validate import as_float_array, as_positive
+from .._validate import as_float_array, as_positive, show
 from ._base import Domain
 
 
@@ -35,4 +35,4 @@ class RoundDomain(Domain):
         return self.center.copy(), self.radius
 
     def __repr__(self):
-        return f"{type(self).__name__}({self.center.tolist()}, {self.radius!r})"
+        return f"{type(self).__name__}({self.center.tolist()}, {show(self.radius)})"

@@ -34,8 +34,9 @@ class Polygon(Domain):
         else:
             ring = as_float_array(shell, "Polygon shell", (None, 2))
             hole_rings = [as_float_array(h, f"Polygon hole {k}", (None, 2)) for k, h in enumerate(holes)]
-            if len(ring) < 3:
-                raise GeomotError(f"Polygon shell needs at least 3 vertices; got {len(ring)}")
+            for name, r in [("shell", ring)] + [(f"hole {k}", h) for k, h in enumerate(hole_rings)]:
+                if len(r) < 3:
+                    raise GeomotError(f"Polygon {name} needs at least 3 vertices; got {len(r)}")
             geom = shapely.Polygon(ring, hole_rings)
         if geom.is_empty or not np.isfinite(shapely.get_coordinates(geom)).all():
             raise GeomotError("Polygon is empty or has non-finite coordinates")

@@ -3,7 +3,7 @@ import numpy as np
 from scipy.optimize import linprog
 from scipy.spatial import ConvexHull, HalfspaceIntersection, QhullError
 
-from .._validate import as_float_array
+from .._validate import as_float_array, show
 from ..errors import GeomotError
 from ._base import Domain
 
@@ -58,7 +58,7 @@ class ConvexPolytope(Domain):
             raise GeomotError("ConvexPolytope vertices are flat (coplanar, collinear or coincident); "
                               "expected a polytope of positive volume") from None
         if not hull.volume > 1e-12 * span ** 3:
-            raise GeomotError(f"ConvexPolytope is flat: volume {hull.volume!r} for a diameter {span!r}; "
+            raise GeomotError(f"ConvexPolytope is flat: volume {show(hull.volume)} for a diameter {show(span)}; "
                               f"expected a polytope of positive volume")
         self.vertices = pts[hull.vertices]
         self._volume = float(hull.volume)
@@ -92,7 +92,7 @@ class ConvexPolytope(Domain):
         center, radius = lp.x[:3], lp.x[3]
         scale = max(1.0, float(np.abs(b).max()))
         if not radius > 1e-12 * scale:
-            raise GeomotError(f"ConvexPolytope {{x : A x <= b}} is flat or empty (inscribed radius {float(radius)!r}); "
+            raise GeomotError(f"ConvexPolytope {{x : A x <= b}} is flat or empty (inscribed radius {show(float(radius))}); "
                               f"expected a polytope of positive volume")
         try:
             hs = HalfspaceIntersection(np.column_stack([A, -b]), center)

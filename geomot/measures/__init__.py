@@ -13,7 +13,10 @@ Sobol sequences (``draw.replicates == 2``): the difference of the halves
 estimates the error of randomised quasi-Monte Carlo, which the binomial formula
 of plain Monte Carlo overstates (many times in 2D).
 """
+import shapely
+
 from .._validate import as_float_array
+from ..domains import Domain
 from ..errors import GeomotError
 from .gaussian import Gaussian
 from .uniform import Uniform
@@ -25,11 +28,10 @@ def as_source(source):
     """Return ``source`` as a measure; a bare domain means the uniform measure on it."""
     if isinstance(source, (Uniform, Gaussian)):
         return source
-    try:
-        return Uniform(source)
-    except GeomotError:
+    if not isinstance(source, (Domain, shapely.Polygon, shapely.MultiPolygon)):
         raise GeomotError(f"expected a source measure (e.g. geomot.Uniform(domain), geomot.Gaussian(d)) or a domain; "
-                          f"got {type(source).__name__}") from None
+                          f"got {type(source).__name__}")
+    return Uniform(source)
 
 
 def as_uniform_source(source):

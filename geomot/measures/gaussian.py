@@ -2,7 +2,7 @@
 import numpy as np
 from scipy import special
 
-from .._validate import as_float_array, as_positive
+from .._validate import as_float_array, as_positive, show
 from ..errors import GeomotError
 from ._sampling import UnitCube, replicated
 
@@ -22,7 +22,7 @@ class Gaussian:
 
     def __init__(self, dim, mean=None, std=1.0):
         if not isinstance(dim, (int, np.integer)) or dim < 1:
-            raise GeomotError(f"Gaussian needs a positive integer dimension; got {dim!r}")
+            raise GeomotError(f"Gaussian needs a positive integer dimension; got {show(dim)}")
         self.dim = int(dim)
         self.mean = np.zeros(self.dim) if mean is None else as_float_array(mean, "Gaussian mean", (self.dim,))
         self.std = as_positive(std, "Gaussian std")
@@ -45,4 +45,4 @@ class Gaussian:
         return self.sampler(seed, qmc)(k)
 
     def __repr__(self):
-        return f"Gaussian(dim={self.dim}, mean={self.mean.tolist()}, std={self.std!r})"
+        return f"Gaussian(dim={self.dim}, mean={self.mean.tolist()}, std={show(self.std)})"

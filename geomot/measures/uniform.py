@@ -1,5 +1,9 @@
 """The uniform probability measure on a domain."""
+import numpy as np
+
+from .._validate import show
 from ..domains import as_domain
+from ..errors import GeomotError
 from ._sampling import UnitCube, replicated
 
 
@@ -15,6 +19,12 @@ class Uniform:
     def __init__(self, domain):
         self.domain = as_domain(domain)
         self.dim = self.domain.dim
+        volume = self.domain.volume
+        if not np.finfo(float).tiny < volume < np.inf:
+            raise GeomotError(
+                f"the domain's volume {show(volume)} is outside the range of double precision (its sides span "
+                f"{show(self.domain.frame[1])}); rescale the coordinates by a power of ten: cells are the same, "
+                f"heights scale by the square of the factor")
 
     @property
     def density(self):

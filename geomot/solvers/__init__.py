@@ -5,7 +5,7 @@ never import it, and share the skeleton of :mod:`._run`, the Laplacian solver
 of :mod:`._laplacian`, the line search of :mod:`._linesearch` and the start of
 :mod:`._start`.
 """
-from ..errors import GeomotError
+from .._validate import as_choice
 from ._run import Status
 from .monte_carlo import monte_carlo_masses, solve_monte_carlo
 from .newton import solve_newton
@@ -62,15 +62,14 @@ def solve(source, points, masses=None, *, method="newton", tol=None, maxiter=Non
         convergence facts and history. Non-convergence is reported there
         (``converged``, ``status``, ``message``), never raised.
     """
+    method = as_choice(method, "method", ("newton", "monte-carlo", "adam"))
     if method in ("monte-carlo", "adam"):
         return solve_monte_carlo(source, points, masses, optimizer="newton" if method == "monte-carlo" else "adam",
                                  tol=1e-2 if tol is None else tol, maxiter=maxiter, heights0=heights0,
                                  normalize=normalize, verbose=verbose, callback=callback, **options)
-    if method != "newton":
-        raise GeomotError(f"method must be 'newton', 'monte-carlo' or 'adam'; got {method!r}")
     if options:
-        raise GeomotError(f"method='newton' takes no option {sorted(options)} (Monte Carlo options need "
-                          f"method='monte-carlo')")
+        raise TypeError(f"solve() with method='newton' got unexpected keyword arguments {sorted(options)} "
+                        f"(the Monte Carlo options need method='monte-carlo')")
     return solve_newton(source, points, masses, tol=1e-10 if tol is None else tol,
                         maxiter=100 if maxiter is None else maxiter, heights0=heights0, normalize=normalize,
                         verbose=verbose, callback=callback)

@@ -32,11 +32,10 @@ branches.
 """
 import numpy as np
 
-from .._validate import as_heights, as_masses, as_points, as_positive
+from .._validate import as_count, as_flag, as_heights, as_masses, as_points, as_positive, check_callback
 from ..diagram import PowerDiagram
 from ..diagram._frame import Frame, halfweights
 from ..diagram.power_diagram import backend
-from ..errors import GeomotError
 from ..measures import as_uniform_source
 from ..result import OTResult
 from ._laplacian import LaplacianSolver
@@ -76,10 +75,10 @@ def solve_newton(source, points, masses=None, *, tol=1e-10, maxiter=100, heights
     impl = backend(source.dim)
     points = as_points(points, source.dim)
     n = len(points)
-    nu = as_masses(masses, n, normalize=normalize)
+    nu = as_masses(masses, n, normalize=as_flag(normalize, "normalize"))
     tol = as_positive(tol, "tol")
-    if int(maxiter) != maxiter or maxiter < 0:
-        raise GeomotError(f"maxiter must be a non-negative integer; got {maxiter!r}")
+    maxiter = as_count(maxiter, "maxiter", 0)
+    verbose, callback = as_flag(verbose, "verbose"), check_callback(callback)
     h0 = as_heights(heights0, n) if heights0 is not None else None
     policy = impl.POLICY
     unit = impl.UnitDomain(source.domain)

@@ -300,7 +300,7 @@ def test_hierarchical_start_is_closer_than_the_flat_start():
     (dict(method="monte-carlo", optimizer="sgd"), "got multiple|optimizer"),
     (dict(method="monte-carlo", batch=0), "batch"),
     (dict(method="monte-carlo", tol=-1), "tol"),
-    (dict(method="newton", seed=1), "no option"),
+    (dict(method="newton", seed=1), "unexpected keyword"),
     (dict(method="simplex"), "method"),
 ])
 def test_bad_monte_carlo_arguments(kwargs, match):

@@ -48,7 +48,8 @@ import dataclasses
 
 import numpy as np
 
-from ..._validate import as_count, as_float_array, as_heights, as_masses, as_points, as_positive
+from ..._validate import (as_choice, as_count, as_flag, as_float_array, as_heights, as_masses, as_points,
+                          as_positive, as_seed, check_callback)
 from ...errors import GeomotError
 from ...measures import Gaussian, Uniform, as_sampler, as_source
 from ...result import OTResult
@@ -82,7 +83,18 @@ class MonteCarloOptions:
         unknown = sorted(set(options) - known)
         if unknown:
             raise TypeError(f"Monte Carlo solvers take no option {unknown}; the options are {sorted(known)}")
-        return cls(**options)
+        return cls(**options)._checked()
+
+    def _checked(self):
+        """The options with every value validated (:class:`~geomot.GeomotError` naming the one that is not)."""
+        def optional(value, check, *args):
+            return None if value is None else check(value, *args)
+        return dataclasses.replace(
+            self, max_samples=optional(self.max_samples, as_count, "max_samples", 1),
+            clusters=optional(self.clusters, as_count, "clusters", 1), qmc=as_flag(self.qmc, "qmc"),
+            seed=as_seed(self.seed), batch=as_count(self.batch, "batch", 1), lr=optional(self.lr, as_positive, "lr"),
+            initial_samples=optional(self.initial_samples, as_count, "initial_samples", 1),
+            patience=as_count(self.patience, "patience", 1))
 
 
 def solve_monte_carlo(source, points, masses=None, *, optimizer="newton", tol=1e-2, maxiter=None, heights0=None,
@@ -146,14 +158,13 @@ def solve_monte_carlo(source, points, masses=None, *, optimizer="newton", tol=1e
         raise GeomotError(f"points must have at least one coordinate; got shape {y.shape}")
     y = as_points(y, y.shape[1])
     n, dim = y.shape
+    normalize, verbose, callback = as_flag(normalize, "normalize"), as_flag(verbose, "verbose"), check_callback(callback)
     nu = as_masses(masses, n, normalize=normalize)
     tol = as_positive(tol, "tol")
-    if optimizer not in ("newton", "adam"):
-        raise GeomotError(f"optimizer must be 'newton' or 'adam'; got {optimizer!r}")
+    optimizer = as_choice(optimizer, "optimizer", ("newton", "adam"))
     opt = MonteCarloOptions.from_keywords(options)
-    batch = as_count(opt.batch, "batch", 1)
+    batch, max_samples = opt.batch, opt.max_samples
     maxiter = as_count(maxiter, "maxiter", 0) if maxiter is not None else (50 if optimizer == "newton" else 100_000)
-    max_samples = as_count(opt.max_samples, "max_samples", 1) if opt.max_samples is not None else None
     assigner = Assigner(opt.device)
     rng = np.random.default_rng(opt.seed)
     if not callable(source) or isinstance(source, (Uniform, Gaussian)):
@@ -166,15 +177,15 @@ def solve_monte_carlo(source, points, masses=None, *, optimizer="newton", tol=1e
     if heights0 is not None:
         h = as_heights(heights0, n).copy()
     elif opt.clusters is not None:
-        h = hierarchical_start(run, as_count(opt.clusters, "clusters", 1), tol, rng, source)
+        h = hierarchical_start(run, opt.clusters, tol, rng, source)
     else:
         h = initial_heights(source, run.y, draw, run)
     if optimizer == "newton":
         initial = opt.initial_samples or pow2(100 / nu.min())
-        reason, fields = newton(run, h, tol, maxiter, as_count(initial, "initial_samples", 1))
+        reason, fields = newton(run, h, tol, maxiter, initial)
     else:
         initial = opt.initial_samples or pow2(16 * n)
-        reason, fields = adam(run, h, tol, maxiter, as_count(initial, "initial_samples", 1), opt.lr, opt.patience)
+        reason, fields = adam(run, h, tol, maxiter, initial, opt.lr, opt.patience)
     est, h, noise = run.last  # the heights returned, and the estimate of their masses
     if reason != "converged":
         fields = fields | {"err": run.error(est.masses), "tol": tol}

@@ -3,6 +3,10 @@ import numpy as np
 
 from ..._validate import as_positive
 
+# the batch stops doubling here (a second or so per estimate at d = 16): a small patience must not make the
+# iterations exponentially dearer
+_MAX_BATCH = 1 << 24
+
 
 def adam(run, h, tol, maxiter, batch_samples, lr, patience, beta1=0.9, beta2=0.999, eps=1e-12):
     """Adam on the Monte Carlo gradient ``w - nu`` with a fixed batch, doubled (and the learning rate times
@@ -32,8 +36,8 @@ def adam(run, h, tol, maxiter, batch_samples, lr, patience, beta1=0.9, beta2=0.9
             best, stale = err, 0
         else:
             stale += 1
-        if stale >= patience:  # progress stalled: double the batch, shrink the step (pyOMT)
-            batch_samples, lr, stale, best = 2 * batch_samples, 0.8 * lr, 0, err
+        if stale >= patience:  # progress stalled: double the batch (up to a bound), shrink the step (pyOMT)
+            batch_samples, lr, stale, best = min(2 * batch_samples, _MAX_BATCH), 0.8 * lr, 0, err
         g = est.masses - run.nu
         m = beta1 * m + (1 - beta1) * g
         v = beta2 * v + (1 - beta2) * g ** 2

@@ -7,7 +7,7 @@ from numba import cuda
 
 from ..._kernels.sampling.assign import top2_cpu, top2_cuda, top2_numpy
 from ..._kernels.sampling.samples import cost_and_inverse_spacing
-from ..._validate import as_count, as_float_array, as_heights
+from ..._validate import as_count, as_flag, as_float_array, as_heights, as_seed, show
 from ...errors import GeomotError
 from ...measures import as_sampler
 
@@ -19,7 +19,7 @@ class Assigner:
 
     def __init__(self, device):
         if device not in DEVICES:
-            raise GeomotError(f"device must be one of {DEVICES}; got {device!r}")
+            raise GeomotError(f"device must be one of {DEVICES}; got {show(device)}")
         if device == "cuda" and not cuda.is_available():
             raise GeomotError("device='cuda' needs a CUDA GPU, and numba.cuda finds none "
                               "(set NUMBA_ENABLE_CUDASIM=1 to run the kernel on the simulator); use device='cpu'")
@@ -152,6 +152,6 @@ def monte_carlo_masses(source, points, heights, n_samples, *, batch=1 << 16, dev
     y = as_float_array(points, "points", (None, None))
     h = as_heights(heights, len(y))
     n_samples = as_count(n_samples, "n_samples", 1)
-    est = estimate(as_sampler(source, y.shape[1], seed, qmc), y, h, n_samples, Assigner(device),
-                   batch=as_count(batch, "batch", 1))
+    draw = as_sampler(source, y.shape[1], as_seed(seed), as_flag(qmc, "qmc"))
+    est = estimate(draw, y, h, n_samples, Assigner(device), batch=as_count(batch, "batch", 1))
     return est.masses, est.stderr
