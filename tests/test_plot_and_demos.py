@@ -6,6 +6,7 @@ from matplotlib.collections import PathCollection
 
 import geomot as gm
 import geomot.plot as gplot
+from geomot.plot._singular import _sheets
 
 from . import cases
 
@@ -95,7 +96,7 @@ def test_singular_surface_draws_two_sheets_per_facet_and_sections_cut_them():
     assert len(face) == 2 * len(sing.pairs)
     assert np.isclose(face, to_rgb("crimson")).all(1).sum() == np.isclose(face, to_rgb("royalblue")).all(1).sum()
     # the sheets at t = 1/2 are the facets halfway to y_i (i < j: the left cluster) and to y_j
-    sheets, side = gplot._sheets(sing, res.points, 0.5)
+    sheets, side = _sheets(sing, res.points, 0.5)
     np.testing.assert_allclose(sheets[0], 0.5 * sing.polygons[0] + 0.5 * res.points[sing.pairs[0, 0]])
     np.testing.assert_allclose(sheets[1], 0.5 * sing.polygons[0] + 0.5 * res.points[sing.pairs[0, 1]])
     assert (np.vstack(sheets[0::2])[:, 0] < 0.5).all() and (np.vstack(sheets[1::2])[:, 0] > 0.5).all()
