@@ -141,7 +141,7 @@ def main(out="out", n=4000, verbose=True, mesh=None, samples=200_000, threshold=
     sections = [(0, center[0] + 0.45 * (hi[0] - center[0]), width), (1, center[1] + 0.4 * (hi[1] - center[1]), width)]
     fig = plt.figure(figsize=(16, 8.8), layout="constrained")
     slice_rows(fig, res, sing, x, tx, colors, lips, sections, box)
-    fig.suptitle(f"Slices of $\\rho_t$ (slabs of half-width {width:.3f}): each cell shrinks onto its Dirac; the folds "
+    fig.suptitle(f"Slices of $\\rho_t$ (slabs of half-width {width:.3f}): each cell shrinks onto its Dirac;\nthe folds "
                  f"open into the wide cracks lined by the black samples (red at t = 0: the singular surfaces)")
     fig.savefig(out / f"{name}_slices.png", dpi=90)
     plt.close(fig)

@@ -40,11 +40,11 @@ def main(out="out", n=25, verbose=True):
     fig, axes = plt.subplots(1, 2, figsize=(12, 5.8))
     gplot.power_diagram(res.diagram, ax=axes[0], color_by=np.arange(n) % 20, cmap="tab20", colorbar=False,
                         labels="index" if n <= 40 else None)
-    axes[0].set_title(f"power diagram: {n} cells of equal mass 1/{n}\n"
-                      "each cell and its target (black; some outside the square) share a number")
+    axes[0].set_title(f"power diagram: {n} cells of equal mass 1/{n};\n"
+                      "a cell and its target (black, maybe outside) share a number", fontsize=12)
     gplot.weighted_delaunay(res.diagram, ax=axes[1])
-    axes[1].set_title("weighted Delaunay triangulation (orange), dual of the cells (blue):\n"
-                      r"edge $(i,j)$ $\perp$ facet $F_{ij}$, Hessian $H_{ij}=-|F_{ij}|/|y_i-y_j|$")
+    axes[1].set_title("weighted Delaunay triangulation (orange), dual of the cells\n"
+                      r"(blue): edge $(i,j)$ $\perp$ facet $F_{ij}$, $H_{ij}=-|F_{ij}|/|y_i-y_j|$", fontsize=12)
     fig.tight_layout()
     fig.savefig(out / "fig7_power_diagram_dual.png", dpi=110)
     plt.close(fig)

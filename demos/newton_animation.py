@@ -43,7 +43,7 @@ def main(out="out", n=400, verbose=True):
         info = iterates[k]
         diagram = gm.PowerDiagram(y, info.heights, square)
         gplot.power_diagram(diagram, ax=ax, color_by="error", target_masses=res.target_masses, norm=norm,
-                            colorbar=False, point_size=2.5)
+                            colorbar=False, point_size=3.5)
         ax.set_title(f"iteration {k}: max relative mass error {info.max_rel_error:.1e}\n"
                      f"step accepted by the line search: {info.step:g}" if k else
                      f"start (Voronoi): max relative mass error {info.max_rel_error:.1e}", fontsize=12)

@@ -234,8 +234,8 @@ def transport_map(result, axes=None, *, sing=None, point_size=None, legend=True)
     fit2d(ax_t)
     ax_t.set_title(r"target Diracs $y_i$")
     if as_flag(legend, "legend"):
-        ax_s.legend(handles=handles, loc="lower left", fontsize=9, framealpha=0.9)
+        ax_s.legend(handles=handles, loc="lower left", framealpha=0.9)
         ax_t.legend(handles=[Line2D([], [], marker="o", ls="none", color=colors[0], ms=5,
                                     label=rf"Dirac $y_i$ of mass $\nu_i$ ({len(colors)})")],
-                    loc="lower left", fontsize=9, framealpha=0.9)
+                    loc="lower left", framealpha=0.9)
     return ax_s, ax_t

@@ -2,6 +2,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
 from .._validate import as_real, show
 from ..diagram import PowerDiagram
@@ -101,6 +102,8 @@ def fit3d(ax, points, fresh):
     ax.set_xlim3d(lo[0], hi[0])
     ax.set_ylim3d(lo[1], hi[1])
     ax.set_zlim3d(lo[2], hi[2])
+    for axis in (ax.xaxis, ax.yaxis, ax.zaxis):  # 5 ticks at most: the labels of a small panel do not collide
+        axis.set_major_locator(MaxNLocator(5))
     return ax
 
 
