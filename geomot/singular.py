@@ -226,7 +226,7 @@ class SpacingRule:
 
     def __post_init__(self):
         if isinstance(self.k, bool) or not isinstance(self.k, (int, np.integer)) or self.k < 1:
-            raise GeomotError(f"SpacingRule k must be an integer >= 1; got {self.k!r}")
+            raise GeomotError(f"SpacingRule k must be an integer >= 1; got {show(self.k)}")
         object.__setattr__(self, "k", int(self.k))
         object.__setattr__(self, "threshold", as_positive(self.threshold, "threshold"))
 
@@ -234,7 +234,7 @@ class SpacingRule:
     def default(cls, dim, threshold=None):
         """The calibrated rule of dimension ``dim`` (class Notes), with ``threshold`` if one is given."""
         if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
-            raise GeomotError(f"dim must be an integer >= 1; got {dim!r}")
+            raise GeomotError(f"dim must be an integer >= 1; got {show(dim)}")
         k, default = _SPACING_RULE.get(int(dim), _SPACING_RULE_ND)
         return cls(k, default if threshold is None else threshold)
 
@@ -566,8 +566,17 @@ def near_singular_set(result, sing, x, width):
     -------
     ndarray of bool, shape (m,)
     """
+    if not isinstance(result, OTResult):
+        raise GeomotError(f"result must be an OTResult; got {type(result).__name__}")
+    if not isinstance(sing, (SingularSet, SingularSet3D)):
+        raise GeomotError(f"sing must be the SingularSet of the result (gm.singular_set(result)); "
+                          f"got {type(sing).__name__}")
     y, h = result.points, result.heights
+    if len(sing.pairs) and sing.pairs.max() >= len(y):
+        raise GeomotError(f"sing must be the singular set of this result ({len(y)} targets); "
+                          f"it names cell {int(sing.pairs.max())}")
     x = as_float_array(x, "x", (None, y.shape[1]))
+    width = as_positive(width, "width")
     best = top2_cpu(x, y, h)[0]
     # singular partners of every cell, CSR (ptr, partner)
     a, b = np.r_[sing.pairs[:, 0], sing.pairs[:, 1]], np.r_[sing.pairs[:, 1], sing.pairs[:, 0]]
@@ -580,7 +589,7 @@ def near_singular_set(result, sing, x, width):
     d = y[i] - y[j]
     dist = (np.einsum("md,md->m", x[row], d) + h[i] - h[j]) / np.linalg.norm(d, axis=1)
     near = np.zeros(len(x), bool)
-    near[row[dist < float(width)]] = True
+    near[row[dist < width]] = True
     return near
 
 

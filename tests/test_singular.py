@@ -355,3 +355,24 @@ def test_near_singular_set_flags_the_slab_around_the_separating_plane():
     x2 = np.random.default_rng(7).random((5000, 2))
     touches = np.isin(res2.diagram.locate(x2), s2.pairs)
     np.testing.assert_array_equal(near_singular_set(res2, s2, x2, 0.02), (np.abs(x2[:, 0] - 0.5) < 0.02) & touches)
+
+
+def test_near_singular_set_and_rules_reject_bad_input():
+    y = two_mirrored_clusters(np.random.default_rng(0), 50)
+    res = gm.solve(BOX, y)
+    s = gm.singular_set(res)
+    x = np.random.default_rng(1).random((10, 2))
+    for width in (0, -1.0, np.nan, "0.1", None):
+        with pytest.raises(gm.GeomotError, match="width must be"):
+            near_singular_set(res, s, x, width)
+    with pytest.raises(gm.GeomotError, match="sing must be the SingularSet"):
+        near_singular_set(res, s.pairs, x, 0.1)
+    with pytest.raises(gm.GeomotError, match="result must be an OTResult"):
+        near_singular_set(res.diagram, s, x, 0.1)
+    with pytest.raises(gm.GeomotError, match="x must"):
+        near_singular_set(res, s, x[:, :1], 0.1)
+    # numbers in messages are plain Python numbers
+    with pytest.raises(gm.GeomotError, match=r"got 2.5$"):
+        SpacingRule(k=np.float64(2.5))
+    with pytest.raises(gm.GeomotError, match=r"dim must be an integer >= 1; got 0$"):
+        SpacingRule.default(np.int64(0))
