@@ -11,7 +11,10 @@ jump is large compared with the spacing of the targets around ``y_i`` and
 Singular facets chain into the curves of ``Sigma_1`` (ridges of ``u_h``);
 where three or more meet, the power vertex has a large triangle as
 subgradient: a point of ``Sigma_2`` (a branch point, or a point whose
-subgradient covers a hole of the target support).
+subgradient covers a hole of the target support). The discrete set is resolved
+to the size of the cells: :func:`singular_set` summarises it at a length scale
+of three cell spacings (its Notes), so that the counts of curves, branch points
+and surfaces are those of the geometry, not of the staircase of cells.
 
 In 3D the facets are polygons and the singular facets tile the singular
 surfaces: the folds of the displacement interpolation
@@ -433,16 +436,16 @@ def singular_set(result, threshold=None, criterion="spacing", *, rule=None):
     factor 3 was measured on the paper's configurations (Fig. 5, 8, 9, 10,
     two mirrored clusters): the staircase pieces of the cells along a concave
     corner of a sampled support, and the cluster of facets around a point
-    whose subgradient covers a hole, stayed below 1.9 sigma; the shortest
-    curve of the geometry was 7 sigma long. In 2D:
+    whose subgradient covers a hole, were at most 2.1 sigma long; the shortest
+    curve of the geometry was 7.9 sigma long (Fig. 10, n = 4000). In 2D:
 
-    - a connected piece of extent (bounding-box diagonal) below ``ell`` is one
-      point of ``Sigma_2`` when its subgradient covers a hole (the hull of
+    - a connected piece of extent (bounding-box diagonal) below ``ell``, or
+      left without a curve by the two rules below, is one point of
+      ``Sigma_2`` when its subgradient covers a hole (the hull of
       its cells' targets has ``2 area / perimeter`` above half a singular
       jump, ``threshold * s / 2`` with the default spacing rule's threshold and
       the median spacing ``s`` of those targets), else a fragment;
-    - a spur shorter than ``ell`` (a curve from a branch node to a free end)
-      is a fragment;
+    - a spur shorter than ``ell`` (a curve with a free end) is a fragment;
     - branch nodes joined by a curve shorter than ``ell`` are one branch point.
 
     In 3D the singular facets sharing a vertex form one surface; a surface of
@@ -665,7 +668,8 @@ def _structure(segments, pairs, diagram, scale, sigma2):
     if len(segments) == 0:
         return [], np.empty((0, 2)), np.empty(0, np.int64), fragment
     a, b, where = _nodes(segments, diagram)
-    alive = a != b  # facets shorter than the snapping tolerance (co-circular vertices) are points
+    real = a != b  # facets shorter than the snapping tolerance (co-circular vertices) are points
+    alive = real.copy()
     link = coo_array((np.ones(int(alive.sum())), (a[alive], b[alive])), shape=(len(where),) * 2)
     piece = connected_components(link, directed=False)[1][a]
     ends = where[np.r_[a, b]].reshape(2, -1, 2)
@@ -689,7 +693,7 @@ def _structure(segments, pairs, diagram, scale, sigma2):
         else:
             break
     isolated = []
-    for c in np.setdiff1d(np.unique(piece[a != b]), piece[alive]):
+    for c in np.setdiff1d(np.unique(piece[real]), piece[alive]):
         mine = piece == c
         fragment[mine] = not sigma2(np.unique(pairs[mine]))
         if not fragment[mine].any():
