@@ -1,4 +1,5 @@
 """Power diagrams in the plane: cells coloured by a quantity, the dual triangulation, the transport map."""
+import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import PathCollection
 from matplotlib.colors import LogNorm, Normalize, hsv_to_rgb
@@ -9,6 +10,7 @@ from matplotlib.path import Path
 from .._validate import as_choice, as_flag, as_float_array, as_real, show
 from ..errors import GeomotError
 from ._checks import HALO, axes2d, diagram as as_diagram, exact_result, fit2d, singular, size
+from ._singular import singular_set
 
 # the colour of target points: dark with a white edge, visible on every colour map
 POINT = {"marker": "o", "ls": "none", "mfc": "black", "mec": "white", "mew": 0.5}
@@ -209,8 +211,6 @@ def transport_map(result, axes=None, *, sing=None, point_size=None, legend=True)
     legend : bool
         A legend on each axes: what the colours and marks are.
     """
-    from ._singular import singular_set
-    import matplotlib.pyplot as plt
     result = exact_result(result)
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(12, 5.5))
@@ -226,7 +226,7 @@ def transport_map(result, axes=None, *, sing=None, point_size=None, legend=True)
     handles = [Patch(fc=colors[len(colors) // 2], label=r"cell $W_i$, coloured as its target $y_i$")]
     if sing is not None:
         singular_set(singular(sing), ax_s)
-        handles += [h for h in ax_s.get_legend_handles_labels()[0]]
+        handles += ax_s.get_legend_handles_labels()[0]
     fit2d(ax_s)
     ax_s.set_title(r"source: cell $W_i$ coloured as its target $y_i$")
     ms = size(point_size, "point_size", len(result.points))
