@@ -312,3 +312,39 @@ def test_import_without_matplotlib_names_the_extra():
             "try:\n    import geomot.plot\nexcept ImportError as e:\n    print(e)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "pip install 'geomot[plot]'" in out
+
+
+def test_newton_animation_draws_the_iterates_of_one_solve(tmp_path, monkeypatch):
+    from PIL import Image
+    demo = cases.demo("newton_animation")
+    calls, real = [], gm.solve
+
+    def solve(*args, **kwargs):
+        calls.append(kwargs)
+        calls[-1]["result"] = real(*args, **kwargs)
+        return calls[-1]["result"]
+
+    monkeypatch.setattr(demo.gm, "solve", solve)
+    (path,) = demo.main(tmp_path, n=60, verbose=False)
+    assert len(calls) == 1 and calls[0]["callback"] is not None  # one solve, its iterates recorded
+    with Image.open(path) as gif:
+        assert gif.n_frames == calls[0]["result"].iterations + 1  # the start and every iteration
+    plt.close("all")
+
+
+def test_gallery_says_what_it_renders_and_how_long_it_took(tmp_path, capsys, monkeypatch):
+    import types
+    gallery = cases.demo("gallery")
+
+    def main(out, verbose):
+        assert verbose is False
+        return [tmp_path / "a.png", tmp_path / "b.png"]
+
+    demo = types.ModuleType("fake_demo")
+    demo.main = main
+    monkeypatch.setattr(gallery, "DEMOS", [demo, demo])
+    assert len(gallery.main(str(tmp_path))) == 4
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "[1/2] demos/fake_demo.py ..." and lines[2] == "[2/2] demos/fake_demo.py ..."
+    assert lines[1].strip().endswith(f"s: {tmp_path / 'a.png'}, {tmp_path / 'b.png'}")
+    assert lines[-1].startswith(f"4 files in {tmp_path}/ in ")
