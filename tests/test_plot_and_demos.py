@@ -348,3 +348,14 @@ def test_gallery_says_what_it_renders_and_how_long_it_took(tmp_path, capsys, mon
     assert lines[0] == "[1/2] demos/fake_demo.py ..." and lines[2] == "[2/2] demos/fake_demo.py ..."
     assert lines[1].strip().endswith(f"s: {tmp_path / 'a.png'}, {tmp_path / 'b.png'}")
     assert lines[-1].startswith(f"4 files in {tmp_path}/ in ")
+
+
+def test_singular_surface_at_t_one_draws_the_diracs_of_the_singular_facets():
+    left = np.random.default_rng(5).random((200, 3)) * [0.15, 1, 1]
+    res = gm.solve(gm.Box([0, 0, 0], [1, 1, 1]), np.vstack([left, left * [-1, 1, 1] + [1, 0, 0]]))
+    sing = gm.singular_set(res)
+    ax = gplot.singular_surface(sing, res.points, t=1.0)
+    (dots,) = ax.collections
+    got = np.column_stack(dots._offsets3d)
+    np.testing.assert_allclose(np.sort(got, axis=0), np.sort(res.points[sing.pairs.ravel()], axis=0))
+    plt.close("all")

@@ -50,12 +50,13 @@ def singular_surface(sing, points=None, t=0.0, ax=None, *, colors=("crimson", "r
     r"""Draw a 3D :class:`~geomot.SingularSet3D` on 3D axes: the singular surfaces, or their two sheets at time t.
 
     At ``t = 0`` the singular facets ``F_ij`` in the source (``colors[0]``).
-    For ``0 < t <= 1`` the displacement interpolation tears each facet into
+    For ``0 < t < 1`` the displacement interpolation tears each facet into
     ``(1 - t) F_ij + t y_i`` (``colors[0]``) and ``(1 - t) F_ij + t y_j``
     (``colors[1]``): the two lips of the fold, ``t |y_i - y_j|`` apart
-    (``points`` = the targets ``y`` are needed). The limits take in the
-    polygons drawn (and what the axes held before), with equal units on the
-    three axes. Returns the axes.
+    (``points`` = the targets ``y`` are needed). At ``t = 1`` each sheet has
+    shrunk onto its Dirac: the targets ``y_i`` and ``y_j`` of the singular
+    facets are drawn as points. The limits take in what is drawn (and what
+    the axes held before), with equal units on the three axes. Returns the axes.
     """
     from mpl_toolkits.mplot3d.art3d import Poly3DCollection
     sing = singular(sing, dim=3)
@@ -63,12 +64,17 @@ def singular_surface(sing, points=None, t=0.0, ax=None, *, colors=("crimson", "r
     fresh = not ax.has_data()
     polys, side = _sheets(sing, points, t)
     alpha = as_real(alpha, "alpha", 0.0, 1.0)
-    if polys:
-        face = np.array([to_rgba(c) for c in colors])[side]
+    if not polys:
+        return ax
+    face = np.array([to_rgba(c) for c in colors])[side]
+    if float(t) == 1.0:
+        ends = np.array([p[0] for p in polys])  # every vertex of a sheet is its Dirac
+        ax.scatter(*ends.T, c=face, s=12, depthshade=False)
+    else:
+        ends = np.vstack(polys)
         ax.add_collection3d(Poly3DCollection(polys, facecolor=face, edgecolor="none", alpha=alpha), autolim=False)
-        fit3d(ax, np.vstack(polys), fresh)
-        equal_box(ax)
-    return ax
+    fit3d(ax, ends, fresh)
+    return equal_box(ax)
 
 
 def singular_section(sing, points=None, t=0.0, axis=1, level=0.0, ax=None, *, colors=("crimson", "royalblue"),
