@@ -14,7 +14,7 @@ checks and limits shared by all).
 """
 try:
     import matplotlib  # noqa: F401
-except ImportError as exc:  # pragma: no cover - exercised with matplotlib hidden
+except ImportError as exc:  # tested with matplotlib hidden (tests/test_plot_and_demos.py)
     raise ImportError("geomot.plot needs matplotlib: pip install 'geomot[plot]'") from exc
 
 from ._cells import cell_paths, domain_outline, power_diagram, target_colors, transport_map, weighted_delaunay

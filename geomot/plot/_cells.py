@@ -1,4 +1,5 @@
 """Power diagrams in the plane: cells coloured by a quantity, the dual triangulation, the transport map."""
+import matplotlib.patheffects as pe
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import PathCollection
@@ -158,14 +159,16 @@ def _label_cells(ax, diagram, labels, at_points, ms):
     if at_points and labels == "index":
         for i, (px, py) in enumerate(diagram.points):
             ax.annotate(str(i), (px, py), xytext=(ms / 2 + 2, ms / 2 + 2), textcoords="offset points",
-                        fontsize=fontsize, color="black", weight="bold", zorder=6)
+                        fontsize=fontsize, color="black", weight="bold", zorder=6,
+                        path_effects=[pe.withStroke(linewidth=2.5, foreground="white")])
 
 
 def weighted_delaunay(diagram, ax=None, *, show_cells=True, point_size=None):
     """The weighted Delaunay triangulation (dual of the power diagram, Fig. 7 of the paper).
 
-    Draws the triangles of ``diagram.simplices`` over the cell boundaries: an
-    edge ``(i, j)`` of the triangulation crosses the facet ``F_ij``.
+    Draws the triangles of ``diagram.simplices`` over the cell boundaries
+    (``show_cells``): an edge ``(i, j)`` of the triangulation crosses the facet
+    ``F_ij``. ``point_size``: marker size of the targets in points.
     """
     diagram = as_diagram(diagram)
     ax = axes2d(ax)

@@ -12,7 +12,15 @@ from ._checks import axes2d, axes3d, equal_box, fit2d, fit3d, singular
 def singular_set(sing, ax=None, *, color="crimson", lw=2.0, label=r"$\Sigma_1$"):
     """Overlay a :class:`~geomot.SingularSet`: its curves (Sigma_1, on a white outline) and points (Sigma_2).
 
-    The limits take in what is drawn, and what the axes held before.
+    Parameters
+    ----------
+    sing : SingularSet (2D)
+    ax : matplotlib Axes, optional
+        Usually the axes of :func:`power_diagram` or :func:`transport_map`;
+        the limits take in what is drawn and what the axes held before.
+    color, lw, label
+        Colour, width (points) and legend label of the curves; the points of
+        ``Sigma_2`` are gold stars labelled ``$\\Sigma_2$``.
     """
     sing = singular(sing)
     ax = axes2d(ax)
