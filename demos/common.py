@@ -1,6 +1,12 @@
 """Command line shared by the demos: ``--out`` folder, ``--n`` (number of targets), a demo's own options."""
 import argparse
 
+import matplotlib
+
+# text a size up from matplotlib's defaults: the figures are read printed at half their width and projected
+matplotlib.rcParams.update({"font.size": 12, "axes.titlesize": 13, "legend.fontsize": 10, "xtick.labelsize": 10,
+                            "ytick.labelsize": 10})
+
 
 def cli(main, doc, n_default, **options):
     """Parse ``--out``, ``--n`` and ``--NAME`` for each option, run ``main(out, n, NAME=...)``, print the files.

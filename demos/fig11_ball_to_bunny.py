@@ -61,11 +61,11 @@ def destination_colors(points, lo, hi):
 
 
 def frame(ax, box, view):
-    """Same view and limits on every 3D panel."""
+    """Same view and limits on every 3D panel; zoomed so that the cube of the limits fills the panel."""
     ax.view_init(*view)
     for set_lim, lo, hi in zip((ax.set_xlim, ax.set_ylim, ax.set_zlim), *box):
         set_lim(lo, hi)
-    ax.set_box_aspect((1, 1, 1))
+    ax.set_box_aspect((1, 1, 1), zoom=1.25)
     ax.set_axis_off()
 
 
@@ -120,8 +120,9 @@ def main(out="out", n=4000, verbose=True, mesh=None, samples=200_000, threshold=
     lips = near_singular_set(res, sing, x, 0.25 * spacing)
     lo, hi = target.bounds
     colors = destination_colors(tx, lo, hi)
-    half = 0.52 * max(float(np.max(hi - lo)), 2 * radius)
-    box = (center - half, center + half)
+    low, high = np.minimum(lo, center - radius), np.maximum(hi, center + radius)  # the ball and the body
+    half = 0.51 * float(np.max(high - low))
+    box = ((low + high) / 2 - half, (low + high) / 2 + half)
     name = "fig11_mesh" if mesh is not None else "fig11_ball_to_bunny"
     what = "your mesh" if mesh is not None else "bunny"
 
@@ -129,18 +130,19 @@ def main(out="out", n=4000, verbose=True, mesh=None, samples=200_000, threshold=
     interpolation_rows(fig, x, tx, colors, lips, box)
     fig.suptitle(f"Fig. 11: uniform ball → {what} ({n} Diracs), $\\rho_t = ((1-t)\\,id + t\\,T)_\\#\\mu$ "
                  f"coloured by destination\nbottom: the samples on the singular surfaces ({len(sing.pairs)} facets, "
-                 f"area {sing.total_area:.3g}) tear apart into the two lips of each fold")
+                 f"{len(sing.surface_areas)} surface{'s' if len(sing.surface_areas) != 1 else ''} of area "
+                 f"{sing.surface_areas.sum():.3g}) tear apart into the "
+                 f"two lips of each fold")
     fig.subplots_adjust(left=0, right=1, bottom=0, top=0.89, wspace=0, hspace=0.1)
     fig.savefig(out / f"{name}.png", dpi=90)
     plt.close(fig)
 
     width = 0.02 * float(np.max(hi - lo))
     sections = [(0, center[0] + 0.45 * (hi[0] - center[0]), width), (1, center[1] + 0.4 * (hi[1] - center[1]), width)]
-    fig = plt.figure(figsize=(16, 8.4))
+    fig = plt.figure(figsize=(16, 8.8), layout="constrained")
     slice_rows(fig, res, sing, x, tx, colors, lips, sections, box)
-    fig.suptitle(f"Slices of $\\rho_t$ (slabs of half-width {width:.3f}): each cell shrinks onto its Dirac; the folds "
+    fig.suptitle(f"Slices of $\\rho_t$ (slabs of half-width {width:.3f}): each cell shrinks onto its Dirac;\nthe folds "
                  f"open into the wide cracks lined by the black samples (red at t = 0: the singular surfaces)")
-    fig.tight_layout()
     fig.savefig(out / f"{name}_slices.png", dpi=90)
     plt.close(fig)
     return [out / f"{name}.png", out / f"{name}_slices.png"]

@@ -38,17 +38,15 @@ def main(out="out", n=2400, verbose=True):
         sing = gm.singular_set(res)
         ax_s, ax_t = axes[0, col], axes[1, col]
         gplot.transport_map(res, (ax_s, ax_t), sing=sing)
-        label = "$x_0$" if col == 0 else "$x_1$"
-        if len(sing.branch_points):
-            centre = sing.branch_points[np.argmin(np.linalg.norm(sing.branch_points - 0.5, axis=1))]
-            ax_s.annotate(label, centre, xytext=(10, 10), textcoords="offset points", fontsize=15)
-        if col == 1:
-            for k, curve in enumerate(sing.curves[:3]):
-                ax_s.annotate(f"$\\gamma_{k + 1}$", curve[len(curve) // 2], xytext=(6, -14),
-                              textcoords="offset points", fontsize=14,
-                              bbox={"boxstyle": "round", "fc": "white", "alpha": 0.8})
-        ax_s.legend(loc="lower left", fontsize=8)
-        ax_s.set_title(f"{name}: {len(sing.curves)} curves, {len(sing.branch_points)} $\\Sigma_2$ points")
+        box = dict(boxstyle="round,pad=0.2", fc="white", ec="0.3")
+        for point in sing.branch_points:
+            ax_s.annotate("$x_0$" if col == 0 else "$x_1$", point, xytext=(12, 12), textcoords="offset points",
+                          fontsize=15, bbox=box)
+        for k, curve in enumerate(sing.curves):
+            ax_s.annotate(f"$\\gamma_{k + 1}$", curve[len(curve) // 2], xytext=(10, -16),
+                          textcoords="offset points", fontsize=14, bbox=box)
+        ax_s.set_title(f"{name}: {len(sing.curves)} curves, {len(sing.branch_points)} $\\Sigma_2$ point"
+                       f"{'s' if len(sing.branch_points) != 1 else ''}", fontsize=13)
         ax_t.set_title(f"target ({n} Diracs)")
     fig.suptitle("Fig. 5: structure of the singular set (source: uniform square)")
     fig.tight_layout()

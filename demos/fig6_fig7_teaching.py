@@ -2,7 +2,9 @@
 the power diagram and its dual weighted Delaunay triangulation.
 
 A handful of targets with their OT heights for the uniform square, so that every
-face, vertex and dual edge can be read off the pictures.
+face, vertex and dual edge can be read off the pictures; and the paraboloid
+lifting that links the Voronoi diagram of the targets (planes tangent to
+z = |x|^2 / 2) with their power diagram (the same planes raised by psi_i / 2).
 
     python demos/fig6_fig7_teaching.py [--out out] [--n 25]
 """
@@ -36,17 +38,32 @@ def main(out="out", n=25, verbose=True):
     plt.close(fig)
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 5.8))
-    gplot.power_diagram(res.diagram, ax=axes[0], color_by=np.arange(n) % 20, cmap="tab20", colorbar=False)
-    for i, p in enumerate(y):
-        axes[0].annotate(str(i), p, fontsize=7, xytext=(2, 2), textcoords="offset points")
-    axes[0].set_title(f"power diagram: {n} cells of equal mass 1/{n}\n(targets in red, some outside the square)")
+    gplot.power_diagram(res.diagram, ax=axes[0], color_by=np.arange(n) % 20, cmap="tab20", colorbar=False,
+                        labels="index" if n <= 40 else None)
+    axes[0].set_title(f"power diagram: {n} cells of equal mass 1/{n};\n"
+                      "a cell and its target (black, maybe outside) share a number", fontsize=12)
     gplot.weighted_delaunay(res.diagram, ax=axes[1])
-    axes[1].set_title("weighted Delaunay triangulation (orange), dual of the cells (blue):\n"
-                      r"edge $(i,j)$ $\perp$ facet $F_{ij}$, Hessian $H_{ij}=-|F_{ij}|/|y_i-y_j|$")
+    axes[1].set_title("weighted Delaunay triangulation (orange), dual of the cells\n"
+                      r"(blue): edge $(i,j)$ $\perp$ facet $F_{ij}$, $H_{ij}=-|F_{ij}|/|y_i-y_j|$", fontsize=12)
     fig.tight_layout()
     fig.savefig(out / "fig7_power_diagram_dual.png", dpi=110)
     plt.close(fig)
-    return [out / "fig6_brenier_legendre.png", out / "fig7_power_diagram_dual.png"]
+
+    fig = plt.figure(figsize=(13, 5.8))
+    voronoi = gm.PowerDiagram(y, -0.5 * (y ** 2).sum(1), res.source)
+    for k, (diagram, title) in enumerate([
+            (voronoi, "Voronoi: the planes tangent to the paraboloid $z=|x|^2/2$ at $y_i$\n"
+                      "($h_i=-|y_i|^2/2$); their upper envelope projects to the Voronoi cells"),
+            (res.diagram, "power diagram: plane $i$ raised by $\\psi_i/2=h_i+|y_i|^2/2$\n"
+                          "(the OT heights); the envelope $u_h$ projects to the power cells")]):
+        ax = fig.add_subplot(1, 2, 1 + k, projection="3d")
+        gplot.lifting(diagram, ax=ax)
+        ax.view_init(elev=22, azim=-62)
+        ax.set_title(title, fontsize=11)
+    fig.tight_layout()
+    fig.savefig(out / "fig6_lifting.png", dpi=110)
+    plt.close(fig)
+    return [out / "fig6_brenier_legendre.png", out / "fig7_power_diagram_dual.png", out / "fig6_lifting.png"]
 
 
 if __name__ == "__main__":

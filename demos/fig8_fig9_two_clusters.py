@@ -49,7 +49,6 @@ def main(out="out", n=3000, verbose=True):
     sing9 = gm.singular_set(res9)
     fig, axes = plt.subplots(1, 2, figsize=(12, 5.8))
     gplot.transport_map(res9, axes, sing=sing9)
-    axes[0].legend(loc="lower right")
     fig.suptitle("Fig. 9: a target with two components — the OT map jumps across the singular line")
     fig.tight_layout()
     fig.savefig(out / "fig9_two_components.png", dpi=110)

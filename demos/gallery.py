@@ -1,4 +1,4 @@
-"""Render every demo figure into one folder (default: out/).
+"""Render every demo figure into one folder (default: out/), saying which one it renders and how long it took.
 
     python demos/gallery.py [--out out]
 """
@@ -21,11 +21,14 @@ DEMOS = [power_diagram, fig5_singular_structure, fig6_fig7_teaching, fig8_fig9_t
 
 def main(out="out"):
     files = []
-    for demo in DEMOS:
+    start = time.perf_counter()
+    for k, demo in enumerate(DEMOS, 1):
+        print(f"[{k}/{len(DEMOS)}] demos/{demo.__name__}.py ...", flush=True)
         t = time.perf_counter()
         made = demo.main(out, verbose=False)
-        print(f"{demo.__name__}: {time.perf_counter() - t:.1f} s -> " + ", ".join(str(f) for f in made), flush=True)
+        print(f"      {time.perf_counter() - t:.1f} s: " + ", ".join(str(f) for f in made), flush=True)
         files += made
+    print(f"{len(files)} files in {out}/ in {time.perf_counter() - start:.0f} s", flush=True)
     return files
 
 

@@ -56,7 +56,7 @@ def main(out="out", n=600, verbose=True):
         z = lo_ + (hi_ - lo_) * rng.random((300, 2))
         r = gm.solve(domain, z, tol=1e-10)
         gplot.power_diagram(r.diagram, ax=ax, color_by=np.arange(len(z)) % 20, cmap="tab20", colorbar=False)
-        ax.set_title(f"{name}\n300 targets (red; some outside), equal masses 1/300:\n"
+        ax.set_title(f"{name}\n300 targets (black; some outside), equal masses 1/300:\n"
                      f"{r.iterations} Newton iterations, max relative mass error {r.max_rel_error:.0e}", fontsize=10)
     fig.tight_layout()
     fig.savefig(out / "power_diagram_domains.png", dpi=110)

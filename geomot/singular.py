@@ -11,7 +11,10 @@ jump is large compared with the spacing of the targets around ``y_i`` and
 Singular facets chain into the curves of ``Sigma_1`` (ridges of ``u_h``);
 where three or more meet, the power vertex has a large triangle as
 subgradient: a point of ``Sigma_2`` (a branch point, or a point whose
-subgradient covers a hole of the target support).
+subgradient covers a hole of the target support). The discrete set is resolved
+to the size of the cells: :func:`singular_set` summarises it at a length scale
+of three cell spacings (its Notes), so that the counts of curves, branch points
+and surfaces are those of the geometry, not of the staircase of cells.
 
 In 3D the facets are polygons and the singular facets tile the singular
 surfaces: the folds of the displacement interpolation
@@ -35,22 +38,35 @@ from typing import ClassVar
 import numpy as np
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
+from scipy.spatial import ConvexHull, QhullError, cKDTree
 
 from ._kernels.sampling.assign import top2_cpu
 
-from ._validate import as_float_array, as_positive
+from .diagram import PowerDiagram
+from .result import OTResult
+from ._validate import as_choice, as_float_array, as_positive, show
 from .errors import GeomotError
 
 
-@dataclass
+def _lengths(values):
+    """Up to three numbers of a summary, plain (``0.59, 0.58, 0.52, ...``)."""
+    text = ", ".join(f"{float(v):.3g}" for v in values[:3])
+    return text + (", ..." if len(values) > 3 else "")
+
+
+def _plural(count, word):
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+@dataclass(repr=False)
 class SingularSet:
     """Singular facets, curves and points of a 2D semi-discrete OT map.
 
     Attributes
     ----------
     pairs : ndarray of int64, shape (k, 2)
-        Cells ``i < j`` on either side of each singular facet.
+        Cells ``i < j`` on either side of each singular facet: every facet
+        the rule flags (the map jumps across each of them).
     segments : ndarray, shape (k, 2, 2)
         End points of each singular facet.
     jumps : ndarray, shape (k,)
@@ -59,14 +75,20 @@ class SingularSet:
         ``theta_ij`` (radians) between the supporting planes' normals.
     curves : list of ndarray, each (m, 2)
         ``Sigma_1`` as polylines, longest first; a closed curve repeats its
-        first point last. On sampled targets, concave corners of the support
-        give short spurs (a few cells long) beside the main curves.
+        first point last. Pieces shorter than ``scale`` are left out
+        (:func:`singular_set`, Notes).
     lengths : ndarray, shape (len(curves),)
         Length of each curve (decreasing).
     branch_points : ndarray, shape (p, 2)
-        ``Sigma_2`` points: where three or more singular facets meet.
+        ``Sigma_2`` points: where three or more curves meet, and isolated
+        points whose subgradient covers a hole of the target support.
     branch_degree : ndarray of int64, shape (p,)
-        How many singular facets meet there.
+        How many curve ends meet at each point (0 for an isolated point).
+    fragment : ndarray of bool, shape (k,)
+        The singular facets left out of ``curves`` and ``branch_points``:
+        spurs and stray pieces shorter than ``scale``.
+    scale : float
+        The length below which a piece is not resolved (Notes of :func:`singular_set`).
     criterion, threshold
         The rule used: ``"spacing"`` (jump > threshold x local spacing) or ``"angle"``.
     """
@@ -79,11 +101,21 @@ class SingularSet:
     lengths: np.ndarray
     branch_points: np.ndarray
     branch_degree: np.ndarray
+    fragment: np.ndarray
+    scale: float
     criterion: str
     threshold: float
 
+    def __repr__(self):
+        curves = _plural(len(self.curves), "curve")
+        if len(self.curves):
+            curves += f" (length {_lengths(self.lengths)})"
+        return (f"SingularSet({self.criterion} rule, threshold={show(self.threshold)}: "
+                f"{_plural(len(self.pairs), 'facet')}, {curves}, "
+                f"{_plural(len(self.branch_points), 'Sigma_2 point')}, scale={self.scale:.3g})")
 
-@dataclass
+
+@dataclass(repr=False)
 class SingularSet3D:
     """Singular facets (the singular surfaces) of a 3D semi-discrete OT map.
 
@@ -99,6 +131,14 @@ class SingularSet3D:
         ``|y_i - y_j|``, the jump of the map across the facet.
     angles : ndarray, shape (k,)
         ``theta_ij`` (radians) between the supporting planes' normals.
+    component : ndarray of int64, shape (k,)
+        The surface each facet belongs to (facets sharing a vertex are on one
+        surface), numbered by decreasing area; -1 for a fragment: a surface
+        of area below ``scale**2``.
+    surface_areas : ndarray, shape (number of surfaces,)
+        Area of each surface (decreasing).
+    scale : float
+        ``scale**2`` is the area below which a surface is a fragment (:func:`singular_set`, Notes).
     criterion, threshold
         The rule used: ``"spacing"`` (jump > threshold x local spacing) or ``"angle"``.
     """
@@ -108,13 +148,23 @@ class SingularSet3D:
     areas: np.ndarray
     jumps: np.ndarray
     angles: np.ndarray
+    component: np.ndarray
+    surface_areas: np.ndarray
+    scale: float
     criterion: str
     threshold: float
 
     @property
     def total_area(self):
-        """Total area of the singular surfaces."""
+        """Total area of the singular facets (fragments included)."""
         return float(self.areas.sum())
+
+    def __repr__(self):
+        surfaces = _plural(len(self.surface_areas), "surface")
+        if len(self.surface_areas):
+            surfaces += f" (area {_lengths(self.surface_areas)})"
+        return (f"SingularSet3D({self.criterion} rule, threshold={show(self.threshold)}: "
+                f"{_plural(len(self.pairs), 'facet')}, {surfaces}, scale={self.scale:.3g})")
 
 
 # spacing rule per dimension: (k of the k-th nearest neighbour spacing, default threshold); module docstring.
@@ -179,7 +229,7 @@ class SpacingRule:
 
     def __post_init__(self):
         if isinstance(self.k, bool) or not isinstance(self.k, (int, np.integer)) or self.k < 1:
-            raise GeomotError(f"SpacingRule k must be an integer >= 1; got {self.k!r}")
+            raise GeomotError(f"SpacingRule k must be an integer >= 1; got {show(self.k)}")
         object.__setattr__(self, "k", int(self.k))
         object.__setattr__(self, "threshold", as_positive(self.threshold, "threshold"))
 
@@ -187,7 +237,7 @@ class SpacingRule:
     def default(cls, dim, threshold=None):
         """The calibrated rule of dimension ``dim`` (class Notes), with ``threshold`` if one is given."""
         if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
-            raise GeomotError(f"dim must be an integer >= 1; got {dim!r}")
+            raise GeomotError(f"dim must be an integer >= 1; got {show(dim)}")
         k, default = _SPACING_RULE.get(int(dim), _SPACING_RULE_ND)
         return cls(k, default if threshold is None else threshold)
 
@@ -293,8 +343,7 @@ def as_rule(points, threshold=None, criterion="spacing", rule=None):
     With ``rule``, ``threshold`` must be None and ``criterion`` is the rule's own.
     """
     points = np.asarray(points, dtype=float)
-    if criterion not in ("spacing", "angle"):
-        raise GeomotError(f"criterion must be 'spacing' or 'angle'; got {criterion!r}")
+    as_choice(criterion, "criterion", ("spacing", "angle"))
     if rule is not None:
         if threshold is not None:
             raise GeomotError("give either rule or threshold, not both")
@@ -337,12 +386,18 @@ def local_spacing(y, k=4):
     return cKDTree(y).query(y, k + 1)[0][:, k]
 
 
+# the resolution of the discrete singular set, in source-side spacings of the cells (singular_set, Notes)
+_RESOLUTION = 3.0
+
+
 def singular_set(result, threshold=None, criterion="spacing", *, rule=None):
-    """Extract the singular set of a 2D or 3D OT map.
+    r"""Extract the singular set of a 2D or 3D OT map.
 
     Parameters
     ----------
     result : OTResult or PowerDiagram
+        An exact result (``method="newton"``), or the diagram of any result
+        (``gm.PowerDiagram(res.points, res.heights, res.source)``).
     threshold : float, optional
         ``criterion="spacing"`` (the rule :meth:`SpacingRule.default`): a facet is singular when
         ``|y_i - y_j| > threshold * max(s_i, s_j)``, ``s_i`` the distance from
@@ -364,9 +419,39 @@ def singular_set(result, threshold=None, criterion="spacing", *, rule=None):
 
     Returns
     -------
-    SingularSet (2D: facets, curves, branch points) or SingularSet3D (3D: facet polygons)
+    SingularSet (2D: facets, curves, branch points) or SingularSet3D (3D: facets, surfaces)
+
+    Notes
+    -----
+    The facets tell where the map jumps; the summary (curves and points in 2D,
+    surfaces in 3D) is the geometry the facets resolve. The discrete singular
+    set is a chain of cell edges, so it is resolved to about the size of the
+    cells: the *scale* is
+
+    .. math:: \ell = 3 \, \operatorname{median}_i \sigma_i,
+
+    ``sigma_i`` the spacing of the cells on the singular facets in the source,
+    measured as the rule measures the targets' (distance from the barycentre
+    of ``W_i`` to the k-th nearest barycentre, :func:`local_spacing`). The
+    factor 3 was measured on the paper's configurations (Fig. 5, 8, 9, 10,
+    two mirrored clusters): the staircase pieces of the cells along a concave
+    corner of a sampled support, and the cluster of facets around a point
+    whose subgradient covers a hole, were at most 2.1 sigma long; the shortest
+    curve of the geometry was 7.9 sigma long (Fig. 10, n = 4000). In 2D:
+
+    - a connected piece of extent (bounding-box diagonal) below ``ell``, or
+      left without a curve by the two rules below, is one point of
+      ``Sigma_2`` when its subgradient covers a hole (the hull of
+      its cells' targets has ``2 area / perimeter`` above half a singular
+      jump, ``threshold * s / 2`` with the default spacing rule's threshold and
+      the median spacing ``s`` of those targets), else a fragment;
+    - a spur shorter than ``ell`` (a curve with a free end) is a fragment;
+    - branch nodes joined by a curve shorter than ``ell`` are one branch point.
+
+    In 3D the singular facets sharing a vertex form one surface; a surface of
+    area below ``ell**2`` is a fragment.
     """
-    diagram = getattr(result, "diagram", result)
+    diagram = _exact_diagram(result)
     y = diagram.points
     dim = y.shape[1]
     if dim not in _SPACING_RULE:
@@ -376,25 +461,89 @@ def singular_set(result, threshold=None, criterion="spacing", *, rule=None):
     pairs, facets = diagram.facets()
     if dim == 3:
         pairs, facets, areas = _measured_facets(diagram, pairs, facets)
-    jumps = np.linalg.norm(y[pairs[:, 0]] - y[pairs[:, 1]], axis=1)
-    angles = normal_angles(y, pairs)
     if criterion == "spacing" and dim == 2:
         singular = _close_gaps(bound, pairs, facets, diagram)
     else:
         singular = bound.mask(pairs)
     keep = np.flatnonzero(singular)
-    pairs, jumps, angles = pairs[keep], jumps[keep], angles[keep]
+    pairs = pairs[keep]
+    jumps = np.linalg.norm(y[pairs[:, 0]] - y[pairs[:, 1]], axis=1)
+    angles = normal_angles(y, pairs)
+    scale = _scale(diagram, pairs)
     if dim == 3:
-        polygons = [facets[i] for i in keep]
-        polygons = diagram.source.domain.cut_polygons(polygons)
-        return SingularSet3D(pairs, polygons, areas[keep], jumps, angles, criterion, threshold)
+        polygons = diagram.source.domain.cut_polygons([facets[i] for i in keep])
+        component, surface_areas = _surfaces(polygons, areas[keep], diagram, scale)
+        return SingularSet3D(pairs, polygons, areas[keep], jumps, angles, component, surface_areas, scale,
+                             criterion, threshold)
     segments = facets[keep]
-    curves, branch_points, degree = _chain(segments, diagram)
+    curves, points, degree, fragment = _structure(segments, pairs, diagram, scale, _hole_test(y))
     lengths = np.array([np.linalg.norm(np.diff(c, axis=0), axis=1).sum() for c in curves])
     order = np.argsort(-lengths, kind="stable")
     curves, lengths = [curves[k] for k in order], lengths[order]
-    return SingularSet(pairs, segments, jumps, angles, curves, lengths, branch_points, degree, criterion,
-                       threshold)
+    return SingularSet(pairs, segments, jumps, angles, curves, lengths, points, degree, fragment, scale,
+                       criterion, threshold)
+
+
+def _exact_diagram(result):
+    """The power diagram of ``result`` (an exact OTResult or a PowerDiagram), or a GeomotError saying what to pass."""
+    if isinstance(result, PowerDiagram):
+        return result
+    if isinstance(result, OTResult):
+        if result.diagram is None:
+            raise GeomotError("result must be an exact result (method='newton') or a PowerDiagram; got a Monte "
+                              "Carlo result, which has no cells: pass gm.PowerDiagram(res.points, res.heights, "
+                              "res.source) in 2D or 3D")
+        return result.diagram
+    raise GeomotError(f"result must be an OTResult or a PowerDiagram; got {type(result).__name__}")
+
+
+def _scale(diagram, pairs):
+    """``ell = 3 median sigma_i`` over the cells of ``pairs`` (:func:`singular_set`, Notes); 0 with no pair."""
+    if len(pairs) == 0:
+        return 0.0
+    full = np.flatnonzero(~diagram.empty)
+    k = SpacingRule.default(diagram.points.shape[1]).k
+    sigma = np.full(len(diagram.empty), np.nan)
+    sigma[full] = local_spacing(diagram.barycenters[full], k)
+    return float(_RESOLUTION * np.median(sigma[np.unique(pairs)]))
+
+
+def _hole_test(y):
+    """``covers(cells)``: does the hull of ``y[cells]`` hold a hole, ``2 area / perimeter > threshold s / 2``?
+
+    ``threshold`` and the spacing ``s`` (median over ``cells``) are those of :meth:`SpacingRule.default`.
+    """
+    rule = SpacingRule.default(y.shape[1])
+    spacing = rule.spacing(y)
+
+    def covers(cells):
+        if len(cells) < 3:
+            return False
+        try:
+            hull = ConvexHull(y[cells])
+        except QhullError:  # collinear targets: a segment, no hole
+            return False
+        return 2 * hull.volume / hull.area > rule.threshold * float(np.median(spacing[cells])) / 2
+
+    return covers
+
+
+def _surfaces(polygons, areas, diagram, scale):
+    """The surfaces of the 3D singular facets: ``(component, surface_areas)`` (:class:`SingularSet3D`)."""
+    if not polygons:
+        return np.empty(0, np.int64), np.empty(0)
+    lo, hi = diagram.source.domain.bounds
+    vertices = np.vstack(polygons)
+    owner = np.repeat(np.arange(len(polygons)), [len(q) for q in polygons])
+    close = cKDTree(vertices).query_pairs(1e-9 * float(np.linalg.norm(hi - lo)), output_type="ndarray")
+    link = coo_array((np.ones(len(close)), (owner[close[:, 0]], owner[close[:, 1]])), shape=(len(polygons),) * 2)
+    label = connected_components(link, directed=False)[1]
+    total = np.bincount(label, weights=areas)
+    ranked = np.argsort(-total, kind="stable")
+    ranked = ranked[total[ranked] >= scale ** 2]
+    number = np.full(len(total), -1, np.int64)
+    number[ranked] = np.arange(len(ranked))
+    return number[label], total[ranked]
 
 
 def near_singular_set(result, sing, x, width):
@@ -420,8 +569,17 @@ def near_singular_set(result, sing, x, width):
     -------
     ndarray of bool, shape (m,)
     """
+    if not isinstance(result, OTResult):
+        raise GeomotError(f"result must be an OTResult; got {type(result).__name__}")
+    if not isinstance(sing, (SingularSet, SingularSet3D)):
+        raise GeomotError(f"sing must be the SingularSet of the result (gm.singular_set(result)); "
+                          f"got {type(sing).__name__}")
     y, h = result.points, result.heights
+    if len(sing.pairs) and sing.pairs.max() >= len(y):
+        raise GeomotError(f"sing must be the singular set of this result ({len(y)} targets); "
+                          f"it names cell {int(sing.pairs.max())}")
     x = as_float_array(x, "x", (None, y.shape[1]))
+    width = as_positive(width, "width")
     best = top2_cpu(x, y, h)[0]
     # singular partners of every cell, CSR (ptr, partner)
     a, b = np.r_[sing.pairs[:, 0], sing.pairs[:, 1]], np.r_[sing.pairs[:, 1], sing.pairs[:, 0]]
@@ -434,7 +592,7 @@ def near_singular_set(result, sing, x, width):
     d = y[i] - y[j]
     dist = (np.einsum("md,md->m", x[row], d) + h[i] - h[j]) / np.linalg.norm(d, axis=1)
     near = np.zeros(len(x), bool)
-    near[row[dist < float(width)]] = True
+    near[row[dist < width]] = True
     return near
 
 
@@ -486,42 +644,95 @@ def _nodes(segments, diagram):
     return node[0::2], node[1::2], where
 
 
-def _chain(segments, diagram):
-    """Chain segments sharing end points into polylines; nodes of degree >= 3 are branch points."""
+def _structure(segments, pairs, diagram, scale, sigma2):
+    """Sigma_1 curves and Sigma_2 points of the singular facets, cleaned at the length ``scale``.
+
+    The facets are a graph on their end points (:func:`_nodes`). A piece is
+    shorter than ``scale`` (:func:`singular_set`, Notes) when:
+
+    1. it is a spur (a curve from a branch node to a free end, or with both
+       ends free): it is dropped;
+    2. it joins two branch nodes: they are one branch point (at their
+       midpoint; the curve between them is part of it).
+
+    These repeat until nothing changes (each pass removes a curve). Then a
+    connected piece of the facets with no curve left, or of extent
+    (bounding-box diagonal) below ``scale``, is one point: a Sigma_2 point if
+    ``sigma2(cells)`` says its subgradient covers a hole, else a fragment.
+
+    Returns ``(curves, points, degree, fragment)``: polylines, Sigma_2 points
+    (k, 2), how many curve ends meet at each point (0: an isolated point),
+    and a mask over the facets of those dropped as fragments or spurs.
+    """
+    fragment = np.zeros(len(segments), bool)
     if len(segments) == 0:
-        return [], np.empty((0, 2)), np.empty(0, np.int64)
+        return [], np.empty((0, 2)), np.empty(0, np.int64), fragment
     a, b, where = _nodes(segments, diagram)
-    # facets shorter than the snapping tolerance (co-circular vertices) are points, not curve pieces
-    real = a != b
-    a, b, k = a[real], b[real], int(real.sum())
-    nnodes = len(where)
-    # node -> incident edges as a CSR pair (ptr, edge_at); the walk below visits singular facets only
-    ends_of = np.concatenate([a, b])
+    real = a != b  # facets shorter than the snapping tolerance (co-circular vertices) are points
+    alive = real.copy()
+    link = coo_array((np.ones(int(alive.sum())), (a[alive], b[alive])), shape=(len(where),) * 2)
+    piece = connected_components(link, directed=False)[1][a]
+    ends = where[np.r_[a, b]].reshape(2, -1, 2)
+    small = [c for c in np.unique(piece[alive])
+             if np.linalg.norm(np.ptp(ends[:, piece == c].reshape(-1, 2), axis=0)) < scale]
+    alive &= ~np.isin(piece, small)
+    while True:
+        degree = np.bincount(np.r_[a[alive], b[alive]], minlength=len(where))
+        short = [(path[0], path[-1], edges) for path, edges in _chains(a, b, alive, degree)
+                 if np.linalg.norm(np.diff(where[path], axis=0), axis=1).sum() < scale]
+        spurs = [e for u, v, e in short if min(degree[u], degree[v]) == 1]
+        bridges = [(u, v, e) for u, v, e in short if u != v and min(degree[u], degree[v]) >= 3]
+        if spurs:
+            for e in spurs:
+                alive[e], fragment[e] = False, True
+        elif bridges:
+            u, v, e = bridges[0]
+            alive[e] = False
+            where[u] = (where[u] + where[v]) / 2
+            a[a == v], b[b == v] = u, u
+        else:
+            break
+    isolated = []
+    for c in np.setdiff1d(np.unique(piece[real]), piece[alive]):
+        mine = piece == c
+        fragment[mine] = not sigma2(np.unique(pairs[mine]))
+        if not fragment[mine].any():
+            isolated.append(ends[:, mine].reshape(-1, 2).mean(0))
+    curves = [where[path] for path, _ in _chains(a, b, alive, degree)]
+    branch = np.flatnonzero(degree >= 3)
+    points = np.vstack([where[branch], np.reshape(isolated, (-1, 2))])
+    return curves, points, np.r_[degree[branch], np.zeros(len(isolated))].astype(np.int64), fragment
+
+
+def _chains(a, b, alive, degree):
+    """Chain the alive edges sharing end nodes into ``(node path, edge indices)`` pairs."""
+    live = np.flatnonzero(alive)
+    nnodes = len(degree)
+    ends_of = np.r_[a[live], b[live]]
     ptr = np.r_[0, np.cumsum(np.bincount(ends_of, minlength=nnodes))]
-    edge_at = np.tile(np.arange(k), 2)[np.argsort(ends_of, kind="stable")]
-    degree = np.diff(ptr)
-    used = np.zeros(k, bool)
-    curves = []
+    edge_at = np.tile(live, 2)[np.argsort(ends_of, kind="stable")]  # node -> incident edges, CSR (ptr, edge_at)
+    used = np.zeros(len(a), bool)
+    out = []
 
     def walk(first, e):
-        path, cur = [first], first
+        path, edges, cur = [first], [], first
         while True:
             used[e] = True
+            edges.append(e)
             cur = b[e] if a[e] == cur else a[e]
             path.append(cur)
             if degree[cur] != 2:
-                return path
+                return path, edges
             nxt = [f for f in edge_at[ptr[cur]:ptr[cur + 1]] if not used[f]]
             if not nxt:
-                return path
+                return path, edges
             e = nxt[0]
 
     for v in np.flatnonzero(degree != 2):
         for e in edge_at[ptr[v]:ptr[v + 1]]:
             if not used[e]:
-                curves.append(where[walk(v, e)])
-    for e in range(k):
+                out.append(walk(v, e))
+    for e in live:
         if not used[e]:
-            curves.append(where[walk(a[e], e)])
-    branch = np.flatnonzero(degree >= 3)
-    return curves, where[branch], degree[branch].astype(np.int64)
+            out.append(walk(a[e], e))
+    return out

@@ -47,28 +47,105 @@ def test_convex_support_has_empty_singular_set(kind):
     assert len(s.pairs) == 0 and s.curves == [] and len(s.branch_points) == 0
 
 
-def test_annulus_target_has_a_sigma2_point_near_its_centre():
-    rng = np.random.default_rng(2)
-    t = rng.random(800) * 2 * np.pi
-    r = np.sqrt(0.16 + 0.09 * rng.random(800))
-    y = 0.5 + np.column_stack([r * np.cos(t), r * np.sin(t)])
-    s = gm.singular_set(gm.solve(BOX, y))
-    assert len(s.branch_points) >= 1
-    assert np.linalg.norm(s.branch_points - 0.5, axis=1).min() < 0.1
-    assert (s.branch_degree >= 3).all()
-
-
-def test_dumbbell_target_gives_two_curves():
-    rng = np.random.default_rng(0)
-    y = sample(dumbbell(), 1500, rng) * [1, 0.6]
+@pytest.mark.parametrize("seed", range(3))
+def test_dumbbell_target_gives_gamma1_and_gamma2(seed):
+    # Fig. 10: Sigma_1 = gamma_1 (above the neck) ∪ gamma_2 (below), each from the boundary of the rectangle
+    y = sample(dumbbell(), 1500, np.random.default_rng(seed)) * [1, 0.6]
     s = gm.singular_set(gm.solve(gm.Box([0, 0], [1, 0.6]), y))
-    # gamma_1 above the neck and gamma_2 below, each from the boundary of the rectangle;
-    # anything else is a short spur at a concave corner of the sampled neck
-    assert len(s.curves) >= 2 and (np.diff(s.lengths) <= 0).all()
-    assert s.lengths[1] > 3 * (s.lengths[2] if len(s.lengths) > 2 else 0)
-    top, bottom = sorted(s.curves[:2], key=lambda c: -c[:, 1].mean())
+    assert len(s.curves) == 2 and len(s.branch_points) == 0 and (np.diff(s.lengths) <= 0).all()
+    top, bottom = sorted(s.curves, key=lambda c: -c[:, 1].mean())
     assert top[:, 1].max() == pytest.approx(0.6) and bottom[:, 1].min() == pytest.approx(0.0)
+    assert top[:, 1].min() > 0.3 > bottom[:, 1].max()  # they stop at the neck, one on each side
     np.testing.assert_allclose(np.r_[top[:, 0], bottom[:, 0]], 0.5, atol=0.05)
+
+
+ANNULUS = shapely.Point(0.5, 0.5).buffer(0.45).difference(shapely.Point(0.5, 0.5).buffer(0.22))
+
+
+def three_blobs():
+    corners = [(0.5 + 0.32 * np.cos(a), 0.5 + 0.32 * np.sin(a)) for a in np.pi / 2 + 2 * np.pi / 3 * np.arange(3)]
+    return shapely.union_all([shapely.Point(c).buffer(0.16) for c in corners])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_annulus_target_has_one_sigma2_point_at_its_centre_and_no_curve(seed):
+    # Fig. 5 (left): the subgradient of x0 covers the hole; nothing else is singular
+    s = gm.singular_set(gm.solve(BOX, sample(ANNULUS, 2400, np.random.default_rng(seed))))
+    assert len(s.curves) == 0 and len(s.branch_points) == 1
+    assert np.linalg.norm(s.branch_points[0] - 0.5) < 0.05
+    assert s.branch_degree.tolist() == [0]  # an isolated point: no curve ends there
+    assert len(s.pairs) > 0 and not s.fragment.all()
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_three_parts_give_three_curves_meeting_at_one_branch_point(seed):
+    # Fig. 5 (right): gamma_1, gamma_2, gamma_3 from the boundary to x1, the centre by symmetry
+    s = gm.singular_set(gm.solve(BOX, sample(three_blobs(), 2400, np.random.default_rng(seed))))
+    assert len(s.curves) == 3 and len(s.branch_points) == 1 and s.branch_degree.tolist() == [3]
+    assert np.linalg.norm(s.branch_points[0] - 0.5) < 0.05
+    for curve in s.curves:  # each runs from x1 to the square's boundary
+        ends = curve[[0, -1]]
+        assert np.linalg.norm(ends - s.branch_points[0], axis=1).min() < 1e-9
+        assert np.isclose(np.r_[ends.ravel(), 1 - ends.ravel()], 0, atol=1e-9).any()
+
+
+def test_two_clusters_on_the_disk_give_one_curve_across_it():
+    # Fig. 8: unit disk -> two disjoint disks: one chord, end to end
+    y = (sample(demo("shapes").two_disks(), 3000, np.random.default_rng(8)) - 0.5) * 1.6
+    s = gm.singular_set(gm.solve(gm.Disk([0, 0], 1), y))
+    assert len(s.curves) == 1 and len(s.branch_points) == 0 and not s.fragment.any()
+    ends = s.curves[0][[0, -1]]
+    np.testing.assert_allclose(np.linalg.norm(ends, axis=1), 1.0, atol=1e-9)
+    assert s.lengths[0] == pytest.approx(2.0, abs=0.05)  # the diameter x = 0, by symmetry
+
+
+def test_summary_leaves_out_pieces_below_its_scale():
+    y = sample(dumbbell(), 4000, np.random.default_rng(0)) * [1, 0.6]
+    s = gm.singular_set(gm.solve(gm.Box([0, 0], [1, 0.6]), y))
+    # the scale is 3 x the median source-side spacing of the cells on singular facets (cells of area 0.6 / 4000)
+    cell = np.sqrt(0.6 / 4000)
+    assert 3 * cell < s.scale < 3 * 2 * cell
+    assert len(s.curves) == 2 and s.lengths.min() > s.scale
+    dropped = s.segments[s.fragment]  # the staircase at the neck's corners
+    assert len(dropped) > 0 and np.abs(dropped[..., 0] - 0.5).max() < 0.1
+    # the curves are made of the other facets, end to end
+    assert sum(len(c) - 1 for c in s.curves) == int((~s.fragment).sum())
+
+
+def test_reprs_are_one_line_with_counts_and_lengths():
+    s = gm.singular_set(gm.solve(BOX, two_mirrored_clusters(np.random.default_rng(0))))
+    text = repr(s)
+    assert "\n" not in text and "np." not in text and "array" not in text
+    assert text == (f"SingularSet(spacing rule, threshold=5: {len(s.pairs)} facets, 1 curve (length 1), "
+                    f"0 Sigma_2 points, scale={s.scale:.3g})")
+    s3 = gm.singular_set(gm.solve(CUBE, two_slabs(np.random.default_rng(0), 300)))
+    assert s3.surface_areas == pytest.approx([s3.total_area]) and 0.95 < s3.total_area <= 1
+    assert repr(s3) == (f"SingularSet3D(spacing rule, threshold=4: {len(s3.pairs)} facets, "
+                        f"1 surface (area {s3.total_area:.3g}), scale={s3.scale:.3g})")
+
+
+def test_bad_inputs_name_the_parameter():
+    y = two_mirrored_clusters(np.random.default_rng(3), 50)
+    res = gm.solve(BOX, y)
+    mc = gm.solve(BOX, y, method="monte-carlo", tol=0.5, seed=0)
+    with pytest.raises(gm.GeomotError, match="Monte Carlo"):
+        gm.singular_set(mc)
+    gm.singular_set(gm.PowerDiagram(mc.points, mc.heights, mc.source))  # its diagram works
+    for bad in (None, "res", y):
+        with pytest.raises(gm.GeomotError, match="result must be an OTResult or a PowerDiagram"):
+            gm.singular_set(bad)
+    for t in (np.nan, "5", -1.0, 0, np.inf, True):
+        with pytest.raises(gm.GeomotError, match="threshold"):
+            gm.singular_set(res, threshold=t)
+    with pytest.raises(gm.GeomotError, match="threshold must be a finite number > 0; got nan"):
+        gm.singular_set(res, threshold=np.float64("nan"))
+    for c in ("nope", None, 1):
+        with pytest.raises(gm.GeomotError, match="criterion must be one of 'spacing', 'angle'"):
+            gm.singular_set(res, criterion=c)
+    with pytest.raises(gm.GeomotError, match="rule must be"):
+        gm.singular_set(res, rule="spacing")
+    with pytest.raises(TypeError):
+        gm.singular_set(res, tresh=3.0)
 
 
 def test_angle_criterion_and_bad_arguments():
@@ -179,6 +256,20 @@ def test_3d_two_mirrored_clusters_are_separated_by_the_plane_x_half(seed):
     left = s.pairs < 800
     assert (left[:, 0] != left[:, 1]).all()
     assert s.jumps.min() >= 0.7 - 1e-12 and (s.pairs[:, 0] < s.pairs[:, 1]).all()
+    assert (s.component == 0).all() and s.surface_areas == pytest.approx([1.0], rel=1e-9)
+
+
+def test_3d_three_slabs_give_two_surfaces():
+    # slabs at x in [0, .05], [.475, .525], [.95, 1], equal numbers of targets: the cube splits at x = 1/3, 2/3
+    rng = np.random.default_rng(9)
+    y = np.vstack([rng.random((500, 3)) * [0.05, 1, 1] + [x0, 0, 0] for x0 in (0.0, 0.475, 0.95)])
+    s = gm.singular_set(gm.solve(CUBE, y))
+    assert len(s.surface_areas) == 2 and (s.component >= 0).all()
+    assert s.surface_areas.sum() == pytest.approx(s.total_area)  # no fragment
+    assert (s.surface_areas > 0.9).all() and (s.surface_areas <= 1).all()  # a few facets below threshold: holes
+    planes = sorted(float(np.vstack([s.polygons[k] for k in np.flatnonzero(s.component == c)])[:, 0].mean())
+                    for c in range(2))
+    np.testing.assert_allclose(planes, [1 / 3, 2 / 3], atol=0.02)
 
 
 def test_3d_on_a_ball_the_singular_facets_tile_the_equatorial_disk():
@@ -224,7 +315,7 @@ def test_3d_convex_support_has_no_singular_facet(kind):
         g = np.linspace(0.05, 0.95, 12)
         y = np.stack(np.meshgrid(g, g, g), -1).reshape(-1, 3) + 1e-3 * rng.random((12 ** 3, 3))
     s = gm.singular_set(gm.solve(CUBE, y))
-    assert len(s.pairs) == 0 and s.polygons == [] and s.total_area == 0.0
+    assert len(s.pairs) == 0 and s.polygons == [] and s.total_area == 0.0 and len(s.surface_areas) == 0
 
 
 def test_3d_angle_criterion_matches_normal_angles():
@@ -264,3 +355,24 @@ def test_near_singular_set_flags_the_slab_around_the_separating_plane():
     x2 = np.random.default_rng(7).random((5000, 2))
     touches = np.isin(res2.diagram.locate(x2), s2.pairs)
     np.testing.assert_array_equal(near_singular_set(res2, s2, x2, 0.02), (np.abs(x2[:, 0] - 0.5) < 0.02) & touches)
+
+
+def test_near_singular_set_and_rules_reject_bad_input():
+    y = two_mirrored_clusters(np.random.default_rng(0), 50)
+    res = gm.solve(BOX, y)
+    s = gm.singular_set(res)
+    x = np.random.default_rng(1).random((10, 2))
+    for width in (0, -1.0, np.nan, "0.1", None):
+        with pytest.raises(gm.GeomotError, match="width must be"):
+            near_singular_set(res, s, x, width)
+    with pytest.raises(gm.GeomotError, match="sing must be the SingularSet"):
+        near_singular_set(res, s.pairs, x, 0.1)
+    with pytest.raises(gm.GeomotError, match="result must be an OTResult"):
+        near_singular_set(res.diagram, s, x, 0.1)
+    with pytest.raises(gm.GeomotError, match="x must"):
+        near_singular_set(res, s, x[:, :1], 0.1)
+    # numbers in messages are plain Python numbers
+    with pytest.raises(gm.GeomotError, match=r"got 2.5$"):
+        SpacingRule(k=np.float64(2.5))
+    with pytest.raises(gm.GeomotError, match=r"dim must be an integer >= 1; got 0$"):
+        SpacingRule.default(np.int64(0))
