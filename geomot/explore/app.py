@@ -92,7 +92,7 @@ class ExplorerPage:
     def _build_views(self):
         link = CustomJS(args={"pts": self.points, "cells": self.cells, "hp": self.hl_point, "hc": self.hl_cell},
                         code=_HIGHLIGHT)
-        f = self.source_fig = self._figure("power cells W_i(h) in the source (drag, click to add)")
+        f = self.source_fig = self._figure("power cells W_i(h) in the source (drag, click to add)", name="source")
         cells = f.multi_polygons("xs", "ys", source=self.cells, fill_color="fill", line_color="white",
                                  line_width=0.6, fill_alpha=0.85)
         self.delaunay_r = f.multi_line("xs", "ys", source=self.delaunay, line_color="#333333", line_width=0.7,
@@ -148,7 +148,7 @@ class ExplorerPage:
     def _build_controls(self):
         self.domain_select = Select(title="source domain", value="square", options=list(DOMAINS))
         self.preset_select = Select(title="preset", value="random", options=list(PRESETS))
-        self.n_spinner = Spinner(title="targets in a preset", low=1, high=2000, step=10, value=200, width=150)
+        self.n_spinner = Spinner(title="targets in a preset", low=1, high=2000, step=50, value=500, width=150)
         self.load_button = Button(label="load preset", button_type="primary")
         self.toggles = CheckboxGroup(labels=TOGGLES, active=[2])
         self.colour_select = Select(title="colour cells by", value=COLOURS[0], options=COLOURS)
