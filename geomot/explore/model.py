@@ -155,8 +155,11 @@ class Explorer:
     def _apply(self, points, weights, heights):
         """Build the diagram first, so that bad input raises before any attribute changes."""
         weights = np.asarray(weights, dtype=float)
-        if weights.shape != (len(points),) or not np.all(np.isfinite(weights)) or np.any(weights <= 0):
-            raise GeomotError(f"mass weights must be {len(points)} positive numbers; got {weights!r}")
+        if weights.shape != (len(points),):
+            raise GeomotError(f"mass weights must have shape ({len(points)},); got {weights.shape}")
+        bad = np.flatnonzero(~(np.isfinite(weights) & (weights > 0)))
+        if len(bad):
+            raise GeomotError(f"mass weights must be positive and finite; got {float(weights[bad[0]])!r} at target {bad[0]}")
         diagram = gm.PowerDiagram(points, heights, self.source)
         self.points, self.weights, self.heights, self.diagram = diagram.points, weights, heights - heights.mean(), \
             diagram

@@ -59,7 +59,7 @@ def test_bad_input_raises_and_leaves_the_state_unchanged(explorer):
     points[1] = points[2]
     with pytest.raises(gm.GeomotError, match="coincide"):
         explorer.set_points(points)
-    with pytest.raises(gm.GeomotError, match="positive"):
+    with pytest.raises(gm.GeomotError, match="positive and finite; got -1.0 at target 0"):
         explorer.set_weights(np.r_[-1.0, np.ones(29)])
     with pytest.raises(gm.GeomotError, match="preset"):
         explorer.preset("no such preset")
