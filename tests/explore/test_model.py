@@ -111,3 +111,12 @@ def test_presets_of_the_paper_have_their_singular_sets(name, n, curves, length):
     sing = e.singular()
     assert len(sing.curves) >= curves and sing.lengths[curves - 1] > length, sing.lengths
     assert name in PRESETS
+
+
+def test_geomot_does_not_import_the_explorer_or_bokeh():
+    import subprocess
+    import sys
+    code = "import sys, geomot; print('bokeh' in sys.modules or 'geomot.explore' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={"PYTHONPATH": str(__import__("pathlib").Path(gm.__file__).parents[1])}
+                          ).stdout.strip() == "False"
