@@ -8,6 +8,9 @@ targets ``(y_i, -h_i)``, whose vertex ``i`` is cell ``W_i`` (hovering one
 lights up the other); (4) the Newton history. Every callback catches the
 model's errors and shows them in the page.
 """
+import colorsys
+import logging
+
 import numpy as np
 from bokeh.events import ButtonClick
 from bokeh.layouts import column, row
@@ -16,7 +19,7 @@ from bokeh.models import (Button, CheckboxGroup, ColorBar, ColumnDataSource, Cus
 from bokeh.palettes import Inferno256, Viridis256
 from bokeh.plotting import figure
 
-from ..errors import GeomotError
+from ..errors import GeometryError, GeomotError
 from .model import DOMAINS, PRESETS, Explorer
 
 TOGGLES = ["weighted Delaunay dual", "barycentres", "singular set"]
@@ -41,7 +44,6 @@ def _error_colours(errors):
 
 def _target_colours(points):
     """One colour per target from its angle about the targets' centroid (clusters get distinct colours)."""
-    import colorsys
     d = points - points.mean(axis=0)
     hue = (np.arctan2(d[:, 1], d[:, 0]) / (2 * np.pi)) % 1.0
     r = np.linalg.norm(d, axis=1)
@@ -180,15 +182,22 @@ class ExplorerPage:
 
     # ------------------------------------------------------------------ callbacks
     def _act(self, action, *args):
-        """Run a model action and redraw; a GeomotError is shown in the page and the last good state kept."""
+        """Run a model action and redraw; its error is shown in the page and the last good state kept.
+
+        Bad input (:class:`GeomotError`) is the user's to fix; a :class:`GeometryError`
+        or any other exception is a failure of the code: shown too (never a dead page),
+        and logged with its traceback by the server.
+        """
         try:
             action(*args)
+            self.error.text = ""
         except GeomotError as exc:
             self.error.text = f"Not done: {exc}"
-            self.refresh()  # put the page back to the model's (unchanged) state
-            return
-        self.error.text = ""
-        self.refresh()
+        except Exception as exc:  # the page's boundary: a failure must not leave a dead page
+            logging.getLogger(__name__).exception("explorer action failed")
+            kind = "geometry failure" if isinstance(exc, GeometryError) else f"internal error ({type(exc).__name__})"
+            self.error.text = f"Not done, {kind}: {exc}. Reset or reload the page; please report it."
+        self.refresh()  # the model's state: the new one, or the last good one
 
     def _on_points(self, attr, old, new):
         if self._busy:

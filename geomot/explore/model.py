@@ -161,8 +161,8 @@ class Explorer:
         if len(bad):
             raise GeomotError(f"mass weights must be positive and finite; got {float(weights[bad[0]])!r} at target {bad[0]}")
         diagram = gm.PowerDiagram(points, heights, self.source)
-        self.points, self.weights, self.heights, self.diagram = diagram.points, weights, heights - heights.mean(), \
-            diagram
+        self.points, self.weights, self.diagram = diagram.points, weights, diagram
+        self.heights = heights - heights.mean()
         self.result = None
 
     def _entry(self, iteration, step):

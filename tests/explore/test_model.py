@@ -1,4 +1,9 @@
 """The explorer's model: state changes, one damped Newton step, the pictures as arrays (no browser)."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -114,9 +119,7 @@ def test_presets_of_the_paper_have_their_singular_sets(name, n, curves, length):
 
 
 def test_geomot_does_not_import_the_explorer_or_bokeh():
-    import subprocess
-    import sys
     code = "import sys, geomot; print('bokeh' in sys.modules or 'geomot.explore' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          env={"PYTHONPATH": str(__import__("pathlib").Path(gm.__file__).parents[1])}
-                          ).stdout.strip() == "False"
+    env = dict(os.environ, PYTHONPATH=str(Path(gm.__file__).parents[1]))
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert run.stdout.strip() == "False"

@@ -3,6 +3,7 @@ import numpy as np
 from bokeh.document import Document
 from bokeh.events import ButtonClick
 
+import geomot as gm
 from geomot.explore.app import ExplorerPage
 from geomot.explore.model import Explorer
 
@@ -62,6 +63,27 @@ def test_adding_and_removing_points():
     assert len(p.model.points) == 19 and len(p.points.data["x"]) == 19
     click(p.remove_button)
     assert "select targets first" in p.error.text
+
+
+def test_a_point_deleted_by_the_draw_tool_keeps_the_others_heights():
+    _, p = page()
+    click(p.solve_button)
+    h = p.model.heights.copy()
+    p.points.data = {k: [v for i, v in enumerate(col) if i != 3] for k, col in p.points.data.items()}  # Backspace
+    keep = np.r_[0:3, 4:20]
+    assert len(p.model.points) == 19 and list(p.points.data["row"]) == list(range(19))
+    np.testing.assert_allclose(np.diff(p.model.heights), np.diff(h[keep]), atol=1e-12)
+
+
+def test_a_failure_inside_an_action_is_shown_and_the_page_lives():
+    _, p = page()
+
+    def broken():
+        raise gm.GeometryError("Qhull failed")
+    p._act(broken)
+    assert "geometry failure: Qhull failed" in p.error.text and len(p.cells.data["xs"]) == 20
+    click(p.step_button)
+    assert p.error.text == "" and len(p.history.data["iteration"]) == 2
 
 
 def test_step_solve_reset_and_the_history():
