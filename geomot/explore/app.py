@@ -97,7 +97,7 @@ class ExplorerPage:
         f = self.source_fig = self._figure("power cells W_i(h) in the source (drag, click to add)", name="source")
         cells = f.multi_polygons("xs", "ys", source=self.cells, fill_color="fill", line_color="white",
                                  line_width=0.6, fill_alpha=0.85)
-        self.delaunay_r = f.multi_line("xs", "ys", source=self.delaunay, line_color="#333333", line_width=0.7,
+        self.delaunay_r = f.multi_line("xs", "ys", source=self.delaunay, line_color="limegreen", line_width=0.8,
                                        visible=False)
         self.bary_r = f.scatter("x", "y", source=self.barycentres, marker="x", size=6, color="#1f77b4",
                                 visible=False)
