@@ -149,7 +149,7 @@ class ExplorerPage:
         s.xaxis.axis_label = "iteration"
 
     def _build_controls(self):
-        self.domain_select = Select(title="source domain", value="square", options=list(DOMAINS))
+        self.domain_select = Select(title="source domain", value=self.model.domain_name, options=list(DOMAINS))
         self.preset_select = Select(title="preset", value="random", options=list(PRESETS))
         self.n_spinner = Spinner(title="targets in a preset", low=1, high=2000, step=50, value=500, width=150)
         self.load_button = Button(label="load preset", button_type="primary", name="load")
@@ -162,7 +162,7 @@ class ExplorerPage:
         self.reset_button = Button(label="reset (Voronoi)", button_type="warning", name="reset")
         self.status = Div(text="", width=300, name="status")
         self.error = Div(text="", width=300, name="error", styles={"color": "crimson"})
-        self.domain_select.on_change("value", lambda attr, old, new: self._act(self.model.set_domain, new))
+        self.domain_select.on_change("value", self._on_domain)
         self.load_button.on_event(ButtonClick, lambda event: self._act(
             self.model.preset, self.preset_select.value, self.n_spinner.value))
         self.toggles.on_change("active", lambda attr, old, new: self._act(lambda: None))
@@ -198,6 +198,10 @@ class ExplorerPage:
             kind = "geometry failure" if isinstance(exc, GeometryError) else f"internal error ({type(exc).__name__})"
             self.error.text = f"Not done, {kind}: {exc}. Reset or reload the page; please report it."
         self.refresh()  # the model's state: the new one, or the last good one
+
+    def _on_domain(self, attr, old, new):
+        if new != self.model.domain_name:  # not the redraw showing a preset's domain
+            self._act(self.model.set_domain, new)
 
     def _on_points(self, attr, old, new):
         if self._busy:
@@ -244,6 +248,9 @@ class ExplorerPage:
                                 "row": np.arange(len(m.points)), "minus_h": -m.heights}
         finally:
             self._busy = False
+        if m.domain_name not in self.domain_select.options:
+            self.domain_select.options = list(DOMAINS) + [m.domain_name]
+        self.domain_select.value = m.domain_name
         on = {TOGGLES[k] for k in self.toggles.active}
         self.delaunay_r.visible = TOGGLES[0] in on
         self.bary_r.visible = TOGGLES[1] in on

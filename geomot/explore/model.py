@@ -22,6 +22,7 @@ DOMAINS = {
     "square": lambda: gm.Box([0, 0], [1, 1]),
     "disk": lambda: gm.Disk([0.5, 0.5], 0.5),
     "polygon with a hole": lambda: gm.Polygon(shapely.box(0, 0, 1, 1).difference(shapely.Point(0.5, 0.5).buffer(0.2))),
+    "rectangle 1 x 0.6": lambda: gm.Box([0, 0], [1, 0.6]),
 }
 
 
@@ -35,34 +36,34 @@ def _sample(geometry, n, seed):
 
 
 def _preset_random(domain, n, seed):
-    return domain, gm.Uniform(domain).sample(n, seed=seed)
+    return None, gm.Uniform(domain).sample(n, seed=seed)
 
 
 def _preset_fig5_hole(domain, n, seed):
     # Fig. 5 left: square -> annulus; the singular facets meet at one point whose subgradient covers the hole
     annulus = shapely.Point(0.5, 0.5).buffer(0.45).difference(shapely.Point(0.5, 0.5).buffer(0.22))
-    return gm.Box([0, 0], [1, 1]), _sample(annulus, n, seed)
+    return "square", _sample(annulus, n, seed)
 
 
 def _preset_fig5_three(domain, n, seed):
     # Fig. 5 right: square -> three blobs; three curves of Sigma_1 meet at a branch point
     angles = np.pi / 2 + 2 * np.pi / 3 * np.arange(3)
-    return gm.Box([0, 0], [1, 1]), _sample(_blobs(0.5 + 0.32 * np.c_[np.cos(angles), np.sin(angles)], 0.16), n, seed)
+    return "square", _sample(_blobs(0.5 + 0.32 * np.c_[np.cos(angles), np.sin(angles)], 0.16), n, seed)
 
 
 def _preset_fig8(domain, n, seed):
     # Fig. 8: disk -> two clusters; u_h has a ridge over Sigma_1 (the paper's unit disk, scaled into [0, 1]^2)
     y = _sample(_blobs([(0.25, 0.5), (0.75, 0.5)], 0.18), n, seed)
-    return gm.Disk([0.5, 0.5], 0.5), 0.5 + 0.8 * (y - 0.5)
+    return "disk", 0.5 + 0.8 * (y - 0.5)
 
 
 def _preset_fig10(domain, n, seed):
     # Fig. 10: rectangle -> dumbbell (connected, not convex): Sigma_1 is two curves either side of the neck
     bell = shapely.union_all([_blobs([(0.25, 0.5), (0.75, 0.5)], 0.2), shapely.box(0.25, 0.47, 0.75, 0.53)])
-    return gm.Box([0, 0], [1, 0.6]), _sample(bell, n, seed) * [1, 0.6]
+    return "rectangle 1 x 0.6", _sample(bell, n, seed) * [1, 0.6]
 
 
-#: presets by name: ``f(domain, n, seed) -> (domain, points)`` (the paper's configurations bring their domain)
+#: presets by name: ``f(domain, n, seed) -> (key of DOMAINS or None to keep the domain, points)``
 PRESETS = {
     "random": _preset_random,
     "Fig. 5: annulus (target with a hole)": _preset_fig5_hole,
@@ -97,7 +98,7 @@ class Explorer:
     Parameters
     ----------
     domain : str or geomot.Domain
-        A key of :data:`DOMAINS` or a 2D domain.
+        A key of :data:`DOMAINS` or a 2D domain (named "custom").
     points : array_like, shape (n, 2), optional
         Targets (default: ``n`` points uniform in the domain, seeded).
     n : int
@@ -107,12 +108,16 @@ class Explorer:
     Attributes
     ----------
     domain : geomot.Domain
+    domain_name : str
+        Its key in :data:`DOMAINS`, or "custom".
     points : ndarray, shape (n, 2)
     weights : ndarray, shape (n,)
         Positive relative masses; ``masses = weights / weights.sum()``.
     heights : ndarray, shape (n,)
         Current heights, mean zero (the diagram does not change with a constant).
     history : list of Iteration
+        Newton iterates since the problem last changed (targets, masses,
+        domain) or the last reset; the first is the state at that moment.
     message : str
         What the last action did (the solver's message, or the start).
     result : geomot.OTResult or None
@@ -120,7 +125,7 @@ class Explorer:
     """
 
     def __init__(self, domain="square", points=None, *, n=40, seed=0):
-        self.domain = DOMAINS[domain]() if isinstance(domain, str) else domain
+        self._choose(domain)
         if points is None:
             points = gm.Uniform(self.domain).sample(n, seed=seed)
         points = np.asarray(points, dtype=float)
@@ -129,6 +134,12 @@ class Explorer:
         self.message = "start: the Voronoi diagram (h_i = -|y_i|^2 / 2)"
 
     # ------------------------------------------------------------------ state
+    def _choose(self, domain):
+        if isinstance(domain, str) and domain not in DOMAINS:
+            raise GeomotError(f"domain must be one of {sorted(DOMAINS)} or a geomot domain; got {domain!r}")
+        self.domain_name = domain if isinstance(domain, str) else "custom"
+        self.domain = DOMAINS[domain]() if isinstance(domain, str) else domain
+
     @property
     def source(self):
         return gm.Uniform(self.domain)
@@ -199,28 +210,32 @@ class Explorer:
         if weights is None:
             weights = np.where(kept, self.weights[np.maximum(prev, 0)], 1.0)
         self._apply(points, weights, heights)
-        self.message = f"{m} targets; heights kept for {int(kept.sum())}"
+        self.history = [self._entry(0, 0.0)]  # a new problem: its Newton history starts here
+        self.message = f"{m} targets; power weights kept for {int(kept.sum())}"
 
     def set_weights(self, weights):
         """New relative masses; the heights (so the cells) stay, the errors change."""
         self._apply(self.points, weights, self.heights)
-        self.message = "masses changed"
+        self.history = [self._entry(0, 0.0)]
+        self.message = "masses changed; the cells stay until the next Newton step"
 
     def set_domain(self, domain):
         """A new source domain (a key of :data:`DOMAINS` or a 2D domain), from the Voronoi start."""
-        old = self.domain
-        self.domain = DOMAINS[domain]() if isinstance(domain, str) else domain
+        old = self.domain, self.domain_name
+        self._choose(domain)
         try:
             self.reset()
         except GeomotError:
-            self.domain = old
+            self.domain, self.domain_name = old
             raise
 
     def preset(self, name, n=200, seed=0):
         """Load a configuration of :data:`PRESETS` (the paper's bring their own domain) from the Voronoi start."""
         if name not in PRESETS:
             raise GeomotError(f"preset must be one of {sorted(PRESETS)}; got {name!r}")
-        self.domain, points = PRESETS[name](self.domain, int(n), seed)
+        key, points = PRESETS[name](self.domain, int(n), seed)
+        if key is not None:
+            self._choose(key)
         self._apply(points, np.ones(len(points)), self._voronoi(points))
         self.history = [self._entry(0, 0.0)]
         self.message = f"preset {name!r}: {len(points)} targets, Voronoi start"
@@ -236,10 +251,12 @@ class Explorer:
         seen = []
         res = gm.solve(self.source, self.points, self.masses, heights0=self.heights, maxiter=maxiter, tol=tol,
                        callback=seen.append)
+        # the solver's own start (it replaces heights that leave a cell empty) is an iterate of its own
+        start = 0 if np.allclose(seen[0].heights, self.heights, rtol=0, atol=1e-9) else 1
         self._apply(self.points, self.weights, res.heights)
         self.result = res
-        last = self.history[-1].iteration
-        self.history += [Iteration(last + info.iteration, info.max_rel_error, info.step) for info in seen[1:]]
+        last = self.history[-1].iteration + start
+        self.history += [Iteration(last + info.iteration, info.max_rel_error, info.step) for info in seen[1 - start:]]
         self.message = res.message if len(seen) == 1 else f"{res.message}; last step length {seen[-1].step:g}"
         return res
 

@@ -71,6 +71,16 @@ def test_bad_input_raises_and_leaves_the_state_unchanged(explorer):
     assert len(np.unique(explorer.points, axis=0)) == 30 and np.all(explorer.weights == 1)
 
 
+def test_a_restart_of_the_solver_is_an_iterate_of_the_history(explorer):
+    explorer.set_points(np.r_[explorer.points, [[3.0, 3.0]]])  # far outside: its cell is empty
+    assert explorer.diagram.empty[-1]
+    before = explorer.max_rel_error
+    explorer.step()
+    assert "started from a Voronoi diagram" in explorer.message
+    assert [it.iteration for it in explorer.history] == [0, 1, 2] and explorer.history[1].step == 0
+    assert explorer.history[0].max_rel_error == before != explorer.history[1].max_rel_error
+
+
 def test_weights_set_the_masses_and_reset_returns_to_voronoi(explorer):
     explorer.set_weights(np.r_[3.0, np.ones(29)])
     assert explorer.masses[0] == pytest.approx(3 / 32)
@@ -101,7 +111,10 @@ def test_a_disk_and_a_polygon_with_a_hole():
         e.solve()
         assert e.result.converged, name
     e.set_domain("disk")
-    assert isinstance(e.domain, gm.Disk) and len(e.history) == 1
+    assert isinstance(e.domain, gm.Disk) and len(e.history) == 1 and e.domain_name == "disk"
+    with pytest.raises(gm.GeomotError, match="domain must be one of"):
+        e.set_domain("cube")
+    assert e.domain_name == "disk"
 
 
 # the thin neck of the dumbbell holds few targets: its two curves show from about n = 800 (seeded here)
@@ -112,6 +125,7 @@ def test_presets_of_the_paper_have_their_singular_sets(name, n, curves, length):
     e = Explorer()
     e.preset(name, n=n, seed=0)
     assert e.singular() is None  # no solve yet
+    assert e.domain_name == {"Fig. 8": "disk", "Fig. 10": "rectangle 1 x 0.6"}.get(name[:7].rstrip(":"), "square")
     e.solve()
     sing = e.singular()
     assert len(sing.curves) >= curves and sing.lengths[curves - 1] > length, sing.lengths

@@ -108,7 +108,11 @@ def test_masses_toggles_presets_and_domains():
     click(p.load_button)
     click(p.solve_button)
     assert len(p.singular.data["xs"]) > 10 and len(p.branch.data["x"]) >= 1
+    assert p.domain_select.value == "square"
+    p.preset_select.value = "Fig. 10: rectangle to dumbbell"
+    click(p.load_button)
+    assert p.domain_select.value == "rectangle 1 x 0.6" and p.model.domain.bounds[1][1] == 0.6
     p.domain_select.value = "disk"
-    assert len(p.model.history) == 1 and p.error.text == ""
+    assert len(p.model.history) == 1 and p.error.text == "" and p.model.domain_name == "disk"
     p.colour_select.value = "target position"
     assert len(set(p.cells.data["fill"])) > 10
