@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # document this checkout, not an installed copy
 
-import geomot  # noqa: E402
+import geomot
 
 project = "geomot"
 author = "the geomot developers"

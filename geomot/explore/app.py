@@ -15,7 +15,7 @@ import numpy as np
 from bokeh.events import ButtonClick
 from bokeh.layouts import column, row
 from bokeh.models import (Button, CheckboxGroup, ColorBar, ColumnDataSource, CustomJS, Div, HoverTool,
-                          LinearColorMapper, LogScale, PointDrawTool, Select, Slider, Spinner, TapTool)
+                          LinearColorMapper, PointDrawTool, Select, Slider, Spinner, TapTool)
 from bokeh.palettes import Inferno256, Viridis256
 from bokeh.plotting import figure
 
@@ -48,7 +48,8 @@ def _target_colours(points):
     hue = (np.arctan2(d[:, 1], d[:, 0]) / (2 * np.pi)) % 1.0
     r = np.linalg.norm(d, axis=1)
     light = 0.35 + 0.35 * r / max(r.max(), 1e-300)
-    return ["#%02x%02x%02x" % tuple(int(255 * c) for c in colorsys.hls_to_rgb(a, b, 0.75)) for a, b in zip(hue, light)]
+    rgb = [colorsys.hls_to_rgb(a, b, 0.75) for a, b in zip(hue, light)]
+    return ["#" + "".join(f"{int(255 * c):02x}" for c in colour) for colour in rgb]
 
 
 class ExplorerPage:

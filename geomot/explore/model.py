@@ -170,7 +170,8 @@ class Explorer:
             raise GeomotError(f"mass weights must have shape ({len(points)},); got {weights.shape}")
         bad = np.flatnonzero(~(np.isfinite(weights) & (weights > 0)))
         if len(bad):
-            raise GeomotError(f"mass weights must be positive and finite; got {float(weights[bad[0]])!r} at target {bad[0]}")
+            raise GeomotError(f"mass weights must be positive and finite; got {float(weights[bad[0]])!r} "
+                              f"at target {bad[0]}")
         diagram = gm.PowerDiagram(points, heights, self.source)
         self.points, self.weights, self.diagram = diagram.points, weights, diagram
         self.heights = heights - heights.mean()
@@ -180,7 +181,7 @@ class Explorer:
         return Iteration(iteration, self.max_rel_error, step)
 
     def set_points(self, points, previous=None, weights=None):
-        """Replace the targets, keeping the heights of those that stay.
+        """Replace the targets, keeping the power weights of those that stay.
 
         Parameters
         ----------
@@ -233,6 +234,8 @@ class Explorer:
         """Load a configuration of :data:`PRESETS` (the paper's bring their own domain) from the Voronoi start."""
         if name not in PRESETS:
             raise GeomotError(f"preset must be one of {sorted(PRESETS)}; got {name!r}")
+        if int(n) != n or n < 1:
+            raise GeomotError(f"a preset needs a positive whole number of targets; got {n!r}")
         key, points = PRESETS[name](self.domain, int(n), seed)
         if key is not None:
             self._choose(key)

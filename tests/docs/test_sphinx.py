@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_the_docs_build_without_warnings(tmp_path):
     run = subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", str(ROOT / "docs"),
-                          str(tmp_path)], capture_output=True, text=True, timeout=300)
+                          str(tmp_path)], capture_output=True, text=True, timeout=300, check=False)
     assert run.returncode == 0, run.stderr
     for page in ("index", "api", "explorer", "gallery", "theory", "notebooks/03_singular_sets"):
         assert (tmp_path / f"{page}.html").exists(), page

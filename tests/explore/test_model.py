@@ -1,4 +1,5 @@
 """The explorer's model: state changes, one damped Newton step, the pictures as arrays (no browser)."""
+import itertools
 import os
 import subprocess
 import sys
@@ -22,7 +23,7 @@ def test_newton_steps_reduce_the_error_to_convergence(explorer):
         explorer.step()
         errors.append(explorer.max_rel_error)
     assert explorer.result.converged and errors[-1] <= 1e-10
-    assert all(b < a for a, b in zip(errors, errors[1:]) if a > 1e-10)
+    assert all(b < a for a, b in itertools.pairwise(errors) if a > 1e-10)
     assert [it.iteration for it in explorer.history] == list(range(len(explorer.history)))
     assert 0 < explorer.history[1].step <= 1
 
@@ -68,6 +69,8 @@ def test_bad_input_raises_and_leaves_the_state_unchanged(explorer):
         explorer.set_weights(np.r_[-1.0, np.ones(29)])
     with pytest.raises(gm.GeomotError, match="preset"):
         explorer.preset("no such preset")
+    with pytest.raises(gm.GeomotError, match="positive whole number"):
+        explorer.preset("random", n=0)
     assert len(np.unique(explorer.points, axis=0)) == 30 and np.all(explorer.weights == 1)
 
 
@@ -94,11 +97,11 @@ def test_weights_set_the_masses_and_reset_returns_to_voronoi(explorer):
 
 def test_the_potential_is_the_max_of_planes_and_the_dual_is_minus_h_on_its_vertices(explorer):
     explorer.solve()
-    u, index, (x0, y0, dw, dh) = explorer.potential_image(size=40)
+    u, _, (x0, y0, dw, dh) = explorer.potential_image(size=40)
     gx, gy = np.meshgrid(np.linspace(x0, x0 + dw, 40), np.linspace(y0, y0 + dh, 40))
     x = np.column_stack([gx.ravel(), gy.ravel()])
     np.testing.assert_allclose(u.ravel(), (x @ explorer.points.T + explorer.heights).max(axis=1), atol=1e-12)
-    xs, ys, values = explorer.dual_triangles()
+    xs, _, values = explorer.dual_triangles()
     tri = explorer.diagram.simplices
     np.testing.assert_allclose(values, -explorer.heights[tri].mean(axis=1))
     assert len(xs) == len(tri) and len(explorer.delaunay_edges()[0]) == len(np.unique(

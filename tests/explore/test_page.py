@@ -25,7 +25,7 @@ def click(button):
 
 
 def test_the_document_holds_the_named_sources():
-    doc, p = page()
+    doc, _ = page()
     for name in ("cells", "points", "delaunay", "potential", "dual", "history", "status", "error"):
         assert doc.get_model_by_name(name) is not None, name
     assert len(doc.get_model_by_name("cells").data["xs"]) == 20
