@@ -164,10 +164,19 @@ def test_clicking_and_dragging_in_chromium_change_the_diagram(url, browser, tmp_
     wait(browser, CELL0, lambda v: v != before)
     shot(browser, tmp_path, "explorer_moved.png")
 
+    # a target dropped onto another: the page says so and shows the last good state
+    browser.execute_script("const s = Bokeh.documents[0].get_model_by_name('points');"
+                           "const x = Array.from(s.data.x), y = Array.from(s.data.y);"
+                           "x[1] = x[2]; y[1] = y[2]; s.data = {...s.data, x: x, y: y};")
+    wait(browser, "return Bokeh.documents[0].get_model_by_name('error').text", lambda v: "coincide" in v)
+    wait(browser, "const d = Bokeh.documents[0].get_model_by_name('points').data; return d.x[1] != d.x[2]", bool)
+    shot(browser, tmp_path, "explorer_refused.png")
+
     # Newton: the step button adds one iteration to the history, solve converges
     click_button(browser, "step")
     wait(browser, "return Bokeh.documents[0].get_model_by_name('history').data.iteration.length", lambda v: v >= 2)
     click_button(browser, "solve")
     wait(browser, STATUS, lambda v: "converged" in v)
+    assert browser.execute_script("return Bokeh.documents[0].get_model_by_name('error').text") == ""
     shot(browser, tmp_path, "explorer_solved.png")
     assert load < 30
