@@ -3,9 +3,10 @@
 Views: (1) the source domain with the power diagram (drag targets, click to
 add, select and press Backspace or "remove" to delete; the weighted Delaunay
 dual, barycentres and singular set as toggles); (2) the Brenier potential
-``u_h`` and (3) its Legendre dual ``u_h^*``, the lower hull of the lifted
-targets ``(y_i, -h_i)``, whose vertex ``i`` is cell ``W_i`` (hovering one
-lights up the other); (4) the Newton history. Every callback catches the
+``u_h``, with its section along a line (the upper envelope of the planes
+``<x, y_i> + h_i`` the line crosses) and (3) its Legendre dual ``u_h^*``, the
+lower hull of the lifted targets ``(y_i, -h_i)``, whose vertex ``i`` is cell
+``W_i`` (hovering one lights up the other); (4) the Newton history. Every callback catches the
 model's errors and shows them in the page.
 """
 import colorsys
@@ -15,7 +16,7 @@ import numpy as np
 from bokeh.events import ButtonClick
 from bokeh.layouts import column, row
 from bokeh.models import (Button, CheckboxGroup, ColorBar, ColumnDataSource, CustomJS, Div, HoverTool,
-                          LinearColorMapper, PointDrawTool, Select, Slider, Spinner, TapTool)
+                          LinearColorMapper, PointDrawTool, Select, Slider, Span, Spinner, TapTool)
 from bokeh.palettes import Inferno256, Viridis256
 from bokeh.plotting import figure
 
@@ -70,7 +71,7 @@ class ExplorerPage:
         self._build_controls()
         self.refresh()
         doc.add_root(row(self.controls, column(row(self.source_fig, self.potential_fig, self.dual_fig),
-                                               row(self.error_fig, self.step_fig)), name="explorer"))
+                                               row(self.error_fig, self.step_fig, self.slice_fig)), name="explorer"))
         doc.title = "geomot explorer: semi-discrete optimal transport"
 
     # ------------------------------------------------------------------ construction
@@ -85,6 +86,8 @@ class ExplorerPage:
         self.image = ColumnDataSource({"image": [], "x": [], "y": [], "dw": [], "dh": []}, name="potential")
         self.dual = ColumnDataSource({"xs": [], "ys": [], "value": []}, name="dual")
         self.history = ColumnDataSource({"iteration": [], "error": [], "step": []}, name="history")
+        self.slice = ColumnDataSource({"t": [], "u": []}, name="slice")
+        self.planes = ColumnDataSource({"xs": [], "ys": [], "index": []}, name="planes")
         self.hl_point = ColumnDataSource({"x": [], "y": []})
         self.hl_cell = ColumnDataSource({"xs": [], "ys": []})
         self.points.on_change("data", self._on_points)
@@ -127,6 +130,8 @@ class ExplorerPage:
                          line_alpha=0.6)
         g.multi_polygons("xs", "ys", source=self.hl_cell, fill_alpha=0, line_color="cyan", line_width=3)
         g.add_tools(HoverTool(tooltips=[("u_h", "@image{0.0000}")]))
+        self.slice_line = Span(location=0.5, dimension="width", line_color="white", line_dash="dashed", line_width=2)
+        g.add_layout(self.slice_line)
         g.add_layout(ColorBar(color_mapper=self.u_mapper, title="u_h", width=8), "right")
 
         d = self.dual_fig = self._figure("Legendre dual u_h*: lower hull of (y_i, -h_i)")
@@ -148,6 +153,12 @@ class ExplorerPage:
                                    y_range=(0, 1.05), tools="save")
         s.vbar("iteration", 0.6, "step", source=self.history)
         s.xaxis.axis_label = "iteration"
+        c = self.slice_fig = figure(title="u_h on the dashed line = the max of the planes", width=420,
+                                    height=230, tools="save")
+        c.multi_line("xs", "ys", source=self.planes, line_color="gray", line_alpha=0.5, line_width=0.8)
+        c.line("t", "u", source=self.slice, line_color="black", line_width=3)
+        c.add_tools(HoverTool(tooltips=[("plane of target", "@index")], renderers=c.renderers[:1]))
+        c.xaxis.axis_label = "x_1"
 
     def _build_controls(self):
         self.domain_select = Select(title="source domain", value=self.model.domain_name, options=list(DOMAINS))
@@ -157,6 +168,8 @@ class ExplorerPage:
         self.toggles = CheckboxGroup(labels=TOGGLES, active=[2])
         self.colour_select = Select(title="colour cells by", value=COLOURS[0], options=COLOURS)
         self.mass_slider = Slider(title="mass weight of the selected targets", start=0.1, end=5, step=0.1, value=1)
+        self.slice_slider = Slider(title="height x_2 of the dashed line", start=0, end=1, step=0.01, value=0.5)
+        self.slice_slider.on_change("value", lambda attr, old, new: self._draw_slice())
         self.remove_button = Button(label="remove selected targets", name="remove")
         self.step_button = Button(label="Newton step", button_type="success", name="step")
         self.solve_button = Button(label="solve", button_type="success", name="solve")
@@ -177,7 +190,8 @@ class ExplorerPage:
                              "click one and press Backspace (or <i>remove</i>) to delete it. Hover a cell or a "
                              "dual vertex to see its partner.", width=300)
         self.controls = column(help_text, self.domain_select, self.preset_select, self.n_spinner, self.load_button,
-                               self.toggles, self.colour_select, self.mass_slider, self.remove_button,
+                               self.toggles, self.colour_select, self.mass_slider, self.slice_slider,
+                               self.remove_button,
                                row(self.step_button, self.solve_button), self.reset_button, self.status, self.error,
                                width=320)
 
@@ -278,8 +292,22 @@ class ExplorerPage:
                              "step": [it.step for it in m.history]}
         self.hl_point.data = {"x": [], "y": []}
         self.hl_cell.data = {"xs": [], "ys": []}
+        self._draw_slice()
         self.status.text = (f"<b>{len(m.points)} targets</b>, {int(m.diagram.empty.sum())} empty cells<br>"
                             f"max relative mass error {m.max_rel_error:.3g}<br>{m.message}")
+
+
+    def _draw_slice(self):
+        (_, y0), (_, y1) = self.model.domain.bounds
+        self.slice_slider.update(start=float(y0), end=float(y1), step=float(y1 - y0) / 100)
+        level = self.slice_slider.value
+        if not y0 <= level <= y1:  # a new domain: the line to its middle (the slider's callback draws it)
+            self.slice_slider.value = float(y0 + y1) / 2
+            return
+        t, u, planes, ends = self.model.slice(level)
+        self.slice_line.location = level
+        self.slice.data = {"t": t, "u": u}
+        self.planes.data = {"xs": [[t[0], t[-1]]] * len(planes), "ys": ends.tolist(), "index": planes}
 
 
 def build(doc):

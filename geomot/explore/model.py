@@ -328,3 +328,21 @@ class Explorer:
         tri = self.diagram.simplices
         y = self.points
         return y[tri, 0].tolist(), y[tri, 1].tolist(), (-self.heights[tri]).mean(axis=1)
+
+    def slice(self, level, size=400):
+        """``u_h`` along the horizontal line ``x_2 = level``: the upper envelope of the planes crossing it.
+
+        Returns ``(t, u, planes, ends)``: ``t`` (size,) the abscissae across
+        the domain's box, ``u`` (size,) ``u_h(t, level)`` (NaN outside the
+        domain), ``planes`` the targets whose cells the line crosses, and
+        ``ends`` (len(planes), 2) the value of each plane ``<x, y_i> + h_i`` at
+        both ends of the line (the planes are straight lines on it).
+        """
+        (x0, _), (x1, _) = self.domain.bounds
+        t = np.linspace(x0, x1, size)
+        x = np.column_stack([t, np.full(size, float(level))])
+        idx = self.diagram.locate(x)
+        planes = np.unique(idx[idx >= 0])
+        u = np.where(idx >= 0, (x @ self.points.T + self.heights)[np.arange(size), np.maximum(idx, 0)], np.nan)
+        ends = np.array([[x0, level], [x1, level]]) @ self.points[planes].T + self.heights[planes]
+        return t, u, planes, ends.T

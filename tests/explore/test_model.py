@@ -108,6 +108,16 @@ def test_the_potential_is_the_max_of_planes_and_the_dual_is_minus_h_on_its_verti
         np.sort(np.r_[tri[:, :2], tri[:, 1:], tri[:, ::2]], axis=1), axis=0))
 
 
+def test_a_slice_of_the_potential_is_the_envelope_of_the_planes_it_crosses(explorer):
+    explorer.solve()
+    t, u, planes, ends = explorer.slice(0.37, size=200)
+    x = np.column_stack([t, np.full(200, 0.37)])
+    np.testing.assert_allclose(u, (x @ explorer.points.T + explorer.heights).max(axis=1), atol=1e-12)
+    on_line = ends[:, :1] + (ends[:, 1:] - ends[:, :1]) * (t - t[0]) / (t[-1] - t[0])
+    np.testing.assert_allclose(on_line.max(axis=0), u, atol=1e-12)
+    assert set(planes) == set(explorer.diagram.locate(x))
+
+
 def test_a_disk_and_a_polygon_with_a_hole():
     for name in ("disk", "polygon with a hole"):
         e = Explorer(name, n=25, seed=2)

@@ -114,5 +114,8 @@ def test_masses_toggles_presets_and_domains():
     assert p.domain_select.value == "rectangle 1 x 0.6" and p.model.domain.bounds[1][1] == 0.6
     p.domain_select.value = "disk"
     assert len(p.model.history) == 1 and p.error.text == "" and p.model.domain_name == "disk"
+    before = list(p.slice.data["u"])
+    p.slice_slider.value = 0.2
+    assert p.slice_line.location == 0.2 and list(p.slice.data["u"]) != before
     p.colour_select.value = "target position"
     assert len(set(p.cells.data["fill"])) > 10
