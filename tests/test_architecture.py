@@ -11,7 +11,7 @@ PACKAGE = Path(gm.__file__).parent
 # the data flow: a module may import its own layer and earlier ones, never a later one (the solvers build
 # results, so result.py sits before them)
 FLOW = ["_kernels", "errors", "_validate", "_polygons", "domains", "measures", "diagram", "result", "solvers",
-        "singular", "generative", "plot"]
+        "singular", "generative", "plot", "explore"]
 
 
 def modules():

@@ -1,0 +1,1 @@
+"""The interactive teaching page: ``python -m geomot.explore`` (needs the ``explore`` extra, Bokeh)."""
