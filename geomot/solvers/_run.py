@@ -62,6 +62,11 @@ class Run:
         self.history = []
         self.clock = time.perf_counter()
 
+    @property
+    def iterations(self):
+        """The iterations recorded so far (the start is iteration 0)."""
+        return max(len(self.history) - 1, 0)
+
     def error(self, masses):
         """``max_i |w_i - nu_i| / nu_i``, the error every solver reports."""
         return float(np.max(np.abs(masses - self.nu) / self.nu))
@@ -93,4 +98,4 @@ class Run:
             fields = fields | {"at": f" at max relative error {fields['err']:.3g} (tol {fields['tol']:.3g})"}
         message = template.format(**({"what": "", "detail": "", "at": ""} | fields))
         return {"converged": status == Status.CONVERGED, "status": status, "message": message,
-                "iterations": len(self.history) - 1, "history": self.history}
+                "iterations": self.iterations, "history": self.history}

@@ -42,6 +42,7 @@ from ._laplacian import LaplacianSolver
 from ._linesearch import kmt_step
 from ._residuals import LOG_UNTIL, lin_merit, lin_residual, log_merit, log_residual
 from ._run import Run
+from ._continuation import continuation, needs_continuation
 from ._start import similarity, voronoi_heights
 
 _MAX_HALVINGS = 40
@@ -98,20 +99,47 @@ def solve_newton(source, points, masses=None, *, tol=1e-10, maxiter=100, heights
     if pd is None:
         start = voronoi_heights(z, frame.similarity(similarity(source, points)))
         pd = PowerDiagram._from_unit(points, source, unit, frame, z, halfweights(z, start))
+    laplacian = LaplacianSolver(nu, policy.laplacian, policy.connected)
+    if h0 is None and needs_continuation(pd, nu):
+        pd = continuation(pd, nu, lambda stage, stage_tol: _newton(
+            run, stage, nu, stage_tol, max(0, maxiter - run.iterations), policy, laplacian, back, certify=False,
+            record_start=not run.history)[0])
+        note = f" (started by a continuation from the bounding box: {run.iterations} of the iterations)"
+    pd, reason, fields = _newton(run, pd, nu, tol, max(0, maxiter - run.iterations), policy, laplacian, back,
+                                 certify=True, record_start=not run.history)
+    if reason != "converged":
+        pd = _certified(pd)
+        fields = _ending(reason, run.error(pd.masses), tol, fields | {"maxiter": maxiter})
+        reason = "floor" if reason == "line search" and fields["err"] <= _FLOOR_FACTOR * _floor(pd, nu) else reason
+    floor = _floor(pd, nu)
+    outcome = run.outcome(reason, **fields)
+    outcome["message"] += note
+    return OTResult.from_diagram(pd.permuted(back), nu[back], precision_floor=floor, **outcome)
+
+
+def _newton(run, pd, nu, tol, maxiter, policy, laplacian, back, *, certify, record_start):
+    """At most ``maxiter`` damped Newton iterations from the diagram ``pd``, recorded in ``run``.
+
+    ``certify``: convergence is judged on the diagram of the heights a solve
+    returns (:func:`_certified`); ``record_start``: record ``pd`` itself as an
+    iterate (not when it ends a previous stage). Returns ``(diagram, reason, fields)``.
+    """
     g, w = pd.halfweights, pd.masses
     eps0 = 0.5 * min(nu.min(), w.min())
-    laplacian = LaplacianSolver(nu, policy.laplacian, policy.connected)
     step, log_phase, reason, fields = 0.0, True, "maxiter", {"maxiter": maxiter}
     for it in range(maxiter + 1):
-        err, stop = run.record(w, pd.heights[back], step)
-        if err <= tol:
+        if it or record_start:
+            err, stop = run.record(w, pd.heights[back], step)
+        else:
+            err, stop = run.error(w), False
+        if err <= tol and certify:
             # the certificate: the diagram of the heights the user receives (mean zero, user frame)
             pd = _certified(pd)
             g, w = pd.halfweights, pd.masses
             err = run.error(w)
-            if err <= tol:
-                reason, fields = "converged", {"err": err, "tol": tol}
-                break
+        if err <= tol:
+            reason, fields = "converged", {"err": err, "tol": tol}
+            break
         if stop:
             reason = "callback"
             break
@@ -145,14 +173,7 @@ def solve_newton(source, points, masses=None, *, tol=1e-10, maxiter=100, heights
             reason = "line search"
             break
         g, pd, w = g + step * d, trial_pd, trial_pd.masses
-    if reason != "converged":
-        pd = _certified(pd)
-        fields = _ending(reason, run.error(pd.masses), tol, fields)
-        reason = "floor" if reason == "line search" and fields["err"] <= _FLOOR_FACTOR * _floor(pd, nu) else reason
-    floor = _floor(pd, nu)
-    outcome = run.outcome(reason, **fields)
-    outcome["message"] += note
-    return OTResult.from_diagram(pd.permuted(back), nu[back], precision_floor=floor, **outcome)
+    return pd, reason, fields
 
 
 def _certified(pd):
