@@ -13,9 +13,12 @@ from .errors import GeomotError
 
 def show(value):
     """``value`` as a message shows it: numpy scalars as plain Python numbers (``0.9``, not ``np.float64(0.9)``),
-    floats in Python's shortest form that reads back the same, short reprs of other objects."""
+    floats in Python's shortest form that reads back the same (whole ones without ``.0``), short reprs of
+    other objects."""
     if isinstance(value, np.generic):
         value = value.item()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
     if isinstance(value, np.ndarray):
         return f"array of shape {value.shape}" if value.size > 6 else repr(value.tolist())
     text = repr(value)

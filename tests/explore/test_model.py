@@ -131,7 +131,7 @@ def test_a_disk_and_a_polygon_with_a_hole():
 
 
 # the thin neck of the dumbbell holds few targets: its two curves show from about n = 800 (seeded here)
-@pytest.mark.parametrize("name, n, curves, length", [("Fig. 5: three clusters", 300, 3, 0.2),
+@pytest.mark.parametrize("name, n, curves, length", [("Fig. 5: three clusters", 800, 3, 0.2),
                                                      ("Fig. 8: disk to two clusters", 300, 1, 0.4),
                                                      ("Fig. 10: rectangle to dumbbell", 1000, 2, 0.1)])
 def test_presets_of_the_paper_have_their_singular_sets(name, n, curves, length):

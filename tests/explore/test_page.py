@@ -104,7 +104,7 @@ def test_masses_toggles_presets_and_domains():
     p.toggles.active = [0, 1, 2]
     assert len(p.delaunay.data["xs"]) > 20 and len(p.barycentres.data["x"]) == 20
     p.preset_select.value = "Fig. 5: three clusters"
-    p.n_spinner.value = 300
+    p.n_spinner.value = 800  # the branch point of the three arms shows from about n = 800
     click(p.load_button)
     click(p.solve_button)
     assert len(p.singular.data["xs"]) > 10 and len(p.branch.data["x"]) >= 1
