@@ -92,7 +92,7 @@ def test_ot_generator_is_a_scikit_learn_estimator():
     gen.fit(grid_gaussians(256, seed=1))
     copy = clone(gen)
     assert type(copy) is gm.OTGenerator and copy is not gen and copy.get_params() == gen.get_params()
-    assert not hasattr(copy, "result_") and not hasattr(copy, "delaunay_")
+    assert not hasattr(copy, "result_") and not hasattr(copy, "interpolant_")
     with pytest.raises(NotFittedError):
         copy.sample(5)
     np.testing.assert_array_equal(copy.fit(gen.data_).sample(50, seed=0), gen.sample(50, seed=0))
@@ -110,7 +110,7 @@ def test_set_params_threshold_changes_the_fitted_result():
     assert gen.removed_fraction_ > removed and gen.keep_.sum() < keep.sum()
     # the kept triangles are those with no edge above 1.5 x the 4th-neighbour spacing (cKDTree oracle)
     s = cKDTree(train).query(train, 5)[0][:, 4]
-    tri = gen.delaunay_.simplices
+    tri = gen.simplices_
     bad = np.zeros(len(tri), bool)
     for a, b in ((0, 1), (1, 2), (2, 0)):
         i, j = tri[:, a], tri[:, b]
