@@ -25,7 +25,9 @@ would decode to an unrealistic image (paper Fig. 12):
 import numpy as np
 
 from .._kernels.sampling.assign import top2_cpu
+from .._validate import as_count, as_seed, show
 from ..errors import GeomotError
+from ..result import OTResult
 from ..singular import as_rule
 from ..measures import as_sampler
 
@@ -79,11 +81,15 @@ def latent_samples(result, m, *, threshold=None, criterion="spacing", rule=None,
         Semi-discrete OT from the latent source (``result.source``: a measure,
         a domain or a sampler callable) to the training codes.
     m : int
+        Number of codes, >= 0.
     threshold, criterion, rule
         Which facets are singular; see :func:`singular_pairs`. The rule is
         bound to the targets once (one spacing computation per call, whatever
         the number of rounds of draws).
-    seed : int, optional
+    seed : None, int, SeedSequence or numpy Generator
+    max_rounds : int
+        Bound on the rounds of draws (>= 1): fewer than ``m`` codes after
+        them is an error.
 
     Returns
     -------
@@ -92,11 +98,15 @@ def latent_samples(result, m, *, threshold=None, criterion="spacing", rule=None,
         ``acceptance`` (fraction of draws kept), ``cells`` (the best cell of
         each kept draw), ``gap_scale`` (the ``g0`` used).
     """
+    if not isinstance(result, OTResult):
+        raise GeomotError(f"result must be an OTResult (from geomot.solve); got {show(result)}")
+    m = as_count(m, "m")
+    max_rounds = as_count(max_rounds, "max_rounds", 1)
+    rng = np.random.default_rng(as_seed(seed))
     y = result.points
     if len(y) < 2:
         raise GeomotError("latent_samples needs at least two target codes")
     bound = as_rule(y, threshold, criterion, rule)
-    rng = np.random.default_rng(seed)
     g0 = gap_scale(result, seed=rng)
     draw = as_sampler(result.source, y.shape[1], rng)
     codes, cells, drawn = [], [], 0
