@@ -130,10 +130,10 @@ class OTGenerator(BaseEstimator):
         if scale == 0:
             raise GeomotError("data must contain at least 2 distinct samples; all samples are equal, "
                               "so no interpolation between samples is possible")
-        # the solve's BLAS calls are vector operations of length n: threads only cost (seconds on a loaded machine)
+        # the BLAS calls here are vector operations of length n: threads only cost (seconds on a loaded machine)
         with threadpool_limits(1, user_api="blas"):
             result = solve(Uniform(SQUARE), 0.5 + (points - center) / scale, masses, tol=tol)
-        interpolant = PiecewiseLinear(result.diagram.barycenters, points, rule.bind(points))
+            interpolant = PiecewiseLinear(result.diagram.barycenters, points, rule.bind(points))
         self.data_, self.masses_, self.center_, self.scale_ = points, masses, center, scale
         self.result_, self.heights_, self.rule_ = result, scale * result.heights, rule
         self.interpolant_ = interpolant

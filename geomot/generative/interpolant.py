@@ -121,8 +121,9 @@ class PiecewiseLinear:
             indptr, incident = self.incident
             count = indptr[who + 1] - indptr[who]
             pick = indptr[who] + (rng.random(len(who)) * np.maximum(count, 1)).astype(np.int64)
-            chosen = np.where(count > 0, incident[np.minimum(pick, max(len(incident) - 1, 0))]
-                              if len(incident) else -1, -1)
+            chosen = np.full(len(who), -1, np.int64)
+            if len(incident):
+                chosen = np.where(count > 0, incident[np.minimum(pick, len(incident) - 1)], -1)
             lam[bad] = rng.dirichlet(np.ones(self.simplices.shape[1]), len(who))
             simplex[bad] = chosen
         out = np.einsum("mk,mkd->md", lam, self.data[self.simplices[np.maximum(simplex, 0)]])
