@@ -55,7 +55,7 @@ PACGAN_RING = [
     ("PacGAN3", "7.8 ± 0.1", "97.7 ± 0.3", "0.10 ± 0.02"),
     ("PacGAN4", "7.8 ± 0.1", "95.9 ± 1.4", "0.07 ± 0.02"),
 ]
-DATASETS = {"grid": (grid_gaussians, GRID_MEANS, GRID_STD, PAPER_GRID),
+DATASETS = {"grid": (grid_gaussians, GRID_MEANS, GRID_STD, PAPER_GRID[:-1]),
             "ring": (ring_gaussians, RING_MEANS, RING_STD, PACGAN_RING)}
 N_SAMPLES = 2500
 SIZES = (512, 2500, 20000, 100000)
