@@ -98,6 +98,8 @@ class OTGenerator(BaseEstimator):
     removed_fraction_ : float
         The fraction of the triangulated area (the convex hull of the
         barycentres; length along the line for collinear data) covered by removed simplices.
+    interpolant_ : geomot.generative.interpolant.PiecewiseLinear
+        The fitted map that :meth:`sample` evaluates (the attributes above are its parts).
     """
 
     def __init__(self, *, threshold=5.0, tol=1e-8):

@@ -111,3 +111,15 @@ def test_generated_grid_histogram_beats_pseudo_random_noise():
     kl = [mode_stats(gen.sample(2500, seed=s), GRID_MEANS, GRID_STD).reverse_kl for s in range(4)]
     # the training data's own KL (about 0.006) plus little: 2500 pseudo-random draws alone add about 0.005
     assert max(kl) < mode_stats(train, GRID_MEANS, GRID_STD).reverse_kl + 0.002
+
+
+def test_fit_solves_with_one_blas_thread(monkeypatch):
+    """The solve's BLAS calls are short vector operations: fit runs them on one thread (threadpoolctl)."""
+    from threadpoolctl import threadpool_info
+    from geomot.generative import generate
+    seen = []
+    solve = generate.solve
+    monkeypatch.setattr(generate, "solve", lambda *a, **kw: seen.append(
+        [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]) or solve(*a, **kw))
+    gm.OTGenerator().fit(grid_gaussians(64, seed=0))
+    assert seen and seen[0] and all(t == 1 for t in seen[0])
