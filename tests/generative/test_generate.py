@@ -136,7 +136,7 @@ def test_import_geomot_does_not_import_scikit_learn():
 def test_mode_collapse_demo_runs_small(tmp_path):
     mode_collapse = demo("mode_collapse")
     files = mode_collapse.main(tmp_path, runs=2, sizes=(64, 128), large_runs=1, verbose=False,
-                               doc=tmp_path / "doc.md")
+                               doc=tmp_path / "doc.md", protocol=True)
     text = (tmp_path / "mode_collapse.md").read_text()
     assert "geomot OT generator" in text and "PacGAN4 (paper)" in text and "PacGAN4 (PacGAN, published)" in text
     assert "2D ring" in text and "| 128 (2) |" in text and "Reading the tables" in (tmp_path / "doc.md").read_text()
