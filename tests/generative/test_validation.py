@@ -4,7 +4,7 @@ import pytest
 
 import geomot as gm
 from geomot.generative.datasets import GRID_MEANS, RING_MEANS, RING_STD, grid_gaussians, ring_gaussians
-from geomot.generative.latent import latent_samples
+from geomot.generative.latent import gap_scale, latent_map, latent_samples
 from geomot.generative.metrics import mode_stats, novelty
 
 
@@ -80,6 +80,22 @@ def test_fit_parameters(param, value, match):
 def test_latent_samples(result, args, kwargs, match):
     with pytest.raises(gm.GeomotError, match=match):
         latent_samples(*(args or (result,)), **kwargs)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda r: gap_scale(None), "result must be an OTResult"),
+    (lambda r: gap_scale(r, quantile=1.5), r"quantile must be a number in \[0, 1\]; got 1.5"),
+    (lambda r: gap_scale(r, quantile="high"), "quantile must be a real number"),
+    (lambda r: gap_scale(r, samples=0), "samples must be an integer >= 1; got 0"),
+    (lambda r: gap_scale(r, seed=-1), "seed must be an integer >= 0; got -1"),
+    (lambda r: latent_map(r, None, 0.1), "x must be an array of numbers; got None"),
+    (lambda r: latent_map(r, np.zeros((3, 3)), 0.1), r"x must have shape \(n, 2\)"),
+    (lambda r: latent_map(r, np.zeros((3, 2)), 0.0), "gap_scale must be a number > 0; got 0"),
+    (lambda r: latent_map("r", np.zeros((3, 2)), 0.1), "result must be an OTResult"),
+])
+def test_latent_helpers(result, call, match):
+    with pytest.raises(gm.GeomotError, match=match):
+        call(result)
 
 
 def test_latent_samples_zero(result):
