@@ -39,8 +39,8 @@ from ..domains import Box
 from ..errors import GeomotError
 from ..measures import Uniform
 from ..measures._sampling import UnitCube
-from ..solvers import solve
 from ..singular import SpacingRule, singular_set
+from ..solvers import solve
 from .interpolant import PiecewiseLinear
 
 SQUARE = Box([0.0, 0.0], [1.0, 1.0])

@@ -27,9 +27,9 @@ import numpy as np
 from .._kernels.sampling.assign import top2_cpu
 from .._validate import as_count, as_float_array, as_positive, as_real, as_seed, show
 from ..errors import GeomotError
+from ..measures import as_sampler
 from ..result import OTResult
 from ..singular import as_rule
-from ..measures import as_sampler
 
 
 def singular_pairs(points, best, second, threshold=None, criterion="spacing", *, rule=None):

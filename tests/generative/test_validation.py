@@ -99,7 +99,7 @@ def test_latent_helpers(result, call, match):
 
 
 def test_latent_samples_zero(result):
-    codes, info = latent_samples(result, 0, seed=0)
+    codes, _ = latent_samples(result, 0, seed=0)
     assert codes.shape == (0, 2)
 
 
