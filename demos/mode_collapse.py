@@ -250,6 +250,9 @@ READING = """
   relative mass error near 250 (N = 20000) and 1100 (N = 100000), and most
   iterations are damped steps away from it. The times were measured on a
   shared 2-core machine under a load average of 3 to 5: they are upper bounds.
+  On the same machine at a load average of 1 (`benchmarks/bench_generator.py`,
+  grid, seed 0, medians of 3): fit 1.6 s at N = 20000 and 15 s at N = 100000,
+  `sample(2500)` 0.04 s and 0.18 s, the same with BLAS on one thread or two.
 - The Gaussian KDE uses Scott's bandwidth, computed for one Gaussian: on 25
   modes it is about 0.75 and smears every mode (the honest default, not a tuned
   baseline).
