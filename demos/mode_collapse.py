@@ -108,7 +108,7 @@ def fmt(col, digits):
 
 def row(label, r, k):
     return (f"| {label} | {fmt(r[:, 0], 1)} | {int((r[:, 0] == k).sum())}/{len(r)} | {fmt(r[:, 1], 2)} | "
-            f"{fmt(r[:, 2], 4)} | {fmt(r[:, 3], 1)} | {fmt(r[:, 4], 4)} | {np.median(r[:, 5]):.2f} | "
+            f"{fmt(r[:, 2], 5)} | {fmt(r[:, 3], 1)} | {fmt(r[:, 4], 4)} | {np.median(r[:, 5]):.2f} | "
             f"{np.median(r[:, 6]):.3f} |")
 
 
