@@ -249,7 +249,9 @@ READING = """
   take about 1 s). The solver's Voronoi start on clustered data has a largest
   relative mass error near 250 (N = 20000) and 1100 (N = 100000), and most
   iterations are damped steps away from it. The times were measured on a
-  shared 2-core machine under a load average of 3 to 5: they are upper bounds.
+  shared 2-core machine with other jobs running beside them (load average up
+  to 3.4 during the last published run, which started at 0.9, and up to 5 in
+  earlier ones): they are upper bounds.
   On the same machine at a load average of 1 (`benchmarks/bench_generator.py`,
   grid, seed 0, medians of 3): fit 1.6 s at N = 20000 and 15 s at N = 100000,
   `sample(2500)` 0.04 s and 0.18 s, the same with BLAS on one thread or two.
