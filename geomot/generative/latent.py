@@ -25,9 +25,11 @@ would decode to an unrealistic image (paper Fig. 12):
 import numpy as np
 
 from .._kernels.sampling.assign import top2_cpu
+from .._validate import as_count, as_float_array, as_positive, as_real, as_seed, show
 from ..errors import GeomotError
-from ..singular import as_rule
 from ..measures import as_sampler
+from ..result import OTResult
+from ..singular import as_rule
 
 
 def singular_pairs(points, best, second, threshold=None, criterion="spacing", *, rule=None):
@@ -56,17 +58,26 @@ def latent_map(result, x, gap_scale, *, threshold=None, criterion="spacing", rul
     (pass ``rule=SpacingRule.default(d).bind(result.points)`` to map many
     batches with one spacing computation).
     """
+    result = as_result(result)
     y = result.points
+    x = as_float_array(x, "x", (None, y.shape[1]))
+    gap_scale = as_positive(gap_scale, "gap_scale")
     bound = as_rule(y, threshold, criterion, rule)
-    best, second, gap = top2_cpu(np.asarray(x, dtype=float), y, result.heights)
+    best, second, gap = top2_cpu(x, y, result.heights)
     singular = bound.is_singular(best, second)
     lam = 0.5 * np.clip(1 - gap / gap_scale, 0, None)
     return (1 - lam)[:, None] * y[best] + lam[:, None] * y[second], singular, best
 
 
 def gap_scale(result, quantile=0.9, samples=1 << 14, seed=None):
-    """A quantile of the top-two gaps of source samples: the ``g0`` of the interpolation weight."""
-    x = as_sampler(result.source, result.points.shape[1], np.random.default_rng(seed))(samples)
+    """A quantile of the top-two gaps of source samples: the ``g0`` of the interpolation weight.
+
+    ``quantile`` in [0, 1]; ``samples`` >= 1 source samples; ``seed`` as for :func:`latent_samples`.
+    """
+    result = as_result(result)
+    quantile = as_real(quantile, "quantile", 0.0, 1.0)
+    samples = as_count(samples, "samples", 1)
+    x = as_sampler(result.source, result.points.shape[1], np.random.default_rng(as_seed(seed)))(samples)
     return float(np.quantile(top2_cpu(x, result.points, result.heights)[2], quantile))
 
 
@@ -79,11 +90,15 @@ def latent_samples(result, m, *, threshold=None, criterion="spacing", rule=None,
         Semi-discrete OT from the latent source (``result.source``: a measure,
         a domain or a sampler callable) to the training codes.
     m : int
+        Number of codes, >= 0.
     threshold, criterion, rule
         Which facets are singular; see :func:`singular_pairs`. The rule is
         bound to the targets once (one spacing computation per call, whatever
         the number of rounds of draws).
-    seed : int, optional
+    seed : None, int, SeedSequence or numpy Generator
+    max_rounds : int
+        Bound on the rounds of draws (>= 1): fewer than ``m`` codes after
+        them is an error.
 
     Returns
     -------
@@ -92,11 +107,14 @@ def latent_samples(result, m, *, threshold=None, criterion="spacing", rule=None,
         ``acceptance`` (fraction of draws kept), ``cells`` (the best cell of
         each kept draw), ``gap_scale`` (the ``g0`` used).
     """
+    result = as_result(result)
+    m = as_count(m, "m")
+    max_rounds = as_count(max_rounds, "max_rounds", 1)
+    rng = np.random.default_rng(as_seed(seed))
     y = result.points
     if len(y) < 2:
         raise GeomotError("latent_samples needs at least two target codes")
     bound = as_rule(y, threshold, criterion, rule)
-    rng = np.random.default_rng(seed)
     g0 = gap_scale(result, seed=rng)
     draw = as_sampler(result.source, y.shape[1], rng)
     codes, cells, drawn = [], [], 0
@@ -114,3 +132,10 @@ def latent_samples(result, m, *, threshold=None, criterion="spacing", rule=None,
     kept = sum(len(c) for c in cells)
     return np.concatenate(codes)[:m], {"acceptance": kept / drawn, "cells": np.concatenate(cells)[:m],
                                        "gap_scale": g0}
+
+
+def as_result(result):
+    """``result`` if it is an :class:`~geomot.OTResult`, else a GeomotError saying what was found."""
+    if not isinstance(result, OTResult):
+        raise GeomotError(f"result must be an OTResult (from geomot.solve); got {show(result)}")
+    return result

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from .._validate import as_float_array
+from .._validate import as_float_array, as_positive, as_real
+from ..errors import GeomotError
 
 
 @dataclass(frozen=True)
@@ -36,12 +37,22 @@ def mode_stats(samples, means, std, weights=None):
     std : float
         Component standard deviation; "near" means within ``3 * std``.
     weights : (k,) array, optional
-        True mixture weights (default uniform).
+        True mixture weights, positive (default uniform; normalised to sum 1).
     """
     samples = as_float_array(samples, "samples", (None, None))
     means = as_float_array(means, "means", (None, samples.shape[1]))
+    std = as_positive(std, "std")
     k = len(means)
-    q = np.full(k, 1.0 / k) if weights is None else as_float_array(weights, "weights", (k,)) / np.sum(weights)
+    if k == 0:
+        raise GeomotError("means must contain at least 1 mean; got 0")
+    if weights is None:
+        q = np.full(k, 1.0 / k)
+    else:
+        q = as_float_array(weights, "weights", (k,))
+        if (q <= 0).any():
+            i = int(np.flatnonzero(q <= 0)[0])
+            raise GeomotError(f"weights must be positive; weights[{i}] = {q[i]:.6g}")
+        q = q / q.sum()
     dist, nearest = cKDTree(means).query(samples)
     near = dist <= 3 * std
     counts = np.bincount(nearest, minlength=k)
@@ -53,7 +64,15 @@ def mode_stats(samples, means, std, weights=None):
 
 
 def novelty(samples, train, tol=1e-6):
-    """``(fraction of samples farther than tol from every training sample, median nearest distance)``."""
-    tree = cKDTree(as_float_array(train, "train", (None, None)))
-    dist = tree.query(as_float_array(samples, "samples", (None, None)))[0]
+    """``(fraction of samples farther than tol from every training sample, median nearest distance)``.
+
+    ``samples`` (m, d) and ``train`` (n, d) with m, n >= 1; ``tol`` >= 0.
+    """
+    train = as_float_array(train, "train", (None, None))
+    samples = as_float_array(samples, "samples", (None, train.shape[1]))
+    tol = as_real(tol, "tol", 0.0)
+    for name, x in (("samples", samples), ("train", train)):
+        if len(x) == 0:
+            raise GeomotError(f"{name} must contain at least 1 point; got 0")
+    dist = cKDTree(train).query(samples)[0]
     return float(np.mean(dist > tol)), float(np.median(dist))

@@ -92,7 +92,7 @@ def test_ot_generator_is_a_scikit_learn_estimator():
     gen.fit(grid_gaussians(256, seed=1))
     copy = clone(gen)
     assert type(copy) is gm.OTGenerator and copy is not gen and copy.get_params() == gen.get_params()
-    assert not hasattr(copy, "result_") and not hasattr(copy, "delaunay_")
+    assert not hasattr(copy, "result_") and not hasattr(copy, "interpolant_")
     with pytest.raises(NotFittedError):
         copy.sample(5)
     np.testing.assert_array_equal(copy.fit(gen.data_).sample(50, seed=0), gen.sample(50, seed=0))
@@ -110,7 +110,7 @@ def test_set_params_threshold_changes_the_fitted_result():
     assert gen.removed_fraction_ > removed and gen.keep_.sum() < keep.sum()
     # the kept triangles are those with no edge above 1.5 x the 4th-neighbour spacing (cKDTree oracle)
     s = cKDTree(train).query(train, 5)[0][:, 4]
-    tri = gen.delaunay_.simplices
+    tri = gen.simplices_
     bad = np.zeros(len(tri), bool)
     for a, b in ((0, 1), (1, 2), (2, 0)):
         i, j = tri[:, a], tri[:, b]
@@ -135,9 +135,11 @@ def test_import_geomot_does_not_import_scikit_learn():
 
 def test_mode_collapse_demo_runs_small(tmp_path):
     mode_collapse = demo("mode_collapse")
-    files = mode_collapse.main(tmp_path, runs=2, n_train=128, do_sweep=True, sizes=(64, 128), verbose=False)
+    files = mode_collapse.main(tmp_path, runs=2, sizes=(64, 128), large_runs=1, verbose=False,
+                               doc=tmp_path / "doc.md", protocol=True)
     text = (tmp_path / "mode_collapse.md").read_text()
-    assert "geomot OT generator" in text and "PacGAN4 (paper)" in text and "Smallest N" in text
+    assert "geomot OT generator" in text and "PacGAN4 (paper)" in text and "PacGAN4 (PacGAN, published)" in text
+    assert "2D ring" in text and "| 128 (2) |" in text and "Reading the tables" in (tmp_path / "doc.md").read_text()
     assert files[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
