@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 import geomot as gm
 import geomot.plot as gp
 
-from .cases import UNIT_CUBE, lattice, rotated_polytope
+from .cases import L_HOLE, L_SHELL, UNIT_CUBE, lattice, rotated_polytope
 from .reference import brute_force_cells, disk_polygon
 
 pytestmark = pytest.mark.timeout(60)
@@ -571,6 +571,157 @@ def test_plot_monte_carlo_result(plt, mc_result):
     for draw in (gp.power_diagram, gp.weighted_delaunay, gp.transport_map, gp.brenier_potential, gp.legendre_dual,
                  gp.lifting):
         expect_error(lambda: draw(mc_result), ("diagram", "result"))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Valid degenerate geometry: converged, and the masses re-measured independently
+# ---------------------------------------------------------------------------------------------------------------
+
+TOL = 1e-8
+PENTAGON = [(0, 0), (2, 0), (2.5, 1), (1, 2), (-0.5, 1)]
+# (name, domain at scale s, the same set at scale 1 as shapely geometry for the brute-force cells)
+PLANAR = [
+    ("box", lambda s: gm.Box([0, 0], [s, s]), shapely.box(0, 0, 1, 1)),
+    ("pentagon", lambda s: gm.Polygon(np.array(PENTAGON) * s), shapely.Polygon(PENTAGON)),
+    ("L with hole", lambda s: gm.Polygon(np.array(L_SHELL) * s, [np.array(L_HOLE) * s]),
+     shapely.Polygon(L_SHELL, [L_HOLE])),
+    ("disk", lambda s: gm.Disk([0.5 * s, -0.2 * s], 1.3 * s), disk_polygon([0.5, -0.2], 1.3)),
+]
+@st.composite
+def configurations(draw, dim):
+    """Degenerate target sets of ``dim`` coordinates in the unit cube's frame: ``(kind, points)``."""
+    seed = draw(st.integers(0, 2 ** 32 - 1))
+    rng = np.random.default_rng(seed)
+    kind = draw(st.sampled_from(["tiny", "collinear", "lattice", "near duplicates"] +
+                                (["coplanar"] if dim == 3 else [])))
+    if kind == "tiny":
+        return kind, rng.uniform(-0.2, 1.2, (draw(st.integers(1, 5)), dim))
+    if kind == "collinear":
+        t = np.sort(rng.uniform(-0.5, 1.5, draw(st.integers(2, 6))))
+        return kind, rng.random(dim) + np.outer(t, rng.standard_normal(dim))
+    if kind == "coplanar":
+        xy = rng.uniform(0, 1, (draw(st.integers(3, 7)), 2))
+        return kind, np.column_stack([xy, np.full(len(xy), rng.uniform(-0.5, 1.5))])
+    if kind == "lattice":
+        shape = [draw(st.integers(1, 3)) for _ in range(dim)]
+        return kind, lattice(*shape, *([1] * (3 - dim)))[:, :dim]
+    base = rng.uniform(0, 1, (draw(st.integers(1, 4)), dim))
+    return kind, np.vstack([base, base[:1] + 1e-9 * rng.standard_normal(dim)])
+
+
+@st.composite
+def masses_for(draw, n):
+    """Uniform masses, or masses spanning up to a factor 1e3 (1e-3 relative)."""
+    if n == 1 or draw(st.booleans()):
+        return np.full(n, 1.0 / n)
+    nu = 10.0 ** np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1))).uniform(-3, 0, n)
+    nu[0], nu[-1] = 1.0, 1e-3
+    return nu / nu.sum()
+
+
+SCALES = st.sampled_from([1.0, 1e-6, 1e-3, 1e3, 1e6])
+SHIFTS = st.sampled_from([0.0, 1.0, 1e3, 1e6])
+
+
+def near_duplicates_tol(kind, scale=1.0):
+    """The tolerance asked of a solve: TOL, or 1e-5 where two targets 1e-9 apart put the floor of double precision
+    (heights to ~1e-16 relative move their bisector by ~1e-7) above it."""
+    return 1e-5 if kind == "near duplicates" else TOL
+
+
+def check_planar(res, nu, geometry, scale, shift, tol):
+    """Converged within ``tol``; the brute-force shapely cells of the returned heights, at unit scale and without
+    the shift (``<x, y + t> + h`` and ``<x, y> + h`` have the same cells), carry the target masses."""
+    assert res.converged, res.message
+    assert res.max_rel_error <= tol
+    cells = brute_force_cells((res.points - shift) / scale, res.heights / scale ** 2, geometry)
+    areas = np.array([c.area for c in cells]) / geometry.area
+    np.testing.assert_allclose(areas, nu, rtol=max(1e-6, 10 * tol), atol=1e-12)
+
+
+@pytest.mark.parametrize("name,make,geometry", PLANAR, ids=[c[0] for c in PLANAR])
+@GEOMETRY
+@given(config=configurations(2), data=st.data(), scale=SCALES, shift=SHIFTS, angle=st.floats(0, 2 * np.pi))
+def test_planar_degenerate_converges(name, make, geometry, config, data, scale, shift, angle):
+    """2D: tiny n, collinear targets, lattices and near-duplicates, with non-uniform masses, on domains of size
+    1e-6 .. 1e6 (targets scaled alike) and targets translated by up to 1e6 domain sizes: converged, the masses
+    re-measured by brute-force shapely half-plane cells."""
+    kind, z = config
+    lo, hi = np.asarray(geometry.bounds[:2]), np.asarray(geometry.bounds[2:])
+    t = shift * scale * np.max(hi - lo) * np.array([np.cos(angle), np.sin(angle)])
+    y = (lo + z * (hi - lo)) * scale + t
+    nu = data.draw(masses_for(len(y)))
+    tol = near_duplicates_tol(kind)
+    res = gm.solve(gm.Uniform(make(scale)), y, nu, tol=tol)
+    check_planar(res, nu, geometry, scale, t, tol)
+
+
+def uniform_samples(domain, count, rng):
+    """``count`` uniform samples of a cube, ball or convex polytope by rejection from its bounding box (numpy only)."""
+    lo, hi = (np.asarray(b, float) for b in domain.bounds)
+    out = []
+    while sum(len(o) for o in out) < count:
+        x = lo + (hi - lo) * rng.random((count, 3))
+        if isinstance(domain, gm.Ball):
+            x = x[np.linalg.norm(x - domain.center, axis=1) <= domain.radius]
+        elif isinstance(domain, gm.ConvexPolytope):
+            A, b = domain.halfspaces
+            x = x[np.all(x @ A.T <= b, axis=1)]
+        out.append(x)
+    return np.concatenate(out)[:count]
+
+
+def check_by_sampling(res, nu, domain, tol, seed=0, count=200_000):
+    """Converged within ``tol``; the fraction of ``count`` uniform samples whose argmax of ``<x, y_i> + h_i``
+    (numpy) is i is within 5 standard errors of ``nu_i``. The targets are taken about their mean ``c`` (the term
+    ``<x, c>`` is common to all, and far near-duplicates keep the digits that tell them apart)."""
+    assert res.converged, res.message
+    assert res.max_rel_error <= tol
+    x = uniform_samples(domain, count, np.random.default_rng(seed))
+    won = np.argmax(x @ (res.points - res.points.mean(axis=0)).T + res.heights, axis=1)
+    share = np.bincount(won, minlength=len(nu)) / count
+    assert np.all(np.abs(share - nu) <= 5 * np.sqrt(nu * (1 - nu) / count) + 1e-12), (share, nu)
+
+
+SPATIAL = [("cube", UNIT_CUBE), ("ball", gm.Ball([0.5, 0.5, 0.5], 0.6)), ("polytope", rotated_polytope())]
+
+
+@pytest.mark.parametrize("name,domain", SPATIAL, ids=[c[0] for c in SPATIAL])
+@GEOMETRY
+@given(config=configurations(3), data=st.data(), shift=SHIFTS, direction=st.integers(0, 2 ** 32 - 1))
+def test_spatial_degenerate_converges(name, domain, config, data, shift, direction):
+    """3D: tiny n, collinear, coplanar, lattice (cospherical) and near-duplicate targets, translated by up to 1e6
+    domain sizes, with non-uniform masses: converged, the masses re-measured by a Monte Carlo argmax (2e5 samples,
+    5 standard errors)."""
+    kind, z = config
+    lo, hi = (np.asarray(b, float) for b in domain.bounds)
+    u = np.random.default_rng(direction).standard_normal(3)
+    t = shift * np.max(hi - lo) * u / np.linalg.norm(u)
+    y = lo + z * (hi - lo) + t
+    nu = data.draw(masses_for(len(y)))
+    tol = near_duplicates_tol(kind)
+    check_by_sampling(gm.solve(gm.Uniform(domain), y, nu, tol=tol), nu, domain, tol)
+
+
+@pytest.mark.parametrize("dim", [2, 3])
+@GEOMETRY
+@given(config=configurations(3), shift=SHIFTS.filter(bool), direction=st.integers(0, 2 ** 32 - 1))
+def test_translating_targets_keeps_heights(dim, config, shift, direction):
+    """Translating the targets by ``t`` (up to 1e6 domain sizes) keeps convergence and the heights (mean zero), to
+    the rounding of the translated coordinates: ``<x, y + t> + h = <x, y> + h + <x, t>`` gains the same affine
+    term in every cell."""
+    kind, z = config
+    z = z[:, :dim]
+    if len(np.unique(z, axis=0)) < len(z):  # a 3D set whose projection merges points
+        return
+    source = gm.Uniform(UNIT_CUBE if dim == 3 else BOX)
+    u = np.random.default_rng(direction).standard_normal(dim)
+    t = shift * u / np.linalg.norm(u)
+    tol = near_duplicates_tol(kind)
+    near, far = gm.solve(source, z, tol=tol), gm.solve(source, z + t, tol=tol)
+    assert near.converged and far.converged, (near.message, far.message)
+    rounding = np.abs(z + t - t - z).max() * np.abs(z).max()
+    np.testing.assert_allclose(far.heights, near.heights, rtol=0, atol=1e3 * tol + 1e3 * rounding + 1e-12)
 
 
 # ---------------------------------------------------------------------------------------------------------------
