@@ -42,7 +42,7 @@ pytestmark = pytest.mark.timeout(60)
 
 FUZZ = settings(max_examples=15, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-GEOMETRY = settings(FUZZ, max_examples=8)
+GEOMETRY = settings(FUZZ, max_examples=10)
 
 BOX = gm.Box([0, 0], [1, 1])
 SOURCE = gm.Uniform(BOX)
@@ -82,8 +82,8 @@ BAD_SEEDS = st.one_of(st.sampled_from(["0", 1.5, -1, math.nan, math.inf, True, 1
 @st.composite
 def bad_arrays(draw, good, positive=False, optional=False, rows=False):
     """``good`` (a valid array) spoilt one way: a NaN or inf entry, complex dtype, a wrong shape (any number of
-    rows is valid with ``rows=True``, for query points), empty (unless ``rows``), a nested list with a non-number in it, or a non-array
-    (``None`` too unless ``optional``); with ``positive`` also a zero or negative entry. Ragged lists are left to
+    rows is valid with ``rows=True``, for query points), empty (unless ``rows``), a nested list with a non-number
+    in it, or a non-array (``None`` too unless ``optional``); with ``positive`` also a zero or negative entry. Ragged lists are left to
     :func:`test_ragged_lists_are_geomot_errors` (a known bug)."""
     good = np.asarray(good, dtype=float)
     kinds = ["nonfinite", "complex", "shape", "mixed", "object"] + ([] if rows else ["empty"]) + \
@@ -175,7 +175,7 @@ def sing3(result3):
 @pytest.fixture
 def plt():
     """matplotlib's pyplot on the Agg backend (set by conftest); every figure closed after the test."""
-    import matplotlib.pyplot as pyplot
+    from matplotlib import pyplot
     yield pyplot
     pyplot.close("all")
 
@@ -247,18 +247,16 @@ def test_solve_dimension_mismatch(method):
     expect_error(lambda: gm.solve(SOURCE3, Y2, method=method, maxiter=3), "points")
 
 
-KEYWORDS = st.from_regex(r"[a-z][a-z_]{0,12}", fullmatch=True)
+KNOWN_KEYWORDS = {"source", "points", "masses", "method", "tol", "maxiter", "heights0", "normalize", "verbose",
+                  "callback", "optimizer", "max_samples", "clusters", "qmc", "device", "seed", "batch", "lr",
+                  "initial_samples", "patience", "heights", "n_samples"}
+KEYWORDS = st.from_regex(r"[a-z][a-z_]{0,12}", fullmatch=True).filter(lambda k: k not in KNOWN_KEYWORDS)
 
 
 @FUZZ
 @given(keyword=KEYWORDS)
 def test_unknown_keywords_are_type_errors(keyword):
     """An unknown keyword is a TypeError (Python's convention), for every solver and for ``monte_carlo_masses``."""
-    known = {"source", "points", "masses", "method", "tol", "maxiter", "heights0", "normalize", "verbose", "callback",
-             "optimizer", "max_samples", "clusters", "qmc", "device", "seed", "batch", "lr", "initial_samples",
-             "patience", "heights", "n_samples"}
-    if keyword in known:
-        return
     for method in METHODS:
         with pytest.raises(TypeError):
             gm.solve(SOURCE, Y2, method=method, maxiter=3, **{keyword: 1})
@@ -268,7 +266,8 @@ def test_unknown_keywords_are_type_errors(keyword):
         gm.monte_carlo_masses(SOURCE, Y2, np.zeros(6), 1000, **{keyword: 1})
 
 
-MASSES_CASES = [("points", bad_arrays(Y2).filter(lambda v: np.size(v) > 0)),  # no points: a known bug ("heights", bad_arrays(np.zeros(6))),
+# no points at all: test_monte_carlo_masses_no_points (a known bug)
+MASSES_CASES = [("points", bad_arrays(Y2).filter(lambda v: np.size(v) > 0)), ("heights", bad_arrays(np.zeros(6))),
                 ("n_samples", st.one_of(bad_counts(1), NONE)),
                 ("batch", st.one_of(bad_counts(1), NONE)), ("seed", BAD_SEEDS), ("qmc", BAD_FLAGS),
                 ("device", st.sampled_from(["gpu", None, 1, True]))]
@@ -394,7 +393,7 @@ def test_extreme_domains_error_or_work(a, b):
     uniform measure is a GeomotError or has a finite positive density: never a foreign exception (OverflowError,
     ZeroDivisionError, ...). Disks and balls: :func:`test_extreme_disks_and_balls` (a known bug)."""
     for make in EXTREME_DOMAINS:
-        source = error_or_result(lambda: gm.Uniform(make(a, b)))
+        source = error_or_result(lambda make=make: gm.Uniform(make(a, b)))
         if source is not None:
             assert 0 < source.domain.volume < math.inf
 
@@ -414,12 +413,12 @@ def test_extreme_gaussians_error_or_work(mean, std):
 def solve_quickly(method, y):
     """A short solve of ``y`` on the unit square (a few iterations, a capped sample budget)."""
     if method == "newton":
-        return gm.solve(SOURCE, y, maxiter=20)
-    return gm.solve(SOURCE, y, method=method, maxiter=20, tol=1e-2, seed=0, max_samples=1 << 20)
+        return gm.solve(SOURCE, y, maxiter=5)
+    return gm.solve(SOURCE, y, method=method, maxiter=5, tol=1e-2, seed=0, max_samples=1 << 18)
 
 
 @pytest.mark.parametrize("method", ["newton", "monte-carlo"])
-@FUZZ
+@settings(FUZZ, max_examples=8)
 @given(value=st.one_of(TINY, HUGE.filter(lambda v: abs(v) < 1e200)), where=st.integers(0, 11))
 def test_extreme_points_error_or_result(method, value, where):
     """Targets with one coordinate of extreme magnitude give a GeomotError or a result that does not claim
@@ -431,6 +430,7 @@ def test_extreme_points_error_or_result(method, value, where):
     if res is not None and res.converged and method == "newton":
         rebuilt = gm.PowerDiagram(res.points, res.heights, res.source).masses
         assert np.max(np.abs(rebuilt - NU) / NU) <= 1e-10 * 1.01
+    assert res is None or isinstance(res, gm.OTResult)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -570,7 +570,7 @@ def test_plot_monte_carlo_result(plt, mc_result):
     """Plot functions that need cells, given a Monte Carlo result, raise a GeomotError naming what to pass."""
     for draw in (gp.power_diagram, gp.weighted_delaunay, gp.transport_map, gp.brenier_potential, gp.legendre_dual,
                  gp.lifting):
-        expect_error(lambda: draw(mc_result), ("diagram", "result"))
+        expect_error(lambda draw=draw: draw(mc_result), ("diagram", "result"))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -831,6 +831,16 @@ def test_huge_target_coordinates(method, value):
     y[0, 0] = value
     res = error_or_result(lambda: solve_quickly(method, y))
     assert res is None or isinstance(res, gm.OTResult)
+
+
+@known_bug("one target 1e8 away from five in the unit square (a valid, well-posed problem: the far cell is a "
+           "strip of the square) ends with status 2 (line search failed), max_rel_error 1.0, converged False")
+def test_one_far_outlier_converges():
+    """One target far from the others (others in the source) converges with the defaults."""
+    y = Y2.copy()
+    y[0, 0] = 1e8
+    res = gm.solve(SOURCE, y)
+    assert res.converged, res.message
 
 
 @known_bug("latent_samples does not validate result, m, seed and max_rounds: AttributeError, TypeError and numpy's "
