@@ -707,7 +707,7 @@ SPATIAL = [("cube", UNIT_CUBE), ("ball", gm.Ball([0.5, 0.5, 0.5], 0.6)), ("polyt
 
 @pytest.mark.parametrize("kind", KINDS3)
 @pytest.mark.parametrize("name,domain", SPATIAL, ids=[c[0] for c in SPATIAL])
-@GEOMETRY
+@settings(GEOMETRY, max_examples=5)  # 3D solves use every core: few examples, so the module stays short on shared CI
 @given(data=st.data(), shift=SHIFTS, direction=st.integers(0, 2 ** 32 - 1))
 def test_spatial_degenerate_converges(name, domain, kind, data, shift, direction):
     """3D: tiny n, collinear, coplanar, lattice (cospherical) and near-duplicate targets, translated by up to 1e6
@@ -725,7 +725,7 @@ def test_spatial_degenerate_converges(name, domain, kind, data, shift, direction
 
 @pytest.mark.parametrize("kind", KINDS3)
 @pytest.mark.parametrize("dim", [2, 3])
-@GEOMETRY
+@settings(GEOMETRY, max_examples=5)
 @given(data=st.data(), shift=SHIFTS.filter(bool), direction=st.integers(0, 2 ** 32 - 1))
 def test_translating_targets_keeps_heights(dim, kind, data, shift, direction):
     """Translating the targets by ``t`` (up to 1e6 domain sizes) keeps convergence and the heights (mean zero), to
