@@ -10,6 +10,10 @@ import numpy as np
 
 from .errors import GeomotError
 
+_INT64_MAX = 2 ** 63 - 1
+# coordinates beyond this square to more than the largest double
+_COORDINATE_LIMIT = 1e150
+
 
 def show(value):
     """``value`` as a message shows it: numpy scalars as plain Python numbers (``0.9``, not ``np.float64(0.9)``),
@@ -32,12 +36,13 @@ def as_float_array(value, name, shape=None):
     """
     if value is None or isinstance(value, (str, bytes)):
         raise GeomotError(f"{name} must be an array of numbers; got {show(value)}")
-    if np.iscomplexobj(value):
-        raise GeomotError(f"{name} must be real; got a complex array (pass value.real if the imaginary part is noise)")
     try:
-        arr = np.ascontiguousarray(value, dtype=np.float64)
+        complex_input = np.iscomplexobj(value)
+        arr = None if complex_input else np.ascontiguousarray(value, dtype=np.float64)
     except (TypeError, ValueError, OverflowError) as exc:
         raise GeomotError(f"{name} must be an array of numbers; got {type(value).__name__} ({exc})") from None
+    if complex_input:
+        raise GeomotError(f"{name} must be real; got a complex array (pass value.real if the imaginary part is noise)")
     if shape is not None:
         if arr.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
             want = "(" + ", ".join("n" if s is None else str(s) for s in shape) + ")"
@@ -61,6 +66,9 @@ def as_points(points, dim):
             f"expected shape (n, {dim}), got {pts.shape}")
     if pts.shape[0] < 1:
         raise GeomotError("points must contain at least 1 point; got 0")
+    if np.abs(pts).max() > _COORDINATE_LIMIT:
+        raise GeomotError(f"points have coordinates up to {show(float(np.abs(pts).max()))}, beyond "
+                          f"{show(_COORDINATE_LIMIT)} (their squares overflow); rescale the problem")
     order = np.lexsort(pts.T[::-1])
     same = np.all(pts[order[1:]] == pts[order[:-1]], axis=1)
     if same.any():
@@ -134,17 +142,18 @@ def as_positive(value, name):
 
 
 def as_count(value, name, minimum=0, maximum=None):
-    """Validate an integer count ``minimum <= value <= maximum``.
+    """Validate an integer count ``minimum <= value <= maximum`` (default: what an int64 holds).
 
     Integral floats (``1e4``) are accepted; fractions, NaN, inf, booleans and strings are errors.
     """
-    bound = f" >= {minimum}" if maximum is None else f" in [{minimum}, {maximum}]"
+    maximum = _INT64_MAX if maximum is None else maximum
+    bound = f" >= {minimum}" if maximum == _INT64_MAX else f" in [{minimum}, {maximum}]"
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
         raise GeomotError(f"{name} must be an integer{bound}; got {show(value)}")
-    if not np.isfinite(value) or int(value) != value:
+    if not (isinstance(value, numbers.Integral) or (np.isfinite(value) and int(value) == value)):
         raise GeomotError(f"{name} must be an integer{bound}; got {show(value)}")
     k = int(value)
-    if k < minimum or (maximum is not None and k > maximum):
+    if k < minimum or k > maximum:
         raise GeomotError(f"{name} must be an integer{bound}; got {k}")
     return k
 

@@ -20,7 +20,7 @@ import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
 from .._kernels.laplacian import facet_laplacian
-from .._validate import as_float_array, as_heights, as_points
+from .._validate import as_flag, as_float_array, as_heights, as_points
 from ..errors import GeomotError
 from ..measures import as_uniform_source
 from . import _planar, _spatial
@@ -176,7 +176,7 @@ class PowerDiagram:
         g = self.unit_halfweights(heights)
         other = object.__new__(type(self))
         other._assign(self.points, heights, self.source, self._unit, self._frame, self._y, g,
-                      backend(self._dim).build(self._unit, self._y, g, self._cells if warm else None))
+                      backend(self._dim).build(self._unit, self._y, g, self._cells if as_flag(warm, "warm") else None))
         return other
 
     def rounding_error(self):

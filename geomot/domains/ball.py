@@ -18,7 +18,8 @@ class Ball(RoundDomain):
 
     @property
     def volume(self):
-        return float(4.0 / 3.0 * np.pi * self.radius ** 3)
+        with np.errstate(over="ignore"):  # inf for radii whose power overflows (a source refuses it)
+            return float(4.0 / 3.0 * np.pi * np.float64(self.radius) ** 3)
 
     def sample(self, u):
         """Map points ``u`` of the unit cube onto the ball, uniformly.

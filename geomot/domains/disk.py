@@ -17,7 +17,8 @@ class Disk(RoundDomain):
 
     @property
     def volume(self):
-        return float(np.pi * self.radius ** 2)
+        with np.errstate(over="ignore"):  # inf for radii whose power overflows (a source refuses it)
+            return float(np.pi * np.float64(self.radius) ** 2)
 
     def sample(self, u):
         """Map points ``u`` of the unit square onto the disk, uniformly: ``r = R sqrt(u_0)``, ``theta = 2 pi u_1``."""

@@ -2,7 +2,7 @@
 import numpy as np
 from scipy import special
 
-from .._validate import as_float_array, as_positive, show
+from .._validate import as_float_array, as_real, show
 from ..errors import GeomotError
 from ._sampling import UnitCube, replicated
 
@@ -21,11 +21,12 @@ class Gaussian:
     """
 
     def __init__(self, dim, mean=None, std=1.0):
-        if not isinstance(dim, (int, np.integer)) or dim < 1:
-            raise GeomotError(f"Gaussian needs a positive integer dimension; got {show(dim)}")
+        if not isinstance(dim, (int, np.integer)) or isinstance(dim, (bool, np.bool_)) or dim < 1:
+            raise GeomotError(f"Gaussian needs a positive integer dimension dim; got {show(dim)}")
         self.dim = int(dim)
         self.mean = np.zeros(self.dim) if mean is None else as_float_array(mean, "Gaussian mean", (self.dim,))
-        self.std = as_positive(std, "Gaussian std")
+        # samples a few hundred std away must stay finite, and their squares too
+        self.std = as_real(std, "Gaussian std", 0.0, 1e150, low_open=True)
 
     def sampler(self, seed=None, qmc=False):
         """Stream ``draw(k) -> (k, d)``; with ``qmc``, the inverse normal CDF of scrambled Sobol points

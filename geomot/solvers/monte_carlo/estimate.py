@@ -150,6 +150,8 @@ def monte_carlo_masses(source, points, heights, n_samples, *, batch=1 << 16, dev
         standard errors returned (:func:`estimate`).
     """
     y = as_float_array(points, "points", (None, None))
+    if len(y) == 0:
+        raise GeomotError("points must contain at least 1 point; got 0")
     h = as_heights(heights, len(y))
     n_samples = as_count(n_samples, "n_samples", 1)
     draw = as_sampler(source, y.shape[1], as_seed(seed), as_flag(qmc, "qmc"))
