@@ -51,7 +51,7 @@ def needs_continuation(pd, nu):
 
 
 def continuation(pd, nu, newton):
-    """The diagram of the domain at the end of the continuation.
+    """The diagram of the domain at the end of the continuation, or None if a cell of it is still empty.
 
     ``pd``: the diagram of the start on the domain (its points and source);
     ``newton(diagram, tol) -> diagram`` runs damped Newton on a diagram or a
@@ -66,7 +66,9 @@ def continuation(pd, nu, newton):
             break
         gap /= _FACTOR
         current = newton(Blend(current.box if isinstance(current, Blend) else current, domain, 1 - gap), _STAGE_TOL)
-    return domain
+    else:
+        domain = current.domain
+    return domain if (domain.masses > 0).all() else None
 
 
 class Blend:

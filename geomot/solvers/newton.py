@@ -101,10 +101,15 @@ def solve_newton(source, points, masses=None, *, tol=1e-10, maxiter=100, heights
         pd = PowerDiagram._from_unit(points, source, unit, frame, z, halfweights(z, start))
     laplacian = LaplacianSolver(nu, policy.laplacian, policy.connected)
     if h0 is None and needs_continuation(pd, nu):
-        pd = continuation(pd, nu, lambda stage, stage_tol: _newton(
+        # a domain left with an empty cell (the iterations ran out first) is not a start
+        ready = continuation(pd, nu, lambda stage, stage_tol: _newton(
             run, stage, nu, stage_tol, max(0, maxiter - run.iterations), policy, laplacian, back, certify=False,
             record_start=not run.history)[0])
-        note = f" (started by a continuation from the bounding box: {run.iterations} of the iterations)"
+        if ready is not None:
+            pd, note = ready, f" (started by a continuation from the bounding box: {run.iterations} of the iterations)"
+        else:
+            note = (f" (a continuation from the bounding box did not reach the domain in {run.iterations} "
+                    f"iterations: went on from the Voronoi start)")
     pd, reason, fields = _newton(run, pd, nu, tol, max(0, maxiter - run.iterations), policy, laplacian, back,
                                  certify=True, record_start=not run.history)
     if reason != "converged":
