@@ -115,8 +115,9 @@ def solve_newton(source, points, masses=None, *, tol=1e-10, maxiter=100, heights
     if reason != "converged":
         pd = _certified(pd)
         fields = _ending(reason, run.error(pd.masses), tol, fields | {"maxiter": maxiter})
-        reason = "floor" if reason == "line search" and fields["err"] <= _FLOOR_FACTOR * _floor(pd, nu) else reason
     floor = _floor(pd, nu)
+    if reason == "line search" and fields["err"] <= _FLOOR_FACTOR * floor:
+        reason = "floor"
     outcome = run.outcome(reason, **fields)
     outcome["message"] += note
     return OTResult.from_diagram(pd.permuted(back), nu[back], precision_floor=floor, **outcome)
