@@ -29,16 +29,19 @@ _DISK_DISPLAY_SEGMENTS = 720
 class UnitDomain:
     """A 2D domain seen in its unit frame, in the form the cell kernel wants (from ``domain.clip_polygon()``).
 
-    Attributes: ``frame``, ``volume`` (unit frame), ``start`` (the convex
+    Attributes: ``frame``, ``volume`` (unit frame; 1 for a ``density``: masses are its integrals), ``start (the convex
     start polygon, counter-clockwise), ``disk`` (the boundary is the unit
     circle, integrated exactly), ``polygon`` (the non-convex domain to cut
     the cells by, or None) and its ``boundary_segments``.
     """
 
-    def __init__(self, domain):
+    def __init__(self, domain, density=None):
         c, s = domain.frame
         self.frame = (c, s)
-        self.volume = domain.volume / s ** 2
+        # ``density``: a non-uniform source that integrates the clipped cells itself (``cell_integrals``);
+        # its masses are probabilities already, so the unit "volume" dividing them is 1
+        self.density = density
+        self.volume = domain.volume / s ** 2 if density is None else 1.0
         start, self.disk, geometry = domain.clip_polygon()
         self.start = np.ascontiguousarray((start - c) / s)
         self.polygon = None
@@ -155,9 +158,10 @@ def build(unit, y, g, previous=None, floor=0.0, rebuild=True, suspects=None):
 class PlanarCells:
     """The clipped cells of one 2D diagram (unit frame), read-only after construction.
 
-    ``moments`` (n, 4): area, first moments, second moment about ``y_i``;
-    ``indptr, indices, facets``: each cell's weighted Delaunay neighbours
-    (auxiliary points ``>= n`` included) and the facet lengths, CSR.
+    ``moments`` (n, 4): measure (area, or mass of a ``unit.density``), first moments, second moment
+    about ``y_i``; ``volumes`` (n,): the areas; ``indptr, indices, facets``: each cell's weighted Delaunay
+    neighbours (auxiliary points ``>= n`` included) and the facet lengths, CSR; ``mass_facets``: the
+    facets' measures (``facets`` for a uniform source, ``int_F rho`` for a density).
     """
 
     def __init__(self, unit, y, g, seed, floor, rebuild):
@@ -175,6 +179,9 @@ class PlanarCells:
         self.boundary_geoms = None
         if unit.polygon is not None:
             self._clip_to_polygon(y, indptr, indices, moments, facets)
+        self.volumes, self.mass_facets = moments[:, 0], facets
+        if unit.density is not None:
+            moments, self.mass_facets = unit.density.cell_integrals(self.rings, y, unit.frame, facets.size)
         if floor > 0 and moments[:, 0].min() < floor:
             raise CellsRejected
         self.moments = moments

@@ -72,7 +72,8 @@ class UnitDomain:
     points, which do not move) carry over from one diagram to the next.
     """
 
-    def __init__(self, domain):
+    def __init__(self, domain, density=None):
+        # ``density``: never set in 3D (measures.as_exact_source refuses a non-uniform 3D source)
         c, s = domain.frame
         self.frame = (c, s)
         normals, offsets, sphere = domain.clip_halfspaces()
@@ -338,8 +339,9 @@ class SpatialCells:
         # cospherical input, leaves a sliver of area ~1e-16 instead of 0) are not facets
         noise = _FACET_NOISE * np.abs(moments[:, 0]) ** (2.0 / 3.0)
         facets[facets <= np.repeat(noise, np.diff(indptr))] = 0.0
-        self.moments = moments
+        self.moments, self.volumes = moments, moments[:, 0]
         self.indptr, self.indices, self.facets = indptr, indices, facets
+        self.mass_facets = facets
         self._cell_pass = cell_pass
         self._polyhedra = None
 

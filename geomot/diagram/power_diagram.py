@@ -22,7 +22,7 @@ from scipy.spatial import cKDTree
 from .._kernels.laplacian import facet_laplacian
 from .._validate import as_flag, as_float_array, as_heights, as_points
 from ..errors import GeomotError
-from ..measures import as_uniform_source
+from ..measures import as_exact_source
 from . import _planar, _spatial
 from ._frame import Frame, halfweights, heights_from_halfweights
 
@@ -93,11 +93,11 @@ class PowerDiagram:
     """
 
     def __init__(self, points, heights, source):
-        source = as_uniform_source(source)
+        source, density = as_exact_source(source)
         impl = backend(source.dim)
         points = as_points(points, source.dim)
         heights = as_heights(heights, len(points))
-        unit = impl.UnitDomain(source.domain)
+        unit = impl.UnitDomain(source.domain, density)
         frame = Frame.of(unit.frame, points)
         z = frame.points(points)
         g = halfweights(z, frame.heights(points, heights))
@@ -109,7 +109,7 @@ class PowerDiagram:
 
         ``psi_i = 2 h_i + |y_i|^2``: the convention of pysdot, sdot and geogram.
         """
-        source = as_uniform_source(source)
+        source = as_exact_source(source)[0]
         points = as_points(points, source.dim)
         weights = as_float_array(weights, "weights", (len(points),))
         return cls(points, 0.5 * (weights - (points ** 2).sum(axis=1)), source)
@@ -218,7 +218,7 @@ class PowerDiagram:
 
     @property
     def volumes(self):
-        return self.unit_volumes * self._unit.frame[1] ** self._dim
+        return self._cells.volumes * self._unit.frame[1] ** self._dim
 
     @property
     def empty(self):
@@ -250,13 +250,18 @@ class PowerDiagram:
 
     # ------------------------------------------------------------------ facets and Hessian
     def _laplacian(self):
-        """Unit-frame Hessian and symmetric facet measures, both CSR with the same pattern (one kernel pass)."""
+        """Unit-frame Hessian and symmetric facet measures, both CSR (one kernel pass for a uniform source;
+        a density's Hessian weighs the facets by their masses, which can vanish where their lengths do not,
+        so its facet lengths take a second pass with their own pattern)."""
         def compute():
             n = len(self._y)
             cells = self._cells
-            ptr, idx, val, facet = facet_laplacian(cells.indptr, cells.indices, cells.facets, self._y, n,
+            ptr, idx, val, facet = facet_laplacian(cells.indptr, cells.indices, cells.mass_facets, self._y, n,
                                                    1.0 / self._unit.volume)
-            return sp.csr_array((val, idx, ptr), shape=(n, n)), sp.csr_array((facet, idx, ptr), shape=(n, n))
+            hessian = sp.csr_array((val, idx, ptr), shape=(n, n))
+            if cells.mass_facets is not cells.facets:
+                ptr, idx, _, facet = facet_laplacian(cells.indptr, cells.indices, cells.facets, self._y, n, 1.0)
+            return hessian, sp.csr_array((facet, idx, ptr), shape=(n, n))
         return self._cached("laplacian", compute)
 
     def _facet_matrix(self):

@@ -1,8 +1,9 @@
 """Source measures: probability measures that the power cells are measured with.
 
 ``w_i(h) = mu(W_i(h))``. :class:`Uniform` (density ``1 / |Omega|`` on a
-domain) is measured exactly by the power-diagram code in 2D and by Monte Carlo
-in any dimension; :class:`Gaussian` only by Monte Carlo. Every measure can be
+domain) is measured exactly by the power-diagram code in 2D and 3D and by Monte Carlo
+in any dimension; :class:`Gaussian` exactly in 2D (its ``cell_integrals``), by
+Monte Carlo in any dimension. Every measure can be
 sampled, by pseudo-random numbers or by scrambled Sobol points (randomised
 quasi-Monte Carlo, ``scipy.stats.qmc``), through the same interface:
 ``measure.sampler(seed, qmc)`` returns ``draw(k) -> (k, d)`` array, a stream
@@ -21,7 +22,7 @@ from ..errors import GeomotError
 from .gaussian import Gaussian
 from .uniform import Uniform
 
-__all__ = ["Uniform", "Gaussian", "as_source", "as_uniform_source", "as_sampler"]
+__all__ = ["Uniform", "Gaussian", "as_source", "as_uniform_source", "as_exact_source", "as_sampler"]
 
 
 def as_source(source):
@@ -41,6 +42,19 @@ def as_uniform_source(source):
         raise GeomotError(f"exact power diagrams need a uniform source on a domain; got {source!r} "
                           f"(Monte Carlo handles it: gm.solve(..., method='monte-carlo'), gm.monte_carlo_masses)")
     return source
+
+
+def as_exact_source(source):
+    """``(source, density)``: ``source`` as a measure the exact diagrams integrate, and the density that
+    integrates the cells itself (None for a :class:`Uniform`: the diagram's own areas); else a GeomotError.
+
+    A :class:`Gaussian` is exact in 2D (on its :attr:`Gaussian.support`).
+    """
+    source = as_source(source)
+    if isinstance(source, Gaussian):
+        source.support  # noqa: B018 (raises outside 2D)
+        return source, source
+    return as_uniform_source(source), None
 
 
 def as_sampler(source, dim, seed=None, qmc=False):

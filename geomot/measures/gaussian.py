@@ -1,14 +1,27 @@
-"""Gaussian probability measures in any dimension (Monte Carlo solvers)."""
+"""Gaussian probability measures: exact on 2D power cells, Monte Carlo in any dimension.
+
+The exact diagram of a Gaussian clips its cells to the square
+``mean +- RADIUS std`` (:attr:`Gaussian.support`, ``RADIUS = 40``): the density
+underflows to 0 in double precision beyond 38.6 std, so the cut loses no
+representable mass (the masses still sum to 1 within rounding). The integrals
+over the clipped cells and along their facets are
+:func:`geomot._kernels.planar.gaussian.gaussian_cells`'s.
+"""
 import numpy as np
 from scipy import special
 
+from .._kernels.planar.gaussian import RADIUS, gaussian_cells
 from .._validate import as_float_array, as_real, show
+from ..domains import Box
 from ..errors import GeomotError
 from ._sampling import UnitCube, replicated
 
 
 class Gaussian:
-    """Gaussian probability measure ``N(mean, std^2 I)`` in any dimension (Monte Carlo solvers only).
+    """Gaussian probability measure ``N(mean, std^2 I)``: density ``exp(-|x - m|^2 / (2 s^2)) / (2 pi s^2)^(d/2)``.
+
+    Exact power diagrams (``gm.PowerDiagram``, ``method="newton"``) in 2D;
+    Monte Carlo solvers in any dimension.
 
     Parameters
     ----------
@@ -27,6 +40,52 @@ class Gaussian:
         self.mean = np.zeros(self.dim) if mean is None else as_float_array(mean, "Gaussian mean", (self.dim,))
         # samples a few hundred std away must stay finite, and their squares too
         self.std = as_real(std, "Gaussian std", 0.0, 1e150, low_open=True)
+
+    @property
+    def support(self):
+        """The box the exact diagram clips the cells to: ``mean +- RADIUS std`` (module docstring), 2D only."""
+        if self.dim != 2:
+            raise GeomotError(f"exact power diagrams of a Gaussian source are 2D only; got dimension {self.dim} "
+                              f"(Monte Carlo handles any dimension: gm.solve(..., method='monte-carlo'))")
+        return self.domain
+
+    def cell_integrals(self, rings, points, frame, n_slots):
+        """Gaussian moments of clipped 2D cells and Gaussian lengths of their facets, in a unit frame.
+
+        Parameters
+        ----------
+        rings : tuple (offsets, counts, vertices, labels)
+            The cells of the planar backend (``geomot._kernels.planar.cells.power_cells``), unit frame
+            ``x' = (x - c) / s``.
+        points : (n, 2) float64
+            The sites ``y'_i`` the second moments are taken about (unit frame).
+        frame : tuple (c, s)
+        n_slots : int
+            Number of facet slots (the CSR adjacency's ``indices.size``) the ring labels index.
+
+        Returns
+        -------
+        moments : (n, 4) float64
+            ``mu(W_i)``, ``int_{W_i} x' dmu`` (2 columns), ``int_{W_i} |x' - y'_i|^2 dmu``: the masses are
+            probabilities (they sum to 1).
+        facets : (n_slots,) float64
+            ``int_F rho' dl'`` per CSR slot, ``rho'`` the density in the unit frame (``s^2 rho``).
+        """
+        offsets, counts, vertices, labels = rings
+        c, s = frame
+        return gaussian_cells(offsets, counts, vertices, labels, np.ascontiguousarray(points, float),
+                              (self.mean - c) / s, self.std / s, int(n_slots))
+
+    @property
+    def domain(self):
+        """:attr:`support` in any dimension: what the exact diagrams, plots and ``locate`` see."""
+        return Box(self.mean - RADIUS * self.std, self.mean + RADIUS * self.std)
+
+    def embedding(self, y):
+        """The similarity of the solvers' Voronoi start (:mod:`geomot.solvers._start`): the targets' spread
+        onto the Gaussian's, ``(t, mid, mean)`` with ``t = std / rms |y - mid|``."""
+        mid = y.mean(axis=0)
+        return self.std / max(float(np.sqrt(((y - mid) ** 2).sum(axis=1).mean() / y.shape[1])), 1e-300), mid, self.mean
 
     def sampler(self, seed=None, qmc=False):
         """Stream ``draw(k) -> (k, d)``; with ``qmc``, the inverse normal CDF of scrambled Sobol points

@@ -6,8 +6,9 @@ empty). Otherwise the targets are mapped by a similarity
 ``z_i = t (y_i - mid) + center`` into the support, as the domain itself says
 (:meth:`geomot.domains.Domain.embedding`: the bounding box of the points into
 90 % of a box, their bounding ball into 90 % of the inscribed ball of other
-domains), or, for a source without a domain (a Gaussian, a sampler), onto the
-mean and the spread of 4096 of its samples; the heights
+domains); a Gaussian maps them onto its mean and standard deviation
+(:meth:`geomot.Gaussian.embedding`), a sampler onto the mean and the spread
+of 4096 of its samples; the heights
 ``h_i = -|z_i|^2 / (2 t) = -<y_i - mid, center> - t |y_i - mid|^2 / 2 + const``
 then make the cells of ``y`` the Voronoi cells of the ``z``
 (``<x, z_i> = t <x, y_i> + const``). The larger ``t``, the better conditioned
@@ -24,7 +25,10 @@ def similarity(source, y, draw=None):
     domain) or a sampler; ``draw(k)``, a stream of its samples, is needed only
     for a source without a domain.
     """
-    domain = getattr(source, "domain", None)  # a sampler callable or a Gaussian has none
+    embedding = getattr(source, "embedding", None)  # a Gaussian: its own spread
+    if embedding is not None:
+        return embedding(y)
+    domain = getattr(source, "domain", None)  # a sampler callable has none
     if domain is not None:
         return None if domain.contains(y).all() else domain.embedding(y)
     x = draw(4096)

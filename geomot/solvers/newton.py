@@ -36,7 +36,7 @@ from .._validate import as_count, as_flag, as_heights, as_masses, as_points, as_
 from ..diagram import PowerDiagram
 from ..diagram._frame import Frame, halfweights
 from ..diagram.power_diagram import backend
-from ..measures import as_uniform_source
+from ..measures import as_exact_source
 from ..result import OTResult
 from ._laplacian import LaplacianSolver
 from ._linesearch import kmt_step
@@ -72,7 +72,7 @@ def solve_newton(source, points, masses=None, *, tol=1e-10, maxiter=100, heights
 
     Parameters and result as :func:`geomot.solve`.
     """
-    source = as_uniform_source(source)
+    source, density = as_exact_source(source)
     impl = backend(source.dim)
     points = as_points(points, source.dim)
     n = len(points)
@@ -82,7 +82,7 @@ def solve_newton(source, points, masses=None, *, tol=1e-10, maxiter=100, heights
     verbose, callback = as_flag(verbose, "verbose"), check_callback(callback)
     h0 = as_heights(heights0, n) if heights0 is not None else None
     policy = impl.POLICY
-    unit = impl.UnitDomain(source.domain)
+    unit = impl.UnitDomain(source.domain, density)
     frame = Frame.of(unit.frame, points)
     order, z = impl.ordered(frame.points(points), unit)
     points, nu = points[order], nu[order]
