@@ -45,7 +45,7 @@ def test_newton_history_plots_every_iteration():
 @pytest.mark.parametrize("name,n,count", [("power_diagram", 80, 2), ("fig5_singular_structure", 300, 1),
                                           ("fig6_fig7_teaching", 12, 3),
                                           ("fig8_fig9_two_clusters", 300, 2), ("fig10_dumbbell", 400, 1),
-                                          ("fig11_ball_to_bunny", 300, 2),
+                                          ("fig11_ball_to_bunny", 300, 2), ("gaussian_singular", 300, 1),
                                           ("newton_animation", 60, 1), ("ae_ot_digits", 400, 2)])
 def test_demos_write_pngs(tmp_path, name, n, count):
     demo = cases.demo(name)

@@ -54,8 +54,8 @@ class Gaussian:
 
         Parameters
         ----------
-        rings : tuple (offsets, counts, vertices, labels)
-            The cells of the planar backend (``geomot._kernels.planar.cells.power_cells``), unit frame
+        rings : tuple
+            ``(offsets, counts, vertices, labels)``: the cells of the planar backend (``geomot._kernels.planar.cells.power_cells``), unit frame
             ``x' = (x - c) / s``.
         points : (n, 2) float64
             The sites ``y'_i`` the second moments are taken about (unit frame).
