@@ -16,12 +16,12 @@ Plotting lives in :mod:`geomot.plot` (imports matplotlib; not imported here);
 from .diagram import PowerDiagram
 from .domains import Ball, Box, ConvexPolytope, Disk, Domain, Polygon
 from .errors import GeometryError, GeomotError
-from .measures import Gaussian, Uniform
+from .measures import Gaussian, GridDensity, Uniform
 from .result import IterationInfo, OTResult
 from .singular import SingularSet, SingularSet3D, SpacingRule, singular_set
 from .solvers import Status, monte_carlo_masses, solve, solve_monte_carlo
 
-__all__ = ["Ball", "Box", "ConvexPolytope", "Disk", "Domain", "Polygon", "Uniform", "Gaussian", "PowerDiagram", "solve",
+__all__ = ["Ball", "Box", "ConvexPolytope", "Disk", "Domain", "Polygon", "Uniform", "Gaussian", "GridDensity", "PowerDiagram", "solve",
            "solve_monte_carlo", "monte_carlo_masses", "OTResult", "IterationInfo", "Status", "SingularSet",
            "SingularSet3D", "SpacingRule", "singular_set", "OTGenerator", "GeomotError", "GeometryError"]
 __version__ = "0.2.0.dev0"

@@ -3,7 +3,8 @@
 ``w_i(h) = mu(W_i(h))``. :class:`Uniform` (density ``1 / |Omega|`` on a
 domain) is measured exactly by the power-diagram code in 2D and 3D and by Monte Carlo
 in any dimension; :class:`Gaussian` exactly in 2D (its ``cell_integrals``), by
-Monte Carlo in any dimension. Every measure can be
+Monte Carlo in any dimension; :class:`GridDensity` (an image: a density constant
+on each pixel of a 2D box) exactly, pixel by pixel, and by Monte Carlo. Every measure can be
 sampled, by pseudo-random numbers or by scrambled Sobol points (randomised
 quasi-Monte Carlo, ``scipy.stats.qmc``), through the same interface:
 ``measure.sampler(seed, qmc)`` returns ``draw(k) -> (k, d)`` array, a stream
@@ -20,17 +21,21 @@ from .._validate import as_float_array
 from ..domains import Domain
 from ..errors import GeomotError
 from .gaussian import Gaussian
+from .grid_density import GridDensity
 from .uniform import Uniform
 
-__all__ = ["Uniform", "Gaussian", "as_source", "as_uniform_source", "as_exact_source", "as_sampler"]
+MEASURES = (Uniform, Gaussian, GridDensity)
+
+__all__ = ["Uniform", "Gaussian", "GridDensity", "MEASURES", "as_source", "as_uniform_source", "as_exact_source", "as_sampler"]
 
 
 def as_source(source):
     """Return ``source`` as a measure; a bare domain means the uniform measure on it."""
-    if isinstance(source, (Uniform, Gaussian)):
+    if isinstance(source, MEASURES):
         return source
     if not isinstance(source, (Domain, shapely.Polygon, shapely.MultiPolygon)):
-        raise GeomotError(f"expected a source measure (e.g. geomot.Uniform(domain), geomot.Gaussian(d)) or a domain; "
+        raise GeomotError(f"expected a source measure (e.g. geomot.Uniform(domain), geomot.Gaussian(d), "
+                          f"geomot.GridDensity(image, box)) or a domain; "
                           f"got {type(source).__name__}")
     return Uniform(source)
 
@@ -48,11 +53,13 @@ def as_exact_source(source):
     """``(source, density)``: ``source`` as a measure the exact diagrams integrate, and the density that
     integrates the cells itself (None for a :class:`Uniform`: the diagram's own areas); else a GeomotError.
 
-    A :class:`Gaussian` is exact in 2D (on its :attr:`Gaussian.support`).
+    A :class:`Gaussian` is exact in 2D (on its :attr:`Gaussian.support`), a :class:`GridDensity` on its box.
     """
     source = as_source(source)
     if isinstance(source, Gaussian):
         source.support  # noqa: B018 (raises outside 2D)
+        return source, source
+    if isinstance(source, GridDensity):
         return source, source
     return as_uniform_source(source), None
 
@@ -60,12 +67,12 @@ def as_exact_source(source):
 def as_sampler(source, dim, seed=None, qmc=False):
     """A stream ``draw(k) -> (k, dim)`` of samples of ``source``.
 
-    ``source`` is a measure (:class:`~geomot.Uniform`, :class:`~geomot.Gaussian`),
+    ``source`` is a measure (:class:`~geomot.Uniform`, :class:`~geomot.Gaussian`, :class:`~geomot.GridDensity`),
     a domain (its uniform measure), or a callable ``k -> (k, dim)`` array (the
     user's sampler, responsible for its own randomness; ``seed`` and ``qmc`` do
     not apply to it).
     """
-    if callable(source) and not isinstance(source, (Uniform, Gaussian)):
+    if callable(source) and not isinstance(source, MEASURES):
         def draw(k):
             return as_float_array(source(k), "the sampler's output", (k, dim))
         return draw

@@ -51,7 +51,7 @@ import numpy as np
 from ..._validate import (as_choice, as_count, as_flag, as_float_array, as_heights, as_masses, as_points,
                           as_positive, as_seed, check_callback)
 from ...errors import GeomotError
-from ...measures import Gaussian, Uniform, as_sampler, as_source
+from ...measures import MEASURES, as_sampler, as_source
 from ...result import OTResult
 from ._sampled import SampledRun, pow2
 from .adam import adam
@@ -167,7 +167,7 @@ def solve_monte_carlo(source, points, masses=None, *, optimizer="newton", tol=1e
     maxiter = as_count(maxiter, "maxiter", 0) if maxiter is not None else (50 if optimizer == "newton" else 100_000)
     assigner = Assigner(opt.device)
     rng = np.random.default_rng(opt.seed)
-    if not callable(source) or isinstance(source, (Uniform, Gaussian)):
+    if not callable(source) or isinstance(source, MEASURES):
         source = as_source(source)
     draw = as_sampler(source, dim, rng, opt.qmc)
     # the targets about the centre of their bounding box: <x, y_i> + h_i and <x, y_i - mid> + h_i differ by a
