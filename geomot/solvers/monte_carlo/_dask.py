@@ -24,7 +24,7 @@ def tallies(client, job, y, h, tasks_per_thread=2):
     The blocks after the first are split into ``tasks_per_thread`` ranges per worker thread (fewer if there
     are fewer blocks), for the balance of the load.
     """
-    y_f, h_f = client.scatter([y, h], broadcast=True)
+    y_f, h_f = client.scatter([y, h], broadcast=True, hash=False)  # (hash: a key released and re-sent races)
     first = client.submit(job.tallies, y_f, h_f, range(0, 1), None, pure=False)
     futures = [first]
     rest = job.blocks - 1
