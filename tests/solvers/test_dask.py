@@ -141,3 +141,9 @@ def test_client_validation(client):
         gm.solve(lambda k: np.random.random((k, 2)), targets()[0], method="monte-carlo", client=client)
     with pytest.raises(gm.GeomotError, match="callable sampler"):
         gm.monte_carlo_masses(lambda k: np.random.random((k, 2)), *targets(), 1000, client=client)
+
+
+def test_without_dask_the_error_names_the_extra(monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "dask.distributed", None)  # what an import of a missing module does
+    with pytest.raises(ImportError, match=r"pip install 'geomot\[dask\]'"):
+        gm.monte_carlo_masses(SQUARE, *targets(), 1000, client=object())
