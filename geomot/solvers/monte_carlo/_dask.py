@@ -2,8 +2,9 @@ r"""The blocks of an estimate tallied on the workers of a ``dask.distributed.Cli
 
 The targets and the heights are scattered to every worker once per estimate
 (``n (d + 1)`` doubles); each task draws a contiguous range of blocks, assigns
-them and returns their :class:`~.estimate.Tally` (per-cell counts, the cost
-and moment sums, the slab samples of the Hessian); the client reduces them in
+them and returns their merged :class:`~.estimate.Tally` (per-cell counts, the
+per-block cost and moment sums, the slab samples of the Hessian: ``16 n`` bytes
+and the slab samples, not ``16 n`` per block); the client reduces them in
 block order (:func:`~.estimate.reduce`, the code of the run without a client).
 Block 0 goes first, alone: it sets the width of the Hessian slabs, which
 the other tasks receive as a future. A block is a function of
@@ -14,12 +15,12 @@ estimate does not depend on the number of workers.
 import numpy as np
 
 
-def _width(tallies):
-    return tallies[0].width
+def _width(tally):
+    return tally.width
 
 
 def tallies(client, job, y, h, tasks_per_thread=2):
-    """The tallies of the blocks of ``job``, in block order, computed by the workers of ``client``.
+    """The tallies of the blocks of ``job``, one per task, in block order, computed by the workers of ``client``.
 
     The blocks after the first are split into ``tasks_per_thread`` ranges per worker thread (fewer if there
     are fewer blocks), for the balance of the load.
@@ -35,5 +36,5 @@ def tallies(client, job, y, h, tasks_per_thread=2):
         futures += [client.submit(job.tallies, y_f, h_f, range(a, b), width, pure=False)
                     for a, b in zip(edges[:-1], edges[1:])]
     for future in futures:  # in block order
-        yield from future.result()
+        yield future.result()
         future.release()

@@ -50,15 +50,17 @@ class Estimate:
 
 @dataclasses.dataclass
 class Tally:
-    """What one block of samples adds to an estimate: the sums :func:`reduce` divides by ``N``.
+    """What consecutive blocks of samples add to an estimate: the sums :func:`reduce` divides by ``N``.
 
     ``counts`` (n,) the samples of each cell, ``first_counts`` those of the
-    first replicate's part (``first_size`` samples; randomised QMC), ``cost``
-    the sum of ``|x - y_best|^2 / 2``, ``first`` (n, d) and ``second`` (n,) the
-    sums of ``x`` and ``|x|^2`` over each cell (``moments``), and the slab samples
-    of the Hessian: ``rows, cols, weights`` (best cell, second cell,
-    ``1 / |y_i - y_j|``) of the ``hessian_seen`` samples that counted towards
-    it, ``width`` the slab half-width.
+    first replicate's part (``first_size`` samples; randomised QMC), and the
+    slab samples of the Hessian: ``rows, cols, weights`` (best cell, second
+    cell, ``1 / |y_i - y_j|``) of the ``hessian_seen`` samples that counted
+    towards it, ``width`` the slab half-width: integers and lists, merged
+    exactly (:func:`merge`). The floating sums are kept per block (a leading
+    axis, one row per block), to be added in block order: ``cost`` the sums
+    of ``|x - y_best|^2 / 2``, ``first`` (blocks, n, d) and ``second``
+    (blocks, n) the sums of ``x`` and ``|x|^2`` over each cell (``moments``).
     """
 
     counts: np.ndarray
@@ -116,11 +118,12 @@ class BlockJob:
         if self.draw.replicates == 2:  # the first k - k // 2 samples come from the first replicate
             out.first_size = k - k // 2
             out.first_counts = np.bincount(best[:out.first_size], minlength=n)
-        out.cost, inverse_spacing = cost_and_inverse_spacing(x if self.origin is None else x - self.origin, y, best,
-                                                             second)
+        cost, inverse_spacing = cost_and_inverse_spacing(x if self.origin is None else x - self.origin, y, best,
+                                                         second)
+        out.cost = np.array([cost])
         if self.moments:  # d bincounts: a loop over coordinates, not samples
-            out.first = np.stack([np.bincount(best, weights=x[:, c], minlength=n) for c in range(d)], axis=1)
-            out.second = np.bincount(best, weights=(x ** 2).sum(axis=1), minlength=n)
+            out.first = np.stack([np.bincount(best, weights=x[:, c], minlength=n) for c in range(d)], axis=1)[None]
+            out.second = np.bincount(best, weights=(x ** 2).sum(axis=1), minlength=n)[None]
         use = min(k, self.hessian_samples - start)
         if use > 0 and n > 1:
             dist = gap[:use] * inverse_spacing[:use]  # distance to the bisector of y_best, y_second
@@ -133,20 +136,34 @@ class BlockJob:
         return out
 
     def tallies(self, y, h, blocks, width):
-        """The tallies of the blocks ``blocks`` (a range), on the device named (a task of a worker)."""
+        """The merged tally of the blocks ``blocks`` (a range), on the device named (a task of a worker)."""
         run = Assigner(self.device).bind(y, h)
-        return [self.tally(run, y, b, width) for b in blocks]
+        return merge([self.tally(run, y, b, width) for b in blocks])
+
+
+def merge(tallies):
+    """One :class:`Tally` for the tallies of consecutive blocks, in order: the counts added (integers: exact),
+    the per-block rows and the slab samples concatenated."""
+    def joined(name):
+        parts = [getattr(t, name) for t in tallies if getattr(t, name) is not None]
+        return np.concatenate(parts) if parts else None
+    first_counts = [t.first_counts for t in tallies if t.first_counts is not None]
+    return Tally(sum(t.counts for t in tallies), sum(first_counts) if first_counts else None,
+                 sum(t.first_size for t in tallies), joined("cost"), joined("first"), joined("second"),
+                 joined("rows"), joined("cols"), joined("weights"), sum(t.hessian_seen for t in tallies),
+                 next((t.width for t in tallies if t.width is not None), None))
 
 
 def reduce(tallies, n, d, job):
-    r"""The :class:`Estimate` from the tallies of all the blocks of ``job``, in block order.
+    r"""The :class:`Estimate` from the tallies of all the blocks of ``job`` (one per block, or merged), in block
+    order.
 
     ``w_i = sum_b counts_bi / N``; the cost, the moments and the Hessian likewise
     (the Hessian ``-1 / (2 N_H eps)`` times the slab weights, symmetrised,
     its diagonal minus the row sums). The same code and order reduce the
     blocks of one process and those of workers: the counts are integers and
     the floating sums are added block by block, so the estimate is the same
-    bit for bit.
+    bit for bit, however the blocks were grouped into tasks.
 
     Standard errors: the binomial ``sqrt(w_i (1 - w_i) / N)`` times ``kappa``.
     ``kappa = 1`` for pseudo-random samples; for two replicates (randomised
@@ -162,13 +179,15 @@ def reduce(tallies, n, d, job):
     rows, cols, weights = [], [], []
     for t in tallies:
         counts += t.counts
-        cost += t.cost
+        for c in t.cost:  # block by block, in order
+            cost += c
         if t.first_counts is not None:
             halves[0] += t.first_counts
             first_size += t.first_size
         if job.moments:
-            first += t.first
-            second += t.second
+            for f, q in zip(t.first, t.second):
+                first += f
+                second += q
         if t.hessian_seen:
             rows.append(t.rows)
             cols.append(t.cols)
