@@ -17,13 +17,22 @@ exactly with ``PowerDiagram`` in d = 2, on an independent sample of
 - ``adam (pyOMT)``: ``method="adam"``, the paper's / pyOMT's baseline, at several learning rates, from
   geomot's start (``initial_heights``); ``adam-h0``: the same from pyOMT's start, ``h = 0``;
 - ``POT ASGD``: ``ot.stochastic.averaged_sgd_entropic_transport`` in its own venv
-  (``bash benchmarks/peers/setup_peers.sh``), on a discretised source.
+  (``bash benchmarks/peers/setup_peers.sh``), on a discretised source;
+- ``POT DRAG``: POT >= 0.9.7's ``ot.semidiscrete.solve_semidiscrete`` (averaged SGD, decreasing
+  regularisation, Genans et al. 2025) on the true source, its defaults, for each batch size of
+  ``--drag-batch`` and step constant ``a`` of ``--drag-a`` (``lr0 = a sqrt(n batch)``; 1 is POT's default,
+  0.33 the paper's); one run per iteration budget (no warm start), peers/run_pot.py;
+- ``wait``: what a user waits for: ``gm.solve(..., method="monte-carlo", tol=t)`` for ``t`` in 1e-1, 1e-2,
+  wall time to return (status 0: the result certifies its tolerance), and the true error of what it returned.
+
+Every row gives the samples drawn by the time each target was reached.
 
 Each geomot run also gets ``max_samples`` = what the kernel assigns in 1.5 x the
 budget (a run stops between estimates only, and one estimate can outlast the budget).
 
     python benchmarks/bench_monte_carlo.py [--problems 2:1000 2:10000 16:1000] [--budget 120]
-        [--methods newton newton-qmc hierarchical adam adam-h0 pot] [--adam-lr 3.0] [--seeds 0 1 2]
+        [--methods newton newton-qmc hierarchical adam adam-h0 pot drag wait] [--adam-lr 3.0] [--seeds 0 1 2]
+        [--drag-batch 32 256 2048] [--drag-a 1 0.33]
         [--check-samples 4194304] [--check-qmc] [--sparse-checks]
 """
 import argparse
@@ -43,19 +52,20 @@ from geomot._kernels.sampling.assign import top2_cpu
 HERE = os.path.dirname(os.path.abspath(__file__))
 POT_PYTHON = os.path.join(HERE, ".venvs", "pot", "bin", "python")
 TARGETS = (1e-1, 1e-2)
-METHODS = ("newton", "newton-qmc", "hierarchical", "adam", "adam-h0", "pot")
+METHODS = ("newton", "newton-qmc", "hierarchical", "adam", "adam-h0", "pot", "drag", "wait")
 
 
 class Recorder:
     """Callback keeping (seconds, heights, ...) at geometrically spaced times; stops at the budget."""
 
     def __init__(self, budget):
-        self.budget, self.points, self.next = budget, [], 0.0
+        self.budget, self.points, self.next, self.samples = budget, [], 0.0, 0
 
     def __call__(self, info):
+        self.samples += info.samples
         if info.seconds >= self.next:
             self.points.append((info.seconds - info.estimate_seconds, info.heights.copy(), info.max_rel_error,
-                                info.seconds))
+                                info.seconds, self.samples))
             # 10 % apart near the targets (where the checks are made), 30 % before
             self.next = (1.1 if info.max_rel_error <= 0.3 else 1.3) * info.seconds + 0.05
         return info.seconds > self.budget
@@ -71,18 +81,21 @@ def true_error(problem, heights):
     return float(np.abs(w / nu - 1).max()), float(np.sqrt(2 * np.log(2 * len(y))) * se.max() / nu)
 
 
-def _cells(reached, with_estimate):
-    """The two 'time to' columns: ``{target: seconds or None}`` each."""
-    return " ".join(f"{reached[e]:6.2f} (+est {with_estimate[e]:6.2f})" if reached[e] is not None else f"{'-':>19}"
-                    for e in reached)
+def _cells(reached, with_estimate, samples=None):
+    """The two 'time to' columns: ``{target: seconds or None}`` each (and the samples drawn by then)."""
+    drawn = {e: f" {samples[e]:8.2g} samples" if samples and samples.get(e) else "" for e in reached}
+    return " ".join(f"{reached[e]:6.2f} (+est {with_estimate[e]:6.2f}){drawn[e]}" if reached[e] is not None
+                    else f"{'-':>19}" for e in reached)
 
 
 def summarise(problem, name, settings, trace):
-    """Time to each target from a trace [(seconds, heights, estimated error, seconds with the estimate)]."""
+    """Time to each target from a trace [(seconds, heights, estimated error, seconds with the estimate, samples drawn
+    so far)]."""
     reached = {eps: None for eps in TARGETS}
     with_estimate = {eps: None for eps in TARGETS}
+    drawn = {eps: None for eps in TARGETS}
     best = (np.inf, 0.0, None)
-    for seconds, heights, estimated, after in trace:
+    for seconds, heights, estimated, after, samples in trace:
         if problem["points"].shape[1] > 2 and seconds != trace[-1][0] and (
                 estimated > 0.3 or problem["sparse_checks"] and reached[TARGETS[0]] is not None and estimated > 0.03):
             continue  # the independent check is expensive in high dimension: only near the targets
@@ -91,17 +104,18 @@ def summarise(problem, name, settings, trace):
             best = (err, noise, seconds)
         for eps in TARGETS:
             if reached[eps] is None and err <= eps:
-                reached[eps], with_estimate[eps] = seconds, after
+                reached[eps], with_estimate[eps], drawn[eps] = seconds, after, samples
     if not trace:
         print(f"{problem['label']:>12} {name:>22} {'-':>19} {'-':>19} {'no finite result (NaN)':>11}  {settings}")
         return {"problem": problem["label"], "method": name, "settings": settings, "time_to": {}, "best_error": None}
-    cells = _cells(reached, with_estimate)
+    cells = _cells(reached, with_estimate, drawn)
     noise = f" (check noise {best[1]:.2g})" if best[1] else ""
     print(f"{problem['label']:>12} {name:>22} {cells} {best[0]:11.3g} at {best[2] if best[2] is not None else 0:7.1f} s"
           f"{noise}  {settings}", flush=True)
     return {"problem": problem["label"], "method": name, "settings": settings,
             "time_to": {str(e): reached[e] for e in TARGETS},
             "time_to_with_estimate": {str(e): with_estimate[e] for e in TARGETS},
+            "samples_to": {str(e): drawn[e] for e in TARGETS},
             "best_error": best[0], "best_at": best[2],
             "check_noise": best[1]}
 
@@ -148,27 +162,61 @@ def run_geomot(problem, name, budget, seeds=(0,), **options):
     return rows
 
 
-def run_pot(problem, budget, n_source, reg):
-    if not os.path.exists(POT_PYTHON):
-        print(f"{problem['label']:>12} {'POT ASGD':>22}  (no venv: bash benchmarks/peers/setup_peers.sh)")
-        return None
-    iterations = [10 ** k for k in range(3, 9)]
+def _pot_trace(problem, budget, fields, iterations):
+    """Runs of peers/run_pot.py, one per iteration budget (POT has no warm start), until one takes over a tenth of
+    the time budget: ``(peer, trace, last iterations)``."""
     trace, peer = [], "POT"
     with tempfile.TemporaryDirectory() as tmp:
-        for it in iterations:  # one run per budget (POT has no warm start); stop when over the time budget
-            np.savez(os.path.join(tmp, "in.npz"), points=problem["points"], n_source=n_source, reg=reg,
-                     iterations=np.array([it]), seed=0)
+        for it in iterations:
+            np.savez(os.path.join(tmp, "in.npz"), points=problem["points"], iterations=np.array([it]), seed=0,
+                     **fields)
             subprocess.run([POT_PYTHON, os.path.join(HERE, "peers", "run_pot.py"), os.path.join(tmp, "in.npz"),
                             os.path.join(tmp, "out.json")], check=True)
             out = json.load(open(os.path.join(tmp, "out.json")))
             peer = out["peer"]
             run = out["runs"][0]
             if run["finite"]:
-                trace.append((run["seconds"], np.array(run["heights"]), 0.0, run["seconds"]))
+                trace.append((run["seconds"], np.array(run["heights"]), 0.0, run["seconds"], run["samples"]))
             if run["seconds"] > budget / 10:
                 break
+    return peer, trace, it
+
+
+def run_pot(problem, budget, n_source, reg, iterations):
+    if not os.path.exists(POT_PYTHON):
+        print(f"{problem['label']:>12} {'POT ASGD':>22}  (no venv: bash benchmarks/peers/setup_peers.sh)")
+        return None
+    peer, trace, it = _pot_trace(problem, budget, {"solver": "asgd", "n_source": n_source, "reg": reg}, iterations)
     settings = f"{peer}, n_source={n_source}, reg={reg}, lr=default (1/max(a/reg)), iterations up to {it:.0e}"
     return summarise(problem, "POT ASGD", settings, trace)
+
+
+def run_drag(problem, budget, batch, a, iterations):
+    """POT's ``ot.semidiscrete.solve_semidiscrete`` (DRAG) with batches of ``batch`` and ``lr0 = a sqrt(n batch)``."""
+    if not os.path.exists(POT_PYTHON):
+        print(f"{problem['label']:>12} {'POT DRAG':>22}  (no venv: bash benchmarks/peers/setup_peers.sh)")
+        return None
+    peer, trace, it = _pot_trace(problem, budget, {"solver": "drag", "batch_size": batch, "lr_scale": a},
+                                 iterations)
+    settings = f"{peer} solve_semidiscrete, batch_size={batch}, lr0={a:g} sqrt(n batch), iterations up to {it:.0e}"
+    return summarise(problem, "POT DRAG", settings, trace)
+
+
+def run_wait(problem, tol, seed=0, **options):
+    """What a user waits for: ``gm.solve(..., tol=tol)`` until it returns, and the true error of its result."""
+    t = time.perf_counter()
+    res = gm.solve(problem["source"], problem["points"], method="monte-carlo", tol=tol, seed=seed,
+                   max_samples=problem["max_samples"], **options)
+    seconds = time.perf_counter() - t
+    err, noise = true_error(problem, res.heights)
+    samples = sum(i.samples for i in res.history)
+    certified = "certified" if res.status == 0 else f"NOT certified (status {int(res.status)})"
+    settings = ", ".join(f"{k}={v}" for k, v in options.items())
+    print(f"{problem['label']:>12} {'wait, tol=' + format(tol, 'g'):>22} {seconds:8.2f} s to return, {certified}, "
+          f"true error {err:.3g}{f' (check noise {noise:.2g})' if noise else ''}, {samples:.2g} samples  {settings}",
+          flush=True)
+    return {"problem": problem["label"], "method": "wait", "tol": tol, "settings": settings, "seconds": seconds,
+            "status": int(res.status), "true_error": err, "check_noise": noise, "samples": samples}
 
 
 def main():
@@ -180,6 +228,12 @@ def main():
                         help="Adam learning rates, as multiples of 0.4 spacing^2 / (2 d) (geomot's default is 3x)")
     parser.add_argument("--pot-reg", type=float, nargs="+", default=[1e-3, 1e-2],
                         help="entropic regularisations tried for POT (1e-3 overflows to NaN in its exp)")
+    parser.add_argument("--drag-batch", type=int, nargs="+", default=[32, 256, 2048],
+                        help="batch sizes tried for POT's DRAG (32 is its default)")
+    parser.add_argument("--drag-a", type=float, nargs="+", default=[1.0, 0.33],
+                        help="DRAG step constants a, lr0 = a sqrt(n batch) (1: POT's default; 0.33: the paper's)")
+    parser.add_argument("--pot-iterations", type=float, nargs="+", default=[1e3, 1e4, 1e5, 1e6, 1e7, 1e8],
+                        help="iteration budgets of the POT runs (one run each, until one takes budget / 10)")
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS),
                         help="which solvers to run (default: all)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0],
@@ -220,7 +274,16 @@ def main():
                                    heights0=np.zeros(n))
         if n <= 1000 and "pot" in args.methods:
             for reg in args.pot_reg:
-                rows.append(run_pot(problem, args.budget, n_source=1 << 16, reg=reg))
+                rows.append(run_pot(problem, args.budget, n_source=1 << 16, reg=reg,
+                                    iterations=[int(i) for i in args.pot_iterations]))
+        if "drag" in args.methods:
+            for batch in args.drag_batch:
+                for a in args.drag_a:
+                    rows.append(run_drag(problem, args.budget, batch, a, [int(i) for i in args.pot_iterations]))
+        if "wait" in args.methods:
+            for tol in TARGETS:
+                rows.append(run_wait(problem, tol))
+                rows.append(run_wait(problem, tol, qmc=True))
     if args.json:
         json.dump([r for r in rows if r], open(args.json, "w"), indent=1)
 

@@ -181,6 +181,27 @@ def as_seed(seed, name="seed"):
     return as_count(seed, name, 0)
 
 
+def as_client(client, draw=None):
+    """Validate an optional ``dask.distributed.Client`` (dask imported only when one is given).
+
+    ``draw``: the sampler the workers would draw from; a user's callable (not block-seeded) is refused.
+    """
+    if client is None:
+        return None
+    try:
+        from dask.distributed import Client
+    except ImportError as error:
+        raise ImportError("client= needs dask.distributed, which is not installed: pip install 'geomot[dask]'") \
+            from error
+    if not isinstance(client, Client):
+        raise GeomotError(f"client must be a dask.distributed.Client or None; got {show(client)}")
+    if draw is not None and not draw.seeded:
+        raise GeomotError("client= needs a source measure (geomot.Uniform, geomot.Gaussian or a domain) whose "
+                          "samples are seeded by block; got a callable sampler, which draws its own samples: "
+                          "run it without client")
+    return client
+
+
 def check_callback(callback):
     """Validate an optional callback: ``None`` or a callable."""
     if callback is not None and not callable(callback):

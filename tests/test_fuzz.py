@@ -75,6 +75,7 @@ def bad_counts(minimum=0):
 
 
 BAD_FLAGS = st.sampled_from([None, "True", "yes", 1, 0, 1.0, math.nan, np.array([True]), [True]])
+BAD_CLIENTS = st.sampled_from(["tcp://127.0.0.1:8786", 1, True, object(), [None], "client"])  # not a dask Client
 BAD_SEEDS = st.one_of(st.sampled_from(["0", 1.5, -1, math.nan, math.inf, True, 1j, [0.5], object()]),
                       st.integers(max_value=-1))
 
@@ -193,7 +194,8 @@ SOLVE_OPTIONS = [("tol", BAD_POSITIVE), ("maxiter", bad_counts(0)), ("normalize"
                  ("method", st.sampled_from(["Newton", "mc", "", None, 1, True, ["newton"]]))]
 MC_OPTIONS = [("seed", BAD_SEEDS), ("qmc", BAD_FLAGS), ("device", st.sampled_from(["gpu", "", None, 1, True, "CPU!"])),
               ("clusters", bad_counts(1)), ("max_samples", bad_counts(1)), ("batch", st.one_of(bad_counts(1), NONE)),
-              ("lr", BAD_POSITIVE), ("initial_samples", bad_counts(1)), ("patience", st.one_of(bad_counts(1), NONE))]
+              ("lr", BAD_POSITIVE), ("initial_samples", bad_counts(1)), ("patience", st.one_of(bad_counts(1), NONE)),
+              ("client", BAD_CLIENTS)]
 METHODS = ["newton", "monte-carlo", "adam"]
 
 
@@ -249,7 +251,7 @@ def test_solve_dimension_mismatch(method):
 
 KNOWN_KEYWORDS = {"source", "points", "masses", "method", "tol", "maxiter", "heights0", "normalize", "verbose",
                   "callback", "optimizer", "max_samples", "clusters", "qmc", "device", "seed", "batch", "lr",
-                  "initial_samples", "patience", "heights", "n_samples"}
+                  "initial_samples", "patience", "heights", "n_samples", "client"}
 KEYWORDS = st.from_regex(r"[a-z][a-z_]{0,12}", fullmatch=True).filter(lambda k: k not in KNOWN_KEYWORDS)
 
 
@@ -270,7 +272,7 @@ def test_unknown_keywords_are_type_errors(keyword):
 MASSES_CASES = [("points", bad_arrays(Y2).filter(lambda v: np.size(v) > 0)), ("heights", bad_arrays(np.zeros(6))),
                 ("n_samples", st.one_of(bad_counts(1), NONE)),
                 ("batch", st.one_of(bad_counts(1), NONE)), ("seed", BAD_SEEDS), ("qmc", BAD_FLAGS),
-                ("device", st.sampled_from(["gpu", None, 1, True]))]
+                ("device", st.sampled_from(["gpu", None, 1, True])), ("client", BAD_CLIENTS)]
 
 
 @pytest.mark.parametrize("name,values", MASSES_CASES, ids=[c[0] for c in MASSES_CASES])

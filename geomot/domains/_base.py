@@ -10,7 +10,8 @@ The pipeline asks a domain these questions, and nothing else about it (no
     diagram is computed in the unit frame ``(x - center) / scale``.
 ``uniform_stream(cube)``
     A stream ``draw(k)`` of uniform samples from a stream of points of the
-    unit cube (a map where one exists, else :func:`rejection_stream`).
+    unit cube (a map where one exists, else :func:`rejection_stream`);
+    ``maps_cube``: whether it is a map (``k`` samples from ``k`` cube points).
 ``clip_polygon()`` (2D diagrams)
     ``(start, curved, geometry)``: the convex polygon every cell starts from,
     whether the boundary is the circle inscribed in it (a disk, integrated
@@ -42,6 +43,7 @@ class Domain:
     """Base class of domains. Subclasses set ``dim`` and answer the questions of the module docstring."""
 
     dim = None
+    maps_cube = False  # uniform_stream rejects points (True where it maps the cube onto the domain)
 
     @property
     def volume(self):

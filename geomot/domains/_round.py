@@ -28,6 +28,8 @@ class RoundDomain(Domain):
         x = self._check_x(x)
         return np.sum((x - self.center) ** 2, axis=1) <= self.radius ** 2
 
+    maps_cube = True
+
     def uniform_stream(self, cube):
         return lambda k: self.sample(cube(k))
 

@@ -56,6 +56,8 @@ class Box(Domain):
         """Map points ``u`` of the unit cube ``[0, 1)^d`` onto the box, uniformly (an affine map)."""
         return self.lower + u * (self.upper - self.lower)
 
+    maps_cube = True
+
     def uniform_stream(self, cube):
         return lambda k: self.sample(cube(k))
 

@@ -7,20 +7,23 @@ Monte Carlo in any dimension; :class:`GridDensity` (an image: a density constant
 on each pixel of a 2D box) exactly, pixel by pixel, and by Monte Carlo. Every measure can be
 sampled, by pseudo-random numbers or by scrambled Sobol points (randomised
 quasi-Monte Carlo, ``scipy.stats.qmc``), through the same interface:
-``measure.sampler(seed, qmc)`` returns ``draw(k) -> (k, d)`` array, a stream
-(successive calls continue the sequence; with ``qmc=True``, batches whose sizes
-are powers of two keep the Sobol balance properties). With ``qmc=True`` the
-stream draws half of every batch from each of two independently scrambled
-Sobol sequences (``draw.replicates == 2``): the difference of the halves
-estimates the error of randomised quasi-Monte Carlo, which the binomial formula
-of plain Monte Carlo overstates (many times in 2D).
+``measure.sampler(seed, qmc)`` returns a sampler that draws the samples of
+an estimate in blocks seeded by (seed, estimate, block)
+(:mod:`geomot.measures._sampling`), so that workers can draw them apart and
+the estimate stays the same; it is also a stream ``draw(k) -> (k, d)`` array
+(each call the first block of a new estimate; with ``qmc=True``, sizes that are
+powers of two keep the Sobol balance properties). With ``qmc=True`` half of
+every block comes from each of two independently scrambled Sobol sequences
+(``replicates == 2``): the difference of the halves estimates the error of
+randomised quasi-Monte Carlo, which the binomial formula of plain Monte Carlo
+overstates (many times in 2D).
 """
 import shapely
 
-from .._validate import as_float_array
 from ..domains import Domain
 from ..errors import GeomotError
 from .gaussian import Gaussian
+from ._sampling import UserSampler
 from .grid_density import GridDensity
 from .uniform import Uniform
 
@@ -65,17 +68,16 @@ def as_exact_source(source):
 
 
 def as_sampler(source, dim, seed=None, qmc=False):
-    """A stream ``draw(k) -> (k, dim)`` of samples of ``source``.
+    """A sampler of ``source``: blocks (``block(e, b, k, size)``, :mod:`geomot.measures._sampling`) and a stream
+    ``draw(k) -> (k, dim)``.
 
     ``source`` is a measure (:class:`~geomot.Uniform`, :class:`~geomot.Gaussian`, :class:`~geomot.GridDensity`),
     a domain (its uniform measure), or a callable ``k -> (k, dim)`` array (the
     user's sampler, responsible for its own randomness; ``seed`` and ``qmc`` do
-    not apply to it).
+    not apply to it, and its blocks are not seeded: ``seeded`` is False).
     """
     if callable(source) and not isinstance(source, MEASURES):
-        def draw(k):
-            return as_float_array(source(k), "the sampler's output", (k, dim))
-        return draw
+        return UserSampler(source, dim)
     measure = as_source(source)
     if measure.dim != dim:
         raise GeomotError(f"points have dimension {dim} but the source lives in dimension {measure.dim}")

@@ -14,7 +14,7 @@ from .._kernels.planar.gaussian import RADIUS, gaussian_cells
 from .._validate import as_float_array, as_real, show
 from ..domains import Box
 from ..errors import GeomotError
-from ._sampling import UnitCube, replicated
+from ._sampling import BlockSampler
 
 
 class Gaussian:
@@ -88,15 +88,15 @@ class Gaussian:
         return self.std / max(float(np.sqrt(((y - mid) ** 2).sum(axis=1).mean() / y.shape[1])), 1e-300), mid, self.mean
 
     def sampler(self, seed=None, qmc=False):
-        """Stream ``draw(k) -> (k, d)``; with ``qmc``, the inverse normal CDF of scrambled Sobol points
-        (two streams, see the module docstring)."""
-        if not qmc:
-            rng = np.random.default_rng(seed)
-            return lambda k: self.mean + self.std * rng.standard_normal((k, self.dim))
-        return replicated(self._sobol_stream, seed)
+        """Sampler in seeded blocks (:mod:`geomot.measures`): normal deviates, or with ``qmc`` the inverse
+        normal CDF of scrambled Sobol points (two sequences, see the module docstring)."""
+        return BlockSampler(self, seed, qmc)
 
-    def _sobol_stream(self, seed):
-        cube = UnitCube(self.dim, seed, True)
+    _maps_cube = True  # one cube point per sample
+
+    def _stream(self, cube):
+        if cube.engine is None:
+            return lambda k: self.mean + self.std * cube.rng.standard_normal((k, self.dim))
         tiny = np.finfo(float).tiny
         return lambda k: self.mean + self.std * special.ndtri(np.clip(cube(k), tiny, 1 - 2 ** -53))
 

@@ -20,7 +20,7 @@ from .._kernels.planar.grid import grid_cells, largest_rectangle
 from .._validate import as_flag, as_float_array, show
 from ..domains import Box
 from ..errors import GeomotError
-from ._sampling import UnitCube, replicated
+from ._sampling import BlockSampler
 
 # ITU-R BT.601 luma, the weights of Pillow's "L" conversion
 _LUMA = np.array([0.299, 0.587, 0.114])
@@ -154,7 +154,7 @@ class GridDensity:
                           (self.domain.lower - c) / s, self.step / s, int(n_slots))
 
     def sampler(self, seed=None, qmc=False):
-        """Stream ``draw(k) -> (k, 2)`` of independent samples (module ``geomot.measures``).
+        """Sampler in seeded blocks, also a stream ``draw(k) -> (k, 2)`` (:mod:`geomot.measures`).
 
         A point ``u`` of the unit square is mapped by the Knothe-Rosenblatt map
         of the density: ``u_1`` by the inverse of the cumulative distribution of
@@ -162,10 +162,11 @@ class GridDensity:
         inverse of that row's cumulative distribution of ``x``. The map is
         monotone in each coordinate, so Sobol points (``qmc``) stay low-discrepancy.
         """
-        return replicated(lambda s: self._stream(s, True), seed) if qmc else self._stream(seed, False)
+        return BlockSampler(self, seed, qmc)
 
-    def _stream(self, seed, qmc):
-        cube = UnitCube(2, seed, qmc)
+    _maps_cube = True  # one cube point per sample
+
+    def _stream(self, cube):
         return lambda k: self.sample_map(cube(k))
 
     def sample_map(self, u):

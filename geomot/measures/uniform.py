@@ -4,7 +4,7 @@ import numpy as np
 from .._validate import show
 from ..domains import as_domain
 from ..errors import GeomotError
-from ._sampling import UnitCube, replicated
+from ._sampling import BlockSampler
 
 
 class Uniform:
@@ -32,16 +32,20 @@ class Uniform:
         return 1.0 / self.domain.volume
 
     def sampler(self, seed=None, qmc=False):
-        """Stream ``draw(k) -> (k, d)`` of independent uniform samples of the domain.
+        """Sampler of independent uniform samples of the domain, in seeded blocks (:mod:`geomot.measures`).
 
         Boxes, disks and balls map the unit cube onto the domain (so Sobol points stay
         low-discrepancy); other domains reject the points of their bounding
-        box that fall outside. ``qmc``: two scrambled Sobol streams (module docstring).
+        box that fall outside. ``qmc``: two scrambled Sobol sequences (module docstring).
         """
-        return replicated(lambda s: self._stream(s, True), seed) if qmc else self._stream(seed, False)
+        return BlockSampler(self, seed, qmc)
 
-    def _stream(self, seed, qmc):
-        return self.domain.uniform_stream(UnitCube(self.dim, seed, qmc))
+    def _stream(self, cube):
+        return self.domain.uniform_stream(cube)
+
+    @property
+    def _maps_cube(self):
+        return self.domain.maps_cube
 
     def sample(self, k, seed=None, qmc=False):
         """``k`` samples, shape (k, d); see :meth:`sampler`."""

@@ -48,7 +48,7 @@ import dataclasses
 
 import numpy as np
 
-from ..._validate import (as_choice, as_count, as_flag, as_float_array, as_heights, as_masses, as_points,
+from ..._validate import (as_choice, as_client, as_count, as_flag, as_float_array, as_heights, as_masses, as_points,
                           as_positive, as_seed, check_callback)
 from ...errors import GeomotError
 from ...measures import MEASURES, as_sampler, as_source
@@ -75,6 +75,7 @@ class MonteCarloOptions:
     lr: float = None
     initial_samples: int = None
     patience: int = 20
+    client: object = None
 
     @classmethod
     def from_keywords(cls, options):
@@ -94,7 +95,7 @@ class MonteCarloOptions:
             clusters=optional(self.clusters, as_count, "clusters", 1), qmc=as_flag(self.qmc, "qmc"),
             seed=as_seed(self.seed), batch=as_count(self.batch, "batch", 1), lr=optional(self.lr, as_positive, "lr"),
             initial_samples=optional(self.initial_samples, as_count, "initial_samples", 1),
-            patience=as_count(self.patience, "patience", 1))
+            patience=as_count(self.patience, "patience", 1), client=as_client(self.client))
 
 
 def solve_monte_carlo(source, points, masses=None, *, optimizer="newton", tol=1e-2, maxiter=None, heights0=None,
@@ -128,9 +129,14 @@ def solve_monte_carlo(source, points, masses=None, *, optimizer="newton", tol=1e
     device : {"cpu", "numpy", "cuda"}
         Assignment kernel (see :func:`monte_carlo_masses`).
     seed : int, optional
-        Results are reproducible for a given seed (and device).
+        Results are reproducible for a given seed (and device): the samples of the ``e``-th estimate are
+        blocks of ``batch`` samples, block ``b`` seeded by ``(seed, e, b)`` (:mod:`geomot.measures._sampling`).
+    client : dask.distributed.Client, optional
+        Draw and assign the blocks of every estimate on its workers (``pip install 'geomot[dask]'``,
+        ``docs/dask.md``); the result is the one without a client, for any number of workers. Needs a
+        source measure (not a callable sampler).
     batch : int
-        Samples per kernel call (memory bound); a power of two.
+        Samples per block (a kernel call, and a worker's unit of work; memory bound); a power of two.
     lr : float, optional
         Adam's learning rate, in height units (default: 1.2 x the height
         change that moves a cell's whole mass, estimated from the target spacing).
@@ -169,11 +175,13 @@ def solve_monte_carlo(source, points, masses=None, *, optimizer="newton", tol=1e
     rng = np.random.default_rng(opt.seed)
     if not callable(source) or isinstance(source, MEASURES):
         source = as_source(source)
-    draw = as_sampler(source, dim, rng, opt.qmc)
+    draw = as_sampler(source, dim, opt.seed, opt.qmc)
+    as_client(opt.client, draw)
     # the targets about the centre of their bounding box: <x, y_i> + h_i and <x, y_i - mid> + h_i differ by a
     # term independent of i, so the cells and the heights are the same, and far targets keep their digits
     mid = (y.min(axis=0) + y.max(axis=0)) / 2
-    run = SampledRun(draw, y - mid, nu, assigner, batch, max_samples, verbose, callback, origin=mid)
+    run = SampledRun(draw, y - mid, nu, assigner, batch, max_samples, verbose, callback, origin=mid,
+                     client=opt.client)
     if heights0 is not None:
         h = as_heights(heights0, n).copy()
     elif opt.clusters is not None:

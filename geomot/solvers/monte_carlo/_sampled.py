@@ -41,12 +41,15 @@ class SampledRun(Run):
         As :class:`~geomot.solvers._run.Run`.
     origin : ndarray, shape (d,)
         Where the centred targets' origin lies (the estimates' costs are measured to ``y + origin``).
+    client : dask.distributed.Client, optional
+        Whose workers tally the estimates' blocks (the small draws of the starts and line searches stay here).
     """
 
-    def __init__(self, draw, y, nu, assigner, batch, max_samples=None, verbose=False, callback=None, origin=None):
+    def __init__(self, draw, y, nu, assigner, batch, max_samples=None, verbose=False, callback=None, origin=None,
+                 client=None):
         super().__init__(nu, verbose, callback)
         self.draw, self.y, self.assigner, self.batch, self.max_samples = draw, y, assigner, batch, max_samples
-        self.origin = origin
+        self.origin, self.client = origin, client
         self.noise_factor = _noise_factor(nu)
         self.kappa = 1.0
         self.used = 0
@@ -77,7 +80,8 @@ class SampledRun(Run):
     def estimate(self, h, k, **kw):
         self.used += k
         start = time.perf_counter()
-        est = estimate(self.draw, self.y, h, k, self.assigner, batch=self.batch, origin=self.origin, **kw)
+        est = estimate(self.draw, self.y, h, k, self.assigner, batch=self.batch, origin=self.origin,
+                       client=self.client, **kw)
         est.seconds = time.perf_counter() - start
         return est
 

@@ -64,7 +64,7 @@ def hierarchical_start(run, k, tol, rng, source):
     used, labels = np.unique(labels, return_inverse=True)
     nu_c = np.bincount(labels, weights=nu)
     yc = np.stack([np.bincount(labels, weights=nu * y[:, c]) for c in range(y.shape[1])], axis=1) / nu_c[:, None]
-    coarse = SampledRun(run.draw, yc, nu_c, run.assigner, run.batch)
+    coarse = SampledRun(run.draw, yc, nu_c, run.assigner, run.batch, client=run.client)
     h0 = initial_heights(source, yc, run.draw, coarse)
     newton(coarse, h0, max(tol, 0.05), 20, pow2(100 / nu_c.min()))
     hc = coarse.last[1]
