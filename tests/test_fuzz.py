@@ -366,6 +366,15 @@ MEASURE_CASES = [
      "dim"),
     ("Gaussian.mean", lambda v: gm.Gaussian(2, mean=v), bad_arrays([0.0, 0.0], optional=True), "mean"),
     ("Gaussian.std", lambda v: gm.Gaussian(2, std=v), st.one_of(BAD_POSITIVE, NONE), "std"),
+    ("GridDensity.values", lambda v: gm.GridDensity(v, gm.Box([0, 0], [1, 1])),
+     st.sampled_from([[[1.0, -2.0]], [[0.0, 0.0]], np.zeros((2, 3)), [[1e308, 1e308]], np.ones((1, 1, 1)), np.ones(4),
+                      np.empty((0, 2)), [[1.0, np.nan]], [[np.inf, 1.0]], [[1.0, 1j]], [[1.0, "a"]], None, "image",
+                      [[1.0], [1.0, 2.0]]]), "values"),
+    ("GridDensity.domain", lambda v: gm.GridDensity([[1.0]], v), st.one_of(BAD_SOURCES, st.just(gm.Disk([0, 0], 1)),
+                                                                         st.just(gm.Box([0] * 3, [1] * 3))), "domain"),
+    ("GridDensity.from_image.image", lambda v: gm.GridDensity.from_image(v),
+     st.sampled_from([np.full((2, 2), -0.5), np.full((2, 2), 1.5), np.zeros((2, 2, 5)), np.zeros(3), [[np.nan]],
+                      [["a"]], None, 1j * np.ones((2, 2))]), "image"),
 ]
 
 

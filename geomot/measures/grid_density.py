@@ -63,7 +63,8 @@ class GridDensity:
         if (values < 0).any():
             where = tuple(int(i) for i in np.argwhere(values < 0)[0])
             raise GeomotError(f"GridDensity values must be >= 0; found {show(float(values[where]))} at index {where}")
-        total = float(values.sum())
+        with np.errstate(over="ignore"):
+            total = float(values.sum())
         if not total > 0 or not np.isfinite(total):
             raise GeomotError(f"GridDensity values must have a positive finite sum; got {show(total)}")
         self.domain = domain
@@ -93,6 +94,7 @@ class GridDensity:
         """
         invert = as_flag(invert, "invert")
         pixels = _read_image(image)
+        white = _full_scale(pixels)
         if pixels.ndim == 3:
             if pixels.shape[2] not in (3, 4):
                 raise GeomotError(f"image must be grayscale (rows, columns) or RGB(A) (rows, columns, 3 or 4); got "
@@ -101,7 +103,7 @@ class GridDensity:
         if pixels.ndim != 2:
             raise GeomotError(f"image must be grayscale (rows, columns) or RGB(A) (rows, columns, 3 or 4); got "
                               f"shape {pixels.shape}")
-        gray = as_float_array(pixels, "image") / _full_scale(pixels)
+        gray = as_float_array(pixels, "image") / white
         if invert:
             gray = 1.0 - gray
         gray = gray[::-1]  # the first stored row is the top of the picture: values[0] is the bottom row
@@ -228,7 +230,8 @@ def _full_scale(pixels):
         return 65535.0
     if np.issubdtype(pixels.dtype, np.integer):
         return 255.0
-    lo, hi = float(np.min(pixels)), float(np.max(pixels))
+    pixels = as_float_array(pixels, "image")
+    lo, hi = float(np.min(pixels, initial=0.0)), float(np.max(pixels, initial=0.0))
     if lo < 0 or hi > 1:
         raise GeomotError(f"image of floats must have gray levels in [0, 1]; got values in [{show(lo)}, {show(hi)}]")
     return 1.0
