@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
 from .._kernels.laplacian import facet_laplacian
+from .._kernels.walk import steepest_walk
 from .._validate import as_flag, as_float_array, as_heights, as_points
 from ..errors import GeomotError
 from ..measures import as_exact_source
@@ -345,19 +346,33 @@ class PowerDiagram:
     def _argmax(self, x):
         """``argmax_i <x, y_i> + h_i`` for every row of ``x`` (anywhere in the plane or space).
 
-        Exact nearest-neighbour search: it is the index of the lifted point
-        ``(z_i, sqrt(M - psi_i))`` nearest to ``(x', 0)``, with unit-frame power weights
-        ``psi_i = 2 g_i`` and ``M = max psi``.
+        Points of the domain: a walk on the cells' adjacency
+        (:func:`geomot._kernels.walk.steepest_walk`, unit frames, ``<x', z_i> + k_i``) from the site
+        nearest to each point. Elsewhere (and wherever a walk gives up), an exact nearest-neighbour
+        search: the lifted point ``(z_i, sqrt(M - psi_i))`` nearest to ``(x', 0)``, with unit-frame power
+        weights ``psi_i = 2 g_i`` and ``M = max psi`` (slow when the weights spread far: the lifted
+        coordinate then ranges far beyond the spacing of the sites).
         """
         x = as_float_array(x, "x", (None, self._dim))
         c, s = self._unit.frame
-
-        def lifted_tree():
-            psi = 2 * self._g
-            return cKDTree(np.column_stack([self._y, np.sqrt(psi.max() - psi)]))
         xu = (x - c) / s
-        return self._cached("lifted tree", lifted_tree).query(
-            np.column_stack([xu, np.zeros(len(xu))]))[1].astype(np.int64)
+        idx = np.full(len(x), -1, np.int64)
+        inside = np.flatnonzero(self.source.domain.contains(x))
+        live = np.flatnonzero(self._cells.volumes > 0)  # geometric: a cell of zero mass may hold x
+        if inside.size and live.size:
+            sites = self._cached("site tree", lambda: cKDTree(self._y[live]))
+            start = live[sites.query(xu[inside])[1]]
+            k = self._g - 0.5 * (self._y ** 2).sum(axis=1)
+            cells = self._cells
+            idx[inside] = steepest_walk(xu[inside], self._y, k, cells.indptr, cells.indices, start)
+        rest = np.flatnonzero(idx < 0)
+        if rest.size:
+            def lifted_tree():
+                psi = 2 * self._g
+                return cKDTree(np.column_stack([self._y, np.sqrt(psi.max() - psi)]))
+            idx[rest] = self._cached("lifted tree", lifted_tree).query(
+                np.column_stack([xu[rest], np.zeros(len(rest))]))[1]
+        return idx
 
     def locate(self, x):
         """Index of the cell containing each row of ``x`` (shape (m, d)); -1 outside the domain."""

@@ -260,3 +260,21 @@ def test_bad_domains_and_pictures_are_refused(tmp_path):
         gm.GridDensity.from_image(tmp_path / "not.png")
     with pytest.raises(gm.GeomotError, match="invert"):
         gm.GridDensity.from_image(np.ones((2, 2)), invert="yes")
+
+
+def test_locate_and_transport_are_the_argmax_on_a_converged_image_problem():
+    """Heights of a solved image problem spread far (targets on a ring, the mass on a blob): the walk on the
+    adjacency (inside the box) and the lifted k-d tree (outside) give the brute-force argmax."""
+    n = 64
+    xx, yy = np.meshgrid((np.arange(n) + 0.5) / n, (np.arange(n) + 0.5) / n)
+    src = gm.GridDensity(0.02 + np.exp(-((xx - 0.3) ** 2 + (yy - 0.4) ** 2) / 0.01), gm.Box([0, 0], [1, 1]))
+    rng = np.random.default_rng(9)
+    t = rng.uniform(0, 2 * np.pi, 500)
+    y = np.column_stack([0.6 + 0.3 * np.cos(t), 0.6 + 0.3 * np.sin(t)]) + 0.02 * rng.standard_normal((500, 2))
+    res = gm.solve(src, y, tol=1e-9)
+    x = rng.uniform(-0.5, 1.5, (20000, 2))
+    brute = np.argmax(x @ y.T + res.heights, axis=1)
+    np.testing.assert_array_equal(res.diagram._argmax(x), brute)
+    np.testing.assert_array_equal(res.transport(x), y[brute])
+    inside = src.domain.contains(x)
+    np.testing.assert_array_equal(res.diagram.locate(x), np.where(inside, brute, -1))
