@@ -29,6 +29,7 @@ from stippling import stipple  # noqa: E402
 
 TIMES = (0.0, 0.25, 0.5, 0.75, 1.0)
 SIZE = 128
+SAMPLES = 1 << 20
 
 
 def main(out="out", n=20_000, verbose=True):
@@ -39,7 +40,7 @@ def main(out="out", n=20_000, verbose=True):
     target, _ = stipple(gm.GridDensity.from_image(two_rings(SIZE), box), n, rounds=3)
     res = gm.solve(source, target, verbose=verbose)
     sing = gm.singular_set(res)
-    x = source.sample(1 << 20, seed=1, qmc=True)
+    x = source.sample(SAMPLES, seed=1, qmc=True)
     tx = res.transport(x)
     fig, axes = plt.subplots(1, len(TIMES), figsize=(3.4 * len(TIMES), 3.9))
     edges = np.linspace(0.0, 1.0, SIZE + 1)

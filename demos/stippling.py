@@ -27,16 +27,20 @@ from images import moon  # noqa: E402
 
 def stipple(source, n, rounds, seed=0, verbose=False):
     """Dots of equal mass: samples of ``source`` moved ``rounds`` times to the barycentres of their power
-    cells. Returns the dots and the results of the solves."""
+    cells. Each solve starts from the power weights ``psi = 2 h + |y|^2`` of the previous one (the cells
+    move with their dots; the heights alone would not: ``<x, y> + h`` tilts with ``y``). Returns the dots
+    and the results."""
     y = source.sample(n, seed=seed, qmc=True)
-    results = []
+    results, heights0 = [], None
     for k in range(rounds):
-        res = gm.solve(source, y, tol=1e-6)
+        res = gm.solve(source, y, tol=1e-6, heights0=heights0)
         results.append(res)
         if verbose:
             print(f"round {k + 1}: {res.iterations} Newton steps, max rel. mass error {res.max_rel_error:.1e}, "
                   f"mean move {np.linalg.norm(res.diagram.barycenters - y, axis=1).mean():.2e}", flush=True)
-        y = res.diagram.barycenters
+        moved = res.diagram.barycenters
+        heights0 = res.heights + 0.5 * ((y ** 2).sum(axis=1) - (moved ** 2).sum(axis=1))
+        y = moved
     return y, results
 
 

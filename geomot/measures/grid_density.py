@@ -128,17 +128,12 @@ class GridDensity:
         row = np.clip(cell[:, 1], 0, ny - 1)
         return np.where(inside, self.values[row, col], 0.0)
 
-    def embedding(self, y):
-        """The similarity of the solvers' Voronoi start (:mod:`geomot.solvers._start`).
-
-        None (no map) when every target lies where the density is positive: each Voronoi cell then
-        carries mass. Otherwise the bounding box of the targets onto 90 % of the largest rectangle of
-        positive pixels (:func:`geomot._kernels.planar.grid.largest_rectangle`), so that every site lies
-        where there is mass (a disk of white on black, 2000 targets uniform over the box: 9 Newton steps
-        from there, 127 by a continuation from the box).
-        """
-        if (self.density(y) > 0).all():
-            return None
+    def support_embedding(self, y):
+        """The similarity of the solvers' second start (:mod:`geomot.solvers._start`), for when the Voronoi
+        start leaves a cell without mass: the bounding box of the targets onto 90 % of the largest
+        rectangle of positive pixels (:func:`geomot._kernels.planar.grid.largest_rectangle`), so that every
+        site lies where there is mass (a disk of white on black, 2000 targets uniform over the box: 8 Newton
+        steps from there, 127 by a continuation from the box)."""
         r0, c0, r1, c1 = largest_rectangle(self.pixel_masses > 0)
         lower = self.domain.lower + self.step * np.array([c0, r0])
         return Box(lower, lower + self.step * np.array([c1 - c0, r1 - r0])).embedding(y)

@@ -8,7 +8,9 @@ empty). Otherwise the targets are mapped by a similarity
 90 % of a box, their bounding ball into 90 % of the inscribed ball of other
 domains); a Gaussian maps them onto its mean and standard deviation
 (:meth:`geomot.Gaussian.embedding`), a sampler onto the mean and the spread
-of 4096 of its samples; the heights
+of 4096 of its samples. Where that start leaves a cell without mass on an image
+(black pixels), the targets are mapped into the largest rectangle of positive
+pixels instead (:func:`second_similarity`). The heights
 ``h_i = -|z_i|^2 / (2 t) = -<y_i - mid, center> - t |y_i - mid|^2 / 2 + const``
 then make the cells of ``y`` the Voronoi cells of the ``z``
 (``<x, z_i> = t <x, y_i> + const``). The larger ``t``, the better conditioned
@@ -34,6 +36,14 @@ def similarity(source, y, draw=None):
     x = draw(4096)
     mid = y.mean(axis=0)
     return x.std(axis=0).mean() / max(float(np.sqrt(((y - mid) ** 2).mean())), 1e-300), mid, x.mean(axis=0)
+
+
+def second_similarity(source, pd):
+    """Where the start's diagram ``pd`` leaves a cell without mass and the source knows a region of its
+    support to map the targets into (an image: :meth:`geomot.GridDensity.support_embedding`), that map;
+    else None."""
+    inner = getattr(source, "support_embedding", None)
+    return inner(pd.points) if inner is not None and pd.empty.any() else None
 
 
 def voronoi_heights(y, sim):

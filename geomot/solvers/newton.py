@@ -43,7 +43,7 @@ from ._linesearch import kmt_step
 from ._residuals import LOG_UNTIL, lin_merit, lin_residual, log_merit, log_residual
 from ._run import Run
 from ._continuation import continuation, needs_continuation
-from ._start import similarity, voronoi_heights
+from ._start import second_similarity, similarity, voronoi_heights
 
 _MAX_HALVINGS = 40
 # a failed line search within this factor of the precision floor is the floor, not a failure
@@ -97,8 +97,13 @@ def solve_newton(source, points, masses=None, *, tol=1e-10, maxiter=100, heights
             note = f" (heights0 left {int(pd.empty.sum())} cells empty: started from a Voronoi diagram instead)"
             pd = None
     if pd is None:
-        start = voronoi_heights(z, frame.similarity(similarity(source, points)))
-        pd = PowerDiagram._from_unit(points, source, unit, frame, z, halfweights(z, start))
+        def voronoi(sim):
+            return PowerDiagram._from_unit(points, source, unit, frame, z,
+                                           halfweights(z, voronoi_heights(z, frame.similarity(sim))))
+        pd = voronoi(similarity(source, points))
+        second = second_similarity(source, pd)
+        if second is not None:
+            pd = voronoi(second)
     laplacian = LaplacianSolver(nu, policy.laplacian, policy.connected)
     if h0 is None and needs_continuation(pd, nu):
         # a domain left with an empty cell (the iterations ran out first) is not a start
