@@ -104,11 +104,12 @@ def _split(R, nv, nf, axis, plane, piece, tmp, work, a, mid):
 
 
 @njit(cache=True)
-def _cell_voxels(C, nv, nf, y, p, lower, step, rests, piece, tmp, work, a, mid, part, acc):
-    """``acc += sum_v p_v / |v| (|W ∩ v|, int x, int |x - y|^2)`` over the convex polyhedron ``W = C[:nv, :nf]``
-    (unit frame; ``acc`` (5,)), cut into slabs along ``z``, each slab into rows along ``y``, each row into
-    voxels along ``x`` (module docstring). ``rests``: three work polyhedra (the part of the cell, slab and row
-    not yet cut), ``piece``, ``tmp``: two more, ``part`` (5,) scratch. Returns ``OK`` or ``OVERFLOWED``.
+def _cell_voxels(nv, nf, y, p, lower, step, rests, piece, tmp, work, a, mid, part, acc):
+    """``acc += sum_v p_v / |v| (|W ∩ v|, int x, int |x - y|^2)`` over the convex polyhedron
+    ``W = rests[0][:nv, :nf]`` (unit frame; ``acc`` (5,)), cut into slabs along ``z``, each slab into rows along
+    ``y``, each row into voxels along ``x`` (module docstring). ``rests``: three work polyhedra (the part of the
+    cell, slab and row not yet cut; the first is overwritten), ``piece``, ``tmp``: two more, ``part`` (5,)
+    scratch. Returns ``OK`` or ``OVERFLOWED``.
     """
     inv_volume = 1.0 / (step[0] * step[1] * step[2])
     axes = (2, 1, 0)  # level l cuts along axes[l]: p's axis l
@@ -116,10 +117,9 @@ def _cell_voxels(C, nv, nf, y, p, lower, step, rests, piece, tmp, work, a, mid, 
     nfr = np.zeros(3, np.int64)
     cur = np.zeros(3, np.int64)
     hi = np.zeros(3, np.int64)
-    _copy(C, nv, nf, rests[0])
     nvr[0] = nv
     nfr[0] = nf
-    cur[0], hi[0] = _polygon_range(C.V, nv, 2, lower, step, p.shape[0])
+    cur[0], hi[0] = _polygon_range(rests[0].V, nv, 2, lower, step, p.shape[0])
     level = 0
     while level >= 0:
         if cur[level] > hi[level] or nfr[level] < 4:
@@ -335,7 +335,6 @@ def grid_cells_3d(cells, points, indptr, indices, p, lower, step, n_chunks):
     for chunk in prange(n_chunks):
         # the parallel loop sees arrays only and makes its named tuples itself (as power_cells_3d)
         chunk_cells = Polyhedra(PolyhedraOffsets(vert_off, face_off, idx_off), vertices, fptr, fidx, flab)
-        C = polyhedron_arrays(cap_v, cap_f, cap_i)
         rests = (polyhedron_arrays(cap_v, cap_f, cap_i), polyhedron_arrays(cap_v, cap_f, cap_i),
                  polyhedron_arrays(cap_v, cap_f, cap_i))
         piece = polyhedron_arrays(cap_v, cap_f, cap_i)
@@ -353,8 +352,8 @@ def grid_cells_3d(cells, points, indptr, indices, p, lower, step, n_chunks):
             nf = face_off[i + 1] - face_off[i]
             if nf < 4:
                 continue
-            nv, nf = _load_cell(i, chunk_cells, C)
-            status[i] = _cell_voxels(C, nv, nf, points[i], p, lower, step, rests, piece, tmp, work, a, mid, part,
+            nv, nf = _load_cell(i, chunk_cells, rests[0])
+            status[i] = _cell_voxels(nv, nf, points[i], p, lower, step, rests, piece, tmp, work, a, mid, part,
                                      moments[i])
             base = face_off[i] + i
             for f in range(nf):
