@@ -73,14 +73,18 @@ class UnitDomain:
     """
 
     def __init__(self, domain, density=None):
-        # ``density``: never set in 3D (measures.as_exact_source refuses a non-uniform 3D source)
         c, s = domain.frame
         self.frame = (c, s)
         normals, offsets, sphere = domain.clip_halfspaces()
         self.radius = 1.0 if sphere else 0.0
         self.triangulate = False
         self.search = None  # (points, k-d tree, nearest neighbours) of the last points seen
-        self.volume = domain.volume / s ** 3
+        # ``density``: a non-uniform source that integrates the clipped cells itself (``polyhedron_integrals``);
+        # its masses are probabilities already, so the unit "volume" dividing them is 1 (``space``: the
+        # domain's unit-frame volume, which the certified cells' volumes sum to)
+        self.density = density
+        self.space = domain.volume / s ** 3
+        self.volume = self.space if density is None else 1.0
         self.normals = np.ascontiguousarray(normals, dtype=np.float64)
         self.offsets = np.ascontiguousarray((offsets - normals @ c) / s, dtype=np.float64)
         self.start = start_polyhedron(self.normals, self.offsets, _START_HALF)
@@ -268,7 +272,7 @@ def _candidate_cells(y, g, unit, previous, floor=0.0):
         exact |= redo
         indptr, indices, facets = replace_rows(indptr, indices, facets, redo, walk.neighbors, walk.facets,
                                                walk.counts)
-    if abs(math.fsum(moments[:, 0]) - unit.volume) > _VOLUME_RTOL * unit.volume:
+    if abs(math.fsum(moments[:, 0]) - unit.space) > _VOLUME_RTOL * unit.space:
         return None
     args = (y, g, indptr, indices, unit.start, 0.0, n, tree.perm, chunks)  # the certified rows
 
@@ -304,21 +308,23 @@ def build(unit, y, g, previous=None, floor=0.0, rebuild=True, suspects=None):
     walk gives up. A cell of unit-frame volume below ``floor`` raises
     :class:`CellsRejected` as soon as a pass meets one (a rejected line-search
     step then costs a fraction of a diagram); the cells ``suspects`` (int64)
-    are checked first, on their own. ``rebuild`` is for the 2D flips and
-    unused here (every path here builds its cells afresh).
+    are checked first, on their own. With a ``unit.density`` the floor is a
+    mass, checked once the density has integrated the cells. ``rebuild`` is for
+    the 2D flips and unused here (every path here builds its cells afresh).
     """
-    if floor > 0 and suspects is not None and not unit.triangulate:
-        if (_tree_pass(y, g, unit, suspects, floor).status == BELOW_FLOOR).any():
+    volume_floor = floor if unit.density is None else 0.0
+    if volume_floor > 0 and suspects is not None and not unit.triangulate:
+        if (_tree_pass(y, g, unit, suspects, volume_floor).status == BELOW_FLOOR).any():
             raise CellsRejected
     cells = None
     if previous is not None and not unit.triangulate and unit.radius == 0:
-        cells = _candidate_cells(y, g, unit, previous, floor)
+        cells = _candidate_cells(y, g, unit, previous, volume_floor)
     if cells is None and not unit.triangulate:
-        cells = _tree_cells(y, g, unit, floor)
+        cells = _tree_cells(y, g, unit, volume_floor)
     if cells is None:
         unit.triangulate = True  # the next diagrams of this domain (a Newton solve) go straight there
         cells = _triangulation_cells(y, g, unit)
-    out = SpatialCells(unit, *cells)
+    out = SpatialCells(unit, y, *cells)
     if floor > 0 and out.moments[:, 0].min() < floor:
         raise CellsRejected
     return out
@@ -327,13 +333,14 @@ def build(unit, y, g, previous=None, floor=0.0, rebuild=True, suspects=None):
 class SpatialCells:
     """The clipped cells of one 3D diagram (unit frame), read-only after construction.
 
-    ``moments`` (n, 5): volume, first moments, second moment about ``y_i``;
-    ``indptr, indices, facets``: each cell's neighbours and facet areas, CSR
-    (the triangulation's rows list auxiliary points ``>= n`` too). The
-    polyhedra come from a second kernel pass, on demand.
+    ``moments`` (n, 5): measure (volume, or mass of a ``unit.density``), first moments, second moment
+    about ``y_i``; ``volumes`` (n,): the volumes; ``indptr, indices, facets``: each cell's neighbours and
+    facet areas, CSR (the triangulation's rows list auxiliary points ``>= n`` too); ``mass_facets``: the
+    facets' measures (``facets`` for a uniform source, ``int_F rho`` for a density). The polyhedra come
+    from a second kernel pass, on demand (at once for a density, which integrates them).
     """
 
-    def __init__(self, unit, moments, indptr, indices, facets, cell_pass):
+    def __init__(self, unit, y, moments, indptr, indices, facets, cell_pass):
         self.unit = unit
         # facets below rounding level (a bisector through an edge or vertex of the cell, as in
         # cospherical input, leaves a sliver of area ~1e-16 instead of 0) are not facets
@@ -344,6 +351,10 @@ class SpatialCells:
         self.mass_facets = facets
         self._cell_pass = cell_pass
         self._polyhedra = None
+        if unit.density is not None:
+            self.moments, self.mass_facets = unit.density.polyhedron_integrals(
+                self._unit_polyhedra(), y, unit.frame, indptr, indices, _chunks())
+            self.mass_facets[facets == 0.0] = 0.0
 
     def permuted(self, index, y, g):
         """The same cells listed in the order ``index`` (cell ``k`` is cell ``index[k]`` here), for the
@@ -356,9 +367,10 @@ class SpatialCells:
         facets = sp.csr_array((self.facets[real], (rows[real], inv[self.indices[real]])), shape=(n, n))[index]
         facets.sort_indices()
         unit = self.unit
-        return SpatialCells(unit, self.moments[index], facets.indptr.astype(np.int64),
-                            facets.indices.astype(np.int64), facets.data,
-                            lambda: (_tree_cells(y, g, unit) or _triangulation_cells(y, g, unit))[4]())
+        # a density integrates the permuted cells afresh (its facet measures follow the new slots)
+        moments = self.moments[index] if unit.density is None else self.volumes[index][:, None]
+        return SpatialCells(unit, y, moments, facets.indptr.astype(np.int64), facets.indices.astype(np.int64),
+                            facets.data, lambda: (_tree_cells(y, g, unit) or _triangulation_cells(y, g, unit))[4]())
 
     def _unit_polyhedra(self):
         """Every cell's polyhedron in the unit frame (a second kernel pass, on demand)."""

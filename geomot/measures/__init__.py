@@ -4,7 +4,7 @@
 domain) is measured exactly by the power-diagram code in 2D and 3D and by Monte Carlo
 in any dimension; :class:`Gaussian` exactly in 2D (its ``cell_integrals``), by
 Monte Carlo in any dimension; :class:`GridDensity` (an image: a density constant
-on each pixel of a 2D box) exactly, pixel by pixel, and by Monte Carlo. Every measure can be
+on each pixel of a 2D box or voxel of a 3D box) exactly, pixel (voxel) by pixel, and by Monte Carlo. Every measure can be
 sampled, by pseudo-random numbers or by scrambled Sobol points (randomised
 quasi-Monte Carlo, ``scipy.stats.qmc``), through the same interface:
 ``measure.sampler(seed, qmc)`` returns a sampler that draws the samples of
@@ -56,7 +56,8 @@ def as_exact_source(source):
     """``(source, density)``: ``source`` as a measure the exact diagrams integrate, and the density that
     integrates the cells itself (None for a :class:`Uniform`: the diagram's own areas); else a GeomotError.
 
-    A :class:`Gaussian` is exact in 2D (on its :attr:`Gaussian.support`), a :class:`GridDensity` on its box.
+    A :class:`Gaussian` is exact in 2D (on its :attr:`Gaussian.support`), a :class:`GridDensity` on its 2D or 3D
+    box.
     """
     source = as_source(source)
     if isinstance(source, Gaussian):

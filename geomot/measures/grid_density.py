@@ -1,4 +1,4 @@
-r"""Piecewise-constant densities on a grid of pixels: images as source measures.
+r"""Piecewise-constant densities on a grid of pixels or voxels: images as source measures.
 
 ``GridDensity(values, domain)`` is the probability measure whose density is
 constant on every pixel of a regular grid over a 2D :class:`~geomot.Box`:
@@ -7,9 +7,11 @@ constant on every pixel of a regular grid over a 2D :class:`~geomot.Box`:
           \quad P_{ij} = [x_0 + j\,\Delta x,\ x_0 + (j + 1)\,\Delta x] \times [y_0 + i\,\Delta y,\ y_0 + (i + 1)\,\Delta y],
 
 row ``i`` counted upward in ``y`` (matplotlib's ``origin="lower"``), column
-``j`` in ``x``. The exact diagrams cut every cell into its pixel pieces
-(:mod:`geomot._kernels.planar.grid`): a cell's mass is ``sum_P rho_P |W ∩ P|``,
-its facet measure ``sum_P rho_P |F ∩ P|``. Zero pixels (a black background) are
+``j`` in ``x``; on a 3D box ``values[k, i, j]`` is the density on the voxel
+``P_ij x [z_0 + k Δz, z_0 + (k + 1) Δz]`` (layer ``k`` in ``z``). The exact
+diagrams cut every cell into its pixel (voxel) pieces
+(:mod:`geomot._kernels.planar.grid`, :mod:`geomot._kernels.spatial.grid`): a
+cell's mass is ``sum_P rho_P |W ∩ P|``, its facet measure ``sum_P rho_P |F ∩ P|``. Zero pixels (a black background) are
 ordinary input: their cells carry no mass, and the solver starts by a
 continuation from the uniform measure on the box
 (:mod:`geomot.solvers._continuation`).
@@ -17,9 +19,10 @@ continuation from the uniform measure on the box
 import numpy as np
 
 from .._kernels.planar.grid import grid_cells, largest_rectangle
+from .._kernels.spatial.grid import grid_cells_3d, largest_box
 from .._validate import as_flag, as_float_array, show
 from ..domains import Box
-from ..errors import GeomotError
+from ..errors import GeometryError, GeomotError
 from ._sampling import BlockSampler
 
 # ITU-R BT.601 luma, the weights of Pillow's "L" conversion
@@ -27,26 +30,31 @@ _LUMA = np.array([0.299, 0.587, 0.114])
 
 
 class GridDensity:
-    r"""Probability measure with a density constant on each pixel of a 2D box (module docstring).
+    r"""Probability measure with a density constant on each pixel of a 2D box or voxel of a 3D box (module
+    docstring).
 
     Parameters
     ----------
-    values : array_like, shape (ny, nx)
+    values : array_like, shape (ny, nx) or (nz, ny, nx)
         Non-negative, finite, with a positive sum; ``values[i, j]`` is the
         (unnormalised) density on pixel column ``j``, row ``i`` counted upward
-        in ``y``. Normalised to a probability.
+        in ``y``; in 3D ``values[k, i, j]`` on voxel column ``j``, row ``i``,
+        layer ``k`` counted upward in ``z``. Normalised to a probability.
     domain : geomot.Box
-        The 2D box the pixels tile (``nx`` columns across ``x``, ``ny`` rows across ``y``).
+        The 2D or 3D box the pixels tile (``nx`` columns across ``x``, ``ny`` rows across ``y``, ``nz``
+        layers across ``z``).
 
     Attributes
     ----------
-    values : ndarray, shape (ny, nx)
-        The density, normalised: ``values.sum() * pixel_area == 1``.
-    pixel_masses : ndarray, shape (ny, nx)
-        ``mu(P_ij)``, summing to 1.
+    values : ndarray, shape (ny, nx) or (nz, ny, nx)
+        The density, normalised: ``values.sum() * pixel_volume == 1``.
+    pixel_masses : ndarray, the shape of ``values``
+        ``mu(P)`` of every pixel (voxel), summing to 1.
+    step : ndarray, shape (dim,)
+        The pixel's sides ``(dx, dy[, dz])``.
     domain : geomot.Box
     dim : int
-        2.
+        2 or 3.
     """
 
     def __init__(self, values, domain):
@@ -55,9 +63,9 @@ class GridDensity:
         values = as_float_array(values, "GridDensity values")
         if values.ndim != domain.dim:
             raise GeomotError(f"GridDensity values must have one axis per dimension of the domain ({domain.dim}): "
-                              f"shape (ny, nx) on a 2D box; got shape {values.shape}")
-        if domain.dim != 2:
-            raise GeomotError(f"GridDensity is 2D (an image on a 2D geomot.Box); got a {domain.dim}D box")
+                              f"shape (ny, nx) on a 2D box, (nz, ny, nx) on a 3D box; got shape {values.shape}")
+        if domain.dim not in (2, 3):
+            raise GeomotError(f"GridDensity needs a 2D or 3D geomot.Box; got a {domain.dim}D box")
         if min(values.shape) < 1:
             raise GeomotError(f"GridDensity values must have at least one pixel; got shape {values.shape}")
         if (values < 0).any():
@@ -114,29 +122,32 @@ class GridDensity:
 
     @property
     def shape(self):
-        """``(ny, nx)``."""
+        """``(ny, nx)`` or ``(nz, ny, nx)``."""
         return self.values.shape
 
     def density(self, x):
-        """The density at points ``x`` of shape (k, 2) (0 outside the box; a point on a pixel edge takes the
-        pixel above or to the right of it, inside the box)."""
-        x = as_float_array(x, "x", (None, 2))
+        """The density at points ``x`` of shape (k, dim) (0 outside the box; a point on a pixel face takes the
+        pixel above it along that axis, inside the box)."""
+        x = as_float_array(x, "x", (None, self.dim))
         cell = np.floor((x - self.domain.lower) / self.step).astype(np.int64)
-        ny, nx = self.shape
-        inside = self.domain.contains(x)
-        col = np.clip(cell[:, 0], 0, nx - 1)
-        row = np.clip(cell[:, 1], 0, ny - 1)
-        return np.where(inside, self.values[row, col], 0.0)
+        index = np.clip(cell, 0, np.array(self.shape[::-1]) - 1)[:, ::-1]  # (layer,) row, column
+        return np.where(self.domain.contains(x), self.values[tuple(index.T)], 0.0)
 
     def support_embedding(self, y):
         """The similarity of the solvers' second start (:mod:`geomot.solvers._start`), for when the Voronoi
         start leaves a cell without mass: the bounding box of the targets onto 90 % of the largest
-        rectangle of positive pixels (:func:`geomot._kernels.planar.grid.largest_rectangle`), so that every
-        site lies where there is mass (a disk of white on black, 2000 targets uniform over the box: 8 Newton
-        steps from there, 127 by a continuation from the box)."""
-        r0, c0, r1, c1 = largest_rectangle(self.pixel_masses > 0)
-        lower = self.domain.lower + self.step * np.array([c0, r0])
-        return Box(lower, lower + self.step * np.array([c1 - c0, r1 - r0])).embedding(y)
+        rectangle (box) of positive pixels (voxels) (:func:`geomot._kernels.planar.grid.largest_rectangle`,
+        :func:`geomot._kernels.spatial.grid.largest_box`), so that every site lies where there is mass (a
+        disk of white on black, 2000 targets uniform over the box: 8 Newton steps from there, 127 by a
+        continuation from the box)."""
+        if self.dim == 2:
+            r0, c0, r1, c1 = largest_rectangle(self.pixel_masses > 0)
+            first, last = np.array([c0, r0]), np.array([c1, r1])
+        else:
+            k0, r0, c0, k1, r1, c1 = largest_box(self.pixel_masses > 0)
+            first, last = np.array([c0, r0, k0]), np.array([c1, r1, k1])
+        lower = self.domain.lower + self.step * first
+        return Box(lower, lower + self.step * (last - first)).embedding(y)
 
     def cell_integrals(self, rings, points, frame, n_slots):
         """Moments of the density over clipped 2D cells and its measure along their facets, in a unit frame.
@@ -150,14 +161,47 @@ class GridDensity:
         return grid_cells(offsets, counts, vertices, labels, np.ascontiguousarray(points, float), self.pixel_masses,
                           (self.domain.lower - c) / s, self.step / s, int(n_slots))
 
-    def sampler(self, seed=None, qmc=False):
-        """Sampler in seeded blocks, also a stream ``draw(k) -> (k, 2)`` (:mod:`geomot.measures`).
+    def polyhedron_integrals(self, polyhedra, points, frame, indptr, indices, n_chunks):
+        """Moments of the density over clipped 3D cells and its measure over their facets, in a unit frame.
 
-        A point ``u`` of the unit square is mapped by the Knothe-Rosenblatt map
-        of the density: ``u_1`` by the inverse of the cumulative distribution of
-        ``y`` (piecewise linear: rows are uniform inside), then ``u_0`` by the
-        inverse of that row's cumulative distribution of ``x``. The map is
-        monotone in each coordinate, so Sobol points (``qmc``) stay low-discrepancy.
+        The density hook of the spatial backend (``geomot.diagram._spatial``), voxel by voxel
+        (:func:`geomot._kernels.spatial.grid.grid_cells_3d`).
+
+        Parameters
+        ----------
+        polyhedra : geomot._kernels.spatial.cells.Polyhedra
+            The cells, unit frame ``x' = (x - c) / s`` (``frame = (c, s)``).
+        points : (n, 3) float64
+            The unit-frame sites ``y'_i`` the second moments are taken about.
+        indptr, indices : int64
+            The neighbour lists, CSR (slot ``s`` of row ``i``: the facet towards ``indices[s]``).
+        n_chunks : int
+            Chunks of cells for the parallel kernel.
+
+        Returns
+        -------
+        moments : (n, 5) float64
+            ``mu(W_i)`` (probabilities), ``int_W x' dmu`` (3 columns), ``int_W |x' - y'_i|^2 dmu``.
+        facets : (indices.size,) float64
+            ``int_F rho' dA'`` over the facet of each slot, ``rho' = s^3 rho`` the unit-frame density.
+        """
+        c, s = frame
+        out = grid_cells_3d(polyhedra, np.ascontiguousarray(points, float), indptr, indices, self.pixel_masses,
+                            (self.domain.lower - c) / s, self.step / s, int(n_chunks))
+        if out.status.any():
+            raise GeometryError(f"voxel clipping overflowed its work arrays for cells "
+                                f"{np.flatnonzero(out.status)[:10].tolist()} (a bug: please report it)")
+        return out.moments, out.facets
+
+    def sampler(self, seed=None, qmc=False):
+        """Sampler in seeded blocks, also a stream ``draw(k) -> (k, dim)`` (:mod:`geomot.measures`).
+
+        A point ``u`` of the unit cube is mapped by the Knothe-Rosenblatt map
+        of the density: in 3D ``u_2`` by the inverse of the cumulative distribution of
+        ``z`` (piecewise linear: layers are uniform inside), then ``u_1`` by the
+        inverse of that layer's cumulative distribution of ``y``, then ``u_0`` by
+        the inverse of that row's cumulative distribution of ``x`` (in 2D: ``y``, then ``x``).
+        The map is monotone in each coordinate, so Sobol points (``qmc``) stay low-discrepancy.
         """
         return BlockSampler(self, seed, qmc)
 
@@ -167,35 +211,41 @@ class GridDensity:
         return lambda k: self.sample_map(cube(k))
 
     def sample_map(self, u):
-        """The Knothe-Rosenblatt map (:meth:`sampler`) of points ``u`` of ``[0, 1)^2``, shape (k, 2)."""
-        ny, nx = self.shape
+        """The Knothe-Rosenblatt map (:meth:`sampler`) of points ``u`` of ``[0, 1)^dim``, shape (k, dim)."""
         flat = self.pixel_masses.ravel()
         cdf = np.cumsum(flat)
         cdf /= cdf[-1]
-        row_end = cdf[nx - 1::nx]
-        r = np.minimum(np.searchsorted(row_end, u[:, 1], side="right"), ny - 1)
-        row_start = np.where(r > 0, row_end[r - 1], 0.0)
-        while (row_end[r] == row_start).any():  # u_1 at the rounding edge: back to the last row with mass
-            r = np.where(row_end[r] == row_start, r - 1, r)
-            row_start = np.where(r > 0, row_end[r - 1], 0.0)
-        width = row_end[r] - row_start
-        y_frac = np.clip((u[:, 1] - row_start) / width, 0.0, 1.0)
-        target = row_start + u[:, 0] * width
-        # the first pixel whose cumulative mass passes the target carries mass, but at the row's rounding edge
-        idx = np.clip(np.searchsorted(cdf, target, side="right"), r * nx, r * nx + nx - 1)
-        while (flat[idx] == 0).any():
-            idx = np.where(flat[idx] == 0, idx - 1, idx)
-        left = np.where(idx > 0, cdf[idx - 1], 0.0)
-        x_frac = np.clip((target - left) / (cdf[idx] - left), 0.0, 1.0)
-        return self.domain.lower + self.step * np.column_stack([idx - r * nx + x_frac, r + y_frac])
+        k = len(u)
+        start = np.zeros(k, np.int64)  # the first flat index of each sample's block (layer, row, pixel)
+        below = np.zeros(k)  # the cumulative mass before it
+        width = np.ones(k)  # its mass
+        block = flat.size
+        position = np.empty((k, self.dim))
+        for axis, n in enumerate(self.shape):  # the slowest axis (z, or y in 2D) first
+            block //= n
+            coord = self.dim - 1 - axis
+            target = below + u[:, coord] * width
+            # the sub-block holding the first pixel whose cumulative mass passes the target carries mass,
+            # but at the block's rounding edge: back to the last sub-block with mass
+            b = np.clip((np.searchsorted(cdf, target, side="right") - start) // block, 0, n - 1)
+            while True:
+                first = start + b * block
+                lo = np.where(first > 0, cdf[first - 1], 0.0)
+                hi = cdf[first + block - 1]
+                if not (hi == lo).any():
+                    break
+                b = np.where(hi == lo, b - 1, b)
+            position[:, coord] = b + np.clip((target - lo) / (hi - lo), 0.0, 1.0)
+            start, below, width = first, lo, hi - lo
+        return self.domain.lower + self.step * position
 
     def sample(self, k, seed=None, qmc=False):
-        """``k`` samples, shape (k, 2); see :meth:`sampler`."""
+        """``k`` samples, shape (k, dim); see :meth:`sampler`."""
         return self.sampler(seed, qmc)(k)
 
     def __repr__(self):
-        ny, nx = self.shape
-        return f"GridDensity({ny} x {nx} pixels, {self.domain!r})"
+        return f"GridDensity({' x '.join(map(str, self.shape))} {'pixels' if self.dim == 2 else 'voxels'}, " \
+               f"{self.domain!r})"
 
 
 def _read_image(image):

@@ -27,9 +27,11 @@ from numba import njit, prange
 
 
 @njit(cache=True)
-def _clip_axis(ring, m, axis, value, below, out):
-    """Clip the convex ring ``ring[:m]`` to ``coord[axis] <= value`` (``below``) or ``>= value``; new count."""
+def clip_axis(ring, m, axis, value, below, out):
+    """Clip the convex polygon ``ring[:m]`` (rows of 2 or 3 coordinates: a planar polygon in 2D or 3D) to
+    ``coord[axis] <= value`` (``below``) or ``>= value``, into ``out``; returns the new vertex count."""
     k_out = 0
+    dim = ring.shape[1]
     for k in range(m):
         kn = k + 1 if k + 1 < m else 0
         fp = ring[k, axis] - value
@@ -38,18 +40,18 @@ def _clip_axis(ring, m, axis, value, below, out):
             fp = -fp
             fq = -fq
         if fp <= 0.0:
-            out[k_out, 0] = ring[k, 0]
-            out[k_out, 1] = ring[k, 1]
+            for d in range(dim):
+                out[k_out, d] = ring[k, d]
             k_out += 1
             if fq > 0.0 and fp < 0.0:
                 t = fp / (fp - fq)
-                out[k_out, 0] = ring[k, 0] + t * (ring[kn, 0] - ring[k, 0])
-                out[k_out, 1] = ring[k, 1] + t * (ring[kn, 1] - ring[k, 1])
+                for d in range(dim):
+                    out[k_out, d] = ring[k, d] + t * (ring[kn, d] - ring[k, d])
                 k_out += 1
         elif fq < 0.0:
             t = fp / (fp - fq)
-            out[k_out, 0] = ring[k, 0] + t * (ring[kn, 0] - ring[k, 0])
-            out[k_out, 1] = ring[k, 1] + t * (ring[kn, 1] - ring[k, 1])
+            for d in range(dim):
+                out[k_out, d] = ring[k, d] + t * (ring[kn, d] - ring[k, d])
             k_out += 1
     return k_out
 
@@ -107,10 +109,10 @@ def _cell_pixels(ring, m, p, acc):
             strip[k, 0] = ring[k, 0]
             strip[k, 1] = ring[k, 1]
         if r > 0:
-            ms = _clip_axis(strip, ms, 1, float(r), False, tmp)
+            ms = clip_axis(strip, ms, 1, float(r), False, tmp)
             strip, tmp = tmp, strip
         if r < ny - 1:
-            ms = _clip_axis(strip, ms, 1, float(r + 1), True, tmp)
+            ms = clip_axis(strip, ms, 1, float(r + 1), True, tmp)
             strip, tmp = tmp, strip
         if ms < 3:
             continue
@@ -131,10 +133,10 @@ def _cell_pixels(ring, m, p, acc):
                     _piece_moments(rest, mr, ou, ov, p[r, c], acc)
                 break
             if p[r, c] != 0.0:
-                mp = _clip_axis(rest, mr, 0, float(c + 1), True, piece)
+                mp = clip_axis(rest, mr, 0, float(c + 1), True, piece)
                 if mp >= 3:
                     _piece_moments(piece, mp, ou, ov, p[r, c], acc)
-            mr = _clip_axis(rest, mr, 0, float(c + 1), False, tmp)
+            mr = clip_axis(rest, mr, 0, float(c + 1), False, tmp)
             rest, tmp = tmp, rest
             if mr < 3:
                 break
