@@ -12,12 +12,14 @@ import fig8_fig9_two_clusters  # noqa: E402
 import fig10_dumbbell  # noqa: E402
 import fig11_ball_to_bunny  # noqa: E402
 import gaussian_singular  # noqa: E402
+import image_interpolation  # noqa: E402
 import mode_collapse  # noqa: E402
 import newton_animation  # noqa: E402
 import power_diagram  # noqa: E402
+import stippling  # noqa: E402
 
 DEMOS = [power_diagram, fig5_singular_structure, fig6_fig7_teaching, fig8_fig9_two_clusters, fig10_dumbbell,
-         fig11_ball_to_bunny, gaussian_singular, newton_animation, mode_collapse, ae_ot_digits]
+         fig11_ball_to_bunny, gaussian_singular, stippling, image_interpolation, newton_animation, mode_collapse, ae_ot_digits]
 
 
 def main(out="out"):

@@ -74,7 +74,7 @@ def main(out="out", n=10_000, verbose=True, rounds=8):
     path = out / "stippling.png"
     fig.savefig(path, dpi=130)
     plt.close(fig)
-    return [picture_path, path]
+    return [path]
 
 
 if __name__ == "__main__":

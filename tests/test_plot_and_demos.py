@@ -46,7 +46,8 @@ def test_newton_history_plots_every_iteration():
                                           ("fig6_fig7_teaching", 12, 3),
                                           ("fig8_fig9_two_clusters", 300, 2), ("fig10_dumbbell", 400, 1),
                                           ("fig11_ball_to_bunny", 300, 2), ("gaussian_singular", 300, 1),
-                                          ("newton_animation", 60, 1), ("ae_ot_digits", 400, 2)])
+                                          ("newton_animation", 60, 1), ("ae_ot_digits", 400, 2),
+                                          ("stippling", 500, 1), ("image_interpolation", 400, 1)])
 def test_demos_write_pngs(tmp_path, name, n, count):
     demo = cases.demo(name)
     files = demo.main(tmp_path, n=n, verbose=False)
