@@ -360,3 +360,18 @@ def test_singular_surface_at_t_one_draws_the_diracs_of_the_singular_facets():
     got = np.column_stack(dots._offsets3d)
     np.testing.assert_allclose(np.sort(got, axis=0), np.sort(res.points[sing.pairs.ravel()], axis=0))
     plt.close("all")
+
+
+def test_power_diagram_draws_the_density_of_a_non_uniform_source_under_the_cells():
+    values = np.arange(12.0).reshape(3, 4) + 1
+    src = gm.GridDensity(values, gm.Box([0, 0], [2, 1]))
+    pd = gm.PowerDiagram(np.random.default_rng(0).random((20, 2)) * [2, 1], np.zeros(20), src)
+    ax = gplot.power_diagram(pd, color_by=None)
+    (image,) = ax.images
+    np.testing.assert_allclose(image.get_array(), src.values)
+    assert tuple(image.get_extent()) == (0, 2, 0, 1)
+    assert not gplot.power_diagram(pd, density=False).images
+    uniform = gm.PowerDiagram(pd.points, np.zeros(20), gm.Box([0, 0], [2, 1]))
+    assert not gplot.power_diagram(uniform).images
+    assert gplot.power_diagram(gm.PowerDiagram(pd.points, np.zeros(20), gm.Gaussian(2)), colorbar=False).images
+    plt.close("all")

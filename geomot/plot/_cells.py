@@ -10,6 +10,7 @@ from matplotlib.path import Path
 
 from .._validate import as_choice, as_flag, as_float_array, as_real, show
 from ..errors import GeomotError
+from ..measures import GridDensity, Uniform
 from ._checks import HALO, axes2d, diagram as as_diagram, exact_result, fit2d, singular, size
 from ._singular import singular_set
 
@@ -90,7 +91,8 @@ def _norm(values, log, norm, vmin, vmax):
 
 
 def power_diagram(diagram, ax=None, *, color_by="mass", target_masses=None, show_points=True, point_size=None,
-                  labels=None, cmap="viridis", norm=None, vmin=None, vmax=None, log=None, colorbar=True):
+                  labels=None, cmap="viridis", norm=None, vmin=None, vmax=None, log=None, colorbar=True,
+                  density=None):
     """Draw the cells of a :class:`~geomot.PowerDiagram`, coloured by a per-cell quantity.
 
     Parameters
@@ -117,25 +119,35 @@ def power_diagram(diagram, ax=None, *, color_by="mass", target_masses=None, show
         Logarithmic colour scale (default: on for ``"error"``).
     colorbar : bool
         Draw a colour bar beside the axes (when the cells are coloured).
+    density : bool, optional
+        Draw the source's density under the cells (gray, darker where denser: an
+        image's pixels, a Gaussian within 4 std of its mean); the cells are then
+        translucent, or outlines only when not coloured. Default: for every
+        source but a uniform one.
 
     Returns
     -------
     matplotlib Axes
     """
     diagram = as_diagram(diagram)
+    density = not isinstance(diagram.source, Uniform) if density is None else as_flag(density, "density")
     ax = axes2d(ax)
     values, label = _values(diagram, color_by, target_masses)
     show_points, colorbar = as_flag(show_points, "show_points"), as_flag(colorbar, "colorbar")
     log = (isinstance(color_by, str) and color_by == "error") if log is None else as_flag(log, "log")
     labels = labels if labels is None else as_choice(labels, "labels", ("index", "mass"))
     ms = size(point_size, "point_size", len(diagram.points))
-    coll = PathCollection(cell_paths(diagram), edgecolor="white", linewidth=0.5)
+    if density:
+        _density_image(diagram.source, ax)
+    coll = PathCollection(cell_paths(diagram), edgecolor="tab:orange" if density and values is None else "white",
+                          linewidth=0.5)
     if values is None:
-        coll.set_facecolor("#cfd8e3")
+        coll.set_facecolor("none" if density else "#cfd8e3")
     else:
         coll.set_array(values)
         coll.set_cmap(cmap)
         coll.set_norm(_norm(values, log, norm, vmin, vmax))
+        coll.set_alpha(0.55 if density else None)
     ax.add_collection(coll)
     domain_outline(diagram.source.domain, ax)
     y = diagram.points
@@ -147,6 +159,19 @@ def power_diagram(diagram, ax=None, *, color_by="mass", target_masses=None, show
     if colorbar and values is not None:
         ax.figure.colorbar(coll, ax=ax, shrink=0.8, label=label)
     return ax
+
+
+def _density_image(source, ax):
+    """The density of a non-uniform source as a gray image (an image's own pixels; a Gaussian sampled on a
+    400 x 400 grid within 4 std of its mean)."""
+    if isinstance(source, GridDensity):
+        (x0, y0), (x1, y1) = source.domain.lower, source.domain.upper
+        values = source.values
+    else:
+        (x0, y0), (x1, y1) = source.mean - 4 * source.std, source.mean + 4 * source.std
+        gx, gy = np.meshgrid(np.linspace(x0, x1, 400), np.linspace(y0, y1, 400))
+        values = np.exp(-0.5 * ((gx - source.mean[0]) ** 2 + (gy - source.mean[1]) ** 2) / source.std ** 2)
+    ax.imshow(values, origin="lower", extent=(x0, x1, y0, y1), cmap="Greys", interpolation="nearest", zorder=0)
 
 
 def _label_cells(ax, diagram, labels, at_points, ms):
