@@ -29,7 +29,7 @@ from ..diagram import PowerDiagram
 from ..diagram._frame import CellsRejected
 from ..domains import Box
 from ..measures import Uniform
-from ._start import similarity, voronoi_heights
+from ._start import poor_start, similarity, voronoi_heights
 
 # a stage stops at this max relative error of mu_t; 1 - t shrinks by FACTOR a stage, at most MAX_STAGES times;
 # the domain takes over once its cells carry READY x their mass. Measured (square with two holes, 2400 targets;
@@ -39,15 +39,10 @@ _STAGE_TOL = 0.3
 _READY = 0.2
 _MAX_STAGES = 8
 _FACTOR = 4
-# the Voronoi start is kept when its error is below this and no cell is empty
-_GOOD_START = 10.0
-
-
 def needs_continuation(pd, nu):
-    """Whether the start ``pd`` (a :class:`~geomot.PowerDiagram`) on a non-convex domain is poor enough."""
-    if getattr(pd.source.domain, "is_convex", True):
-        return False
-    return bool(pd.empty.any() or np.max(np.abs(pd.masses - nu) / nu) > _GOOD_START)
+    """Whether the start ``pd`` (a :class:`~geomot.PowerDiagram`) on a non-convex domain is poor
+    (:func:`._start.poor_start`)."""
+    return not getattr(pd.source.domain, "is_convex", True) and poor_start(pd, nu)
 
 
 def continuation(pd, nu, newton):

@@ -16,6 +16,25 @@ the start. (The Monte Carlo solver then fits ``t`` in high dimension:
 :mod:`geomot.solvers.monte_carlo.starts`.)
 """
 import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from .._kernels.potentials import difference_potentials
+
+# the assignment start is a dense n x n assignment: above this many targets, the continuation of
+# geomot.solvers._continuation instead (non-convex domains)
+ASSIGNMENT_MAX = 4000
+# a Voronoi start on a non-convex domain is poor if a relative mass error exceeds this (or a cell is empty)
+_GOOD_START = 10.0
+
+
+def poor_start(pd, nu):
+    """Whether the start ``pd`` (a :class:`~geomot.PowerDiagram`) is poor: a cell empty, or on a non-convex
+    domain a relative mass error above ``_GOOD_START``."""
+    if pd.empty.any():
+        return True
+    if getattr(pd.source.domain, "is_convex", True):
+        return False
+    return bool(np.max(np.abs(pd.masses - nu) / nu) > _GOOD_START)
 
 
 def similarity(source, y, draw=None):
@@ -42,3 +61,39 @@ def voronoi_heights(y, sim):
         return -0.5 * (y ** 2).sum(axis=1)
     t, mid, center = sim
     return -(y - mid) @ center - 0.5 * t * ((y - mid) ** 2).sum(axis=1)
+
+
+def assignment_heights(draw, z, nu):
+    r"""Unit-frame heights ``k`` whose power cells each contain the samples an optimal assignment gives them.
+
+    The masses ``nu`` are rounded to counts ``c_i >= 1`` of ``N = sum c_i``
+    samples ``x_s = draw(N)`` of the source (unit frame, low-discrepancy);
+    the samples are assigned to the targets ``z`` (n, d), ``c_i`` each, by an
+    optimal assignment for the cost ``-<x, z>`` (the transport of the sampled
+    measure, :func:`scipy.optimize.linear_sum_assignment`), and its
+    potentials are the heights: sample ``s`` of target ``j`` lies in the cell
+    of ``j`` (``<x_s, z_j> + k_j >= <x_s, z_i> + k_i``) iff
+
+    .. math:: k_i - k_j \le w_{ij} = \min_{s \to j} \langle x_s, z_j - z_i\rangle \quad \text{for all } i,
+
+    solved by :func:`geomot._kernels.potentials.difference_potentials` (the
+    constraints of an optimal assignment have no negative cycle). No cell is
+    empty, on any domain, and each carries about its share of the samples.
+    A dense ``N x n`` assignment: for ``n`` up to a few thousand.
+    """
+    n = len(z)
+    share = n * nu / nu.sum()
+    counts = np.maximum(1, np.floor(share)).astype(np.int64)
+    short = n - int(counts.sum())
+    if short > 0:  # the largest remainders get one more sample
+        counts[np.argsort(counts - share)[:short]] += 1
+    owner = np.repeat(np.arange(n), counts)
+    x = draw(len(owner))
+    rows, cols = linear_sum_assignment(-(x @ z.T)[:, owner])
+    order = np.argsort(owner[cols], kind="stable")  # the samples grouped by the target they go to
+    x = x[rows[order]]
+    inner = x @ z.T  # <x_s, z_i>
+    gap = inner[np.arange(len(x)), owner][:, None] - inner  # <x_s, z_owner(s) - z_i>
+    w = np.minimum.reduceat(gap, np.concatenate([[0], np.cumsum(counts)[:-1]]), axis=0).T  # w[i, j]
+    k, _ = difference_potentials(np.ascontiguousarray(w), 1e-13 * float(np.abs(w).max()), 4 * n + 16)
+    return k

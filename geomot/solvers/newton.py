@@ -43,7 +43,7 @@ from ._linesearch import kmt_step
 from ._residuals import LOG_UNTIL, lin_merit, lin_residual, log_merit, log_residual
 from ._run import Run
 from ._continuation import continuation, needs_continuation
-from ._start import similarity, voronoi_heights
+from ._start import ASSIGNMENT_MAX, assignment_heights, poor_start, similarity, voronoi_heights
 
 _MAX_HALVINGS = 40
 # a failed line search within this factor of the precision floor is the floor, not a failure
@@ -99,6 +99,11 @@ def solve_newton(source, points, masses=None, *, tol=1e-10, maxiter=100, heights
     if pd is None:
         start = voronoi_heights(z, frame.similarity(similarity(source, points)))
         pd = PowerDiagram._from_unit(points, source, unit, frame, z, halfweights(z, start))
+        if n <= ASSIGNMENT_MAX and poor_start(pd, nu):
+            draw = source.sampler(seed=0, qmc=True)
+            start = assignment_heights(lambda k: (draw(k) - frame.c) / frame.s, z, nu)
+            pd = PowerDiagram._from_unit(points, source, unit, frame, z, halfweights(z, start))
+            note += " (started from an optimal assignment of source samples: the Voronoi start was poor)"
     laplacian = LaplacianSolver(nu, policy.laplacian, policy.connected)
     if h0 is None and needs_continuation(pd, nu):
         # a domain left with an empty cell (the iterations ran out first) is not a start
