@@ -95,5 +95,7 @@ def assignment_heights(draw, z, nu):
     inner = x @ z.T  # <x_s, z_i>
     gap = inner[np.arange(len(x)), owner][:, None] - inner  # <x_s, z_owner(s) - z_i>
     w = np.minimum.reduceat(gap, np.concatenate([[0], np.cumsum(counts)[:-1]]), axis=0).T  # w[i, j]
-    k, _ = difference_potentials(np.ascontiguousarray(w), 1e-13 * float(np.abs(w).max()), 4 * n + 16)
-    return k
+    slack, sweeps = 1e-13 * float(np.abs(w).max()), 4 * n + 16
+    high, _ = difference_potentials(np.ascontiguousarray(w), slack, sweeps)
+    low, _ = difference_potentials(np.ascontiguousarray(w.T), slack, sweeps)
+    return 0.5 * (high - low)
