@@ -88,12 +88,10 @@ def assignment_heights(draw, z, nu):
     if short > 0:  # the largest remainders get one more sample
         counts[np.argsort(counts - share)[:short]] += 1
     owner = np.repeat(np.arange(n), counts)
-    x = draw(len(owner))
-    rows, cols = linear_sum_assignment(-(x @ z.T)[:, owner])
-    order = np.argsort(owner[cols], kind="stable")  # the samples grouped by the target they go to
-    x = x[rows[order]]
-    inner = x @ z.T  # <x_s, z_i>
-    gap = inner[np.arange(len(x)), owner][:, None] - inner  # <x_s, z_owner(s) - z_i>
+    inner = draw(len(owner)) @ z.T  # <x_s, z_i>
+    rows, cols = linear_sum_assignment(inner if len(owner) == n else inner[:, owner], maximize=True)
+    inner = inner[rows[np.argsort(owner[cols], kind="stable")]]  # the samples grouped by the target they go to
+    gap = np.subtract(inner[np.arange(len(owner)), owner][:, None], inner, out=inner)  # <x_s, z_owner(s) - z_i>
     w = np.minimum.reduceat(gap, np.concatenate([[0], np.cumsum(counts)[:-1]]), axis=0).T  # w[i, j]
     slack, sweeps = 1e-13 * float(np.abs(w).max()), 4 * n + 16
     high, _ = difference_potentials(np.ascontiguousarray(w), slack, sweeps)
