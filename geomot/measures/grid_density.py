@@ -10,9 +10,9 @@ row ``i`` counted upward in ``y`` (matplotlib's ``origin="lower"``), column
 ``j`` in ``x``. The exact diagrams cut every cell into its pixel pieces
 (:mod:`geomot._kernels.planar.grid`): a cell's mass is ``sum_P rho_P |W ∩ P|``,
 its facet measure ``sum_P rho_P |F ∩ P|``. Zero pixels (a black background) are
-ordinary input: their cells carry no mass, and the solver starts by a
-continuation from the uniform measure on the box
-(:mod:`geomot.solvers._continuation`).
+ordinary input: their cells carry no mass, and the solver starts from the
+Voronoi diagram of the targets mapped into the largest rectangle of positive
+pixels (:meth:`GridDensity.embedding`).
 """
 import numpy as np
 

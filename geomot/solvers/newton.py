@@ -105,7 +105,7 @@ def solve_newton(source, points, masses=None, *, tol=1e-10, maxiter=100, heights
             pd = PowerDiagram._from_unit(points, source, unit, frame, z, halfweights(z, start))
             note += " (started from an optimal assignment of source samples: the Voronoi start was poor)"
     laplacian = LaplacianSolver(nu, policy.laplacian, policy.connected)
-    if h0 is None and needs_continuation(pd, nu):
+    if h0 is None and n > ASSIGNMENT_MAX and needs_continuation(pd, nu):
         # a domain left with an empty cell (the iterations ran out first) is not a start
         ready = continuation(pd, nu, lambda stage, stage_tol: _newton(
             run, stage, nu, stage_tol, max(0, maxiter - run.iterations), policy, laplacian, back, certify=False,
