@@ -20,8 +20,9 @@ Two families of properties:
   convergence nor the heights.
 
 Examples are derandomised (the same on every run) and few per property; no
-call may hang (``pytest-timeout``). Known bugs are kept as strict ``xfail``
-cases in the last section, each with its reproduction.
+call may hang (``pytest-timeout``). Bugs it found are kept as regression
+cases in the last section, each with its reproduction; a bug still open is a
+strict ``xfail`` there.
 """
 import math
 
