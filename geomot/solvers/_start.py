@@ -94,10 +94,16 @@ def assignment_heights(draw, z, nu):
 
     .. math:: k_i - k_j \le w_{ij} = \min_{s \to j} \langle x_s, z_j - z_i\rangle \quad \text{for all } i,
 
-    solved by :func:`geomot._kernels.potentials.difference_potentials` (the
-    constraints of an optimal assignment have no negative cycle). No cell is
-    empty, on any domain, and each carries about its share of the samples.
-    A dense ``N x n`` assignment: for ``n`` up to a few thousand.
+    a system with solutions since the assignment is optimal (no negative
+    cycle). :func:`geomot._kernels.potentials.difference_potentials` gives its
+    largest solution ``k^+ <= 0``, in which some samples lie on cell
+    boundaries, and on the reversed constraints ``-k^-``, the smallest; the
+    heights are halfway, ``(k^+ + k^-) / 2`` (a solution too; samples off the
+    boundaries where the constraints leave room: 7 Newton steps instead of 8
+    on the square with two holes). No cell is empty, on any domain, and each
+    carries about its share of the samples (start errors of 3 to 4 on the
+    cases of the module docstring). A dense ``N x n`` assignment: for ``n`` up
+    to a few thousand (:data:`ASSIGNMENT_MAX`).
     """
     n = len(z)
     share = n * nu / nu.sum()
