@@ -833,6 +833,17 @@ def test_one_far_outlier_converges():
     check_planar(res, NU, shapely.box(0, 0, 1, 1), 1.0, 0.0, 1e-6)
 
 
+def test_one_far_outlier_converges_3d():
+    """The same in the unit cube: the precision floor at the default tol, converged at 1e-6, the masses
+    re-measured by sampling."""
+    y = Y3.copy()
+    y[0, 0] = 1e8
+    res = gm.solve(SOURCE3, y)
+    assert res.status == gm.Status.PRECISION_FLOOR, res.message
+    assert res.max_rel_error <= 10 * res.precision_floor and res.precision_floor < 1e-6
+    check_by_sampling(gm.solve(SOURCE3, y, tol=1e-6), NU, UNIT_CUBE, 1e-6)
+
+
 @pytest.mark.parametrize("name,kwargs", [
     ("result", {"result": None}), ("result", {"result": "res"}), ("m", {"m": None}), ("m", {"m": 1.5}),
     ("m", {"m": "3"}), ("m", {"m": math.nan}), ("m", {"m": -1}), ("m", {"m": True}), ("seed", {"seed": -1}),
