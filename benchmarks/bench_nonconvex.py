@@ -2,12 +2,13 @@
 
 Cases: a unit square with two square holes and uniform targets over the square (some in the holes); an
 annulus (radii 1 and 0.5) to two disks of radius 0.3 at (+-0.6, 0); an L with a square hole and targets
-uniform over its bounding box. ``--start assignment`` is the solver's default (the assignment start up to
-``ASSIGNMENT_MAX`` targets); ``--start continuation`` sets that limit to 0 so that the continuation from the
-bounding box starts every solve (the default above the limit).
+uniform over its bounding box. ``--start default`` is the solver's own choice (the assignment start up to
+``ASSIGNMENT_MAX`` targets, the continuation from the bounding box above); ``--start assignment`` raises that
+limit to n (dense n x n matrices: mind the memory), ``--start continuation`` sets it to 0.
 
     python benchmarks/bench_nonconvex.py                                  # n = 2400, 3000, 3000
     python benchmarks/bench_nonconvex.py --start continuation
+    python benchmarks/bench_nonconvex.py --cases holes,annulus --n 4000 --start assignment
     python benchmarks/bench_nonconvex.py --cases holes --n 20000
 """
 import argparse
@@ -48,15 +49,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", default=",".join(CASES))
     parser.add_argument("--n", type=float, default=None, help="targets (default: the case's own)")
-    parser.add_argument("--start", choices=["assignment", "continuation"], default="assignment")
+    parser.add_argument("--start", choices=["default", "assignment", "continuation"], default="default")
     args = parser.parse_args()
-    if args.start == "continuation":
-        newton.ASSIGNMENT_MAX = 0
     gm.solve(*holes(50, np.random.default_rng(9)))  # compile the kernels
     print(f"{'case':10s} {'n':>6s} {'steps':>6s} {'seconds':>8s} {'error':>9s}  start")
     for name in args.cases.split(","):
         make, n = CASES[name]
         domain, y = make(int(args.n or n), np.random.default_rng(0))
+        if args.start != "default":
+            newton.ASSIGNMENT_MAX = len(y) if args.start == "assignment" else 0
         t0 = time.perf_counter()
         res = gm.solve(domain, y, tol=1e-9, maxiter=400)
         seconds = time.perf_counter() - t0
