@@ -20,8 +20,9 @@ Two families of properties:
   convergence nor the heights.
 
 Examples are derandomised (the same on every run) and few per property; no
-call may hang (``pytest-timeout``). Known bugs are kept as strict ``xfail``
-cases in the last section, each with its reproduction.
+call may hang (``pytest-timeout``). Bugs it found are kept as regression
+cases in the last section, each with its reproduction; a bug still open is a
+strict ``xfail`` there.
 """
 import math
 
@@ -757,13 +758,8 @@ def test_translating_targets_keeps_heights(dim, kind, data, shift, direction):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Cases found by this module and fixed since; the one still open is a strict xfail with its reproduction
+# Cases found by this module and fixed since
 # ---------------------------------------------------------------------------------------------------------------
-
-def known_bug(reason):
-    """A strict xfail: the case fails today because of the bug ``reason``; the fix makes it pass (and the mark go)."""
-    return pytest.mark.xfail(strict=True, reason=reason)
-
 
 RAGGED = [[0.1, 0.2, 1.0]] + Y2[1:].tolist()
 
@@ -831,14 +827,30 @@ def test_huge_target_coordinates(method, value):
     assert res is None or isinstance(res, gm.OTResult)
 
 
-@known_bug("one target 1e8 away from five in the unit square (a valid, well-posed problem: the far cell is a "
-           "strip of the square) ends with status 2 (line search failed), max_rel_error 1.0, converged False")
 def test_one_far_outlier_converges():
-    """One target far from the others (others in the source) converges with the defaults."""
+    """One target 1e8 away from five others in the unit square (the far cell is a strip of the square). The
+    Voronoi start, the bounding box of the targets shrunk into the square, left a cell empty (line search
+    failed at error 1); the assignment start does not. Returned heights of mean zero are of order 1e7, whose
+    ulps (2e-9) move the bisectors of the five near targets by about 1e-8: the default tol 1e-10 stops at the
+    precision floor, which says so, and tol 1e-6 converges, the masses re-measured by shapely cells."""
     y = Y2.copy()
     y[0, 0] = 1e8
     res = gm.solve(SOURCE, y)
-    assert res.converged, res.message
+    assert res.status == gm.Status.PRECISION_FLOOR, res.message
+    assert res.max_rel_error <= 10 * res.precision_floor and res.precision_floor < 1e-6
+    res = gm.solve(SOURCE, y, tol=1e-6)
+    check_planar(res, NU, shapely.box(0, 0, 1, 1), 1.0, 0.0, 1e-6)
+
+
+def test_one_far_outlier_converges_3d():
+    """The same in the unit cube: the precision floor at the default tol, converged at 1e-6, the masses
+    re-measured by sampling."""
+    y = Y3.copy()
+    y[0, 0] = 1e8
+    res = gm.solve(SOURCE3, y)
+    assert res.status == gm.Status.PRECISION_FLOOR, res.message
+    assert res.max_rel_error <= 10 * res.precision_floor and res.precision_floor < 1e-6
+    check_by_sampling(gm.solve(SOURCE3, y, tol=1e-6), NU, UNIT_CUBE, 1e-6)
 
 
 @pytest.mark.parametrize("name,kwargs", [

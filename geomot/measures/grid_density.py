@@ -12,9 +12,9 @@ row ``i`` counted upward in ``y`` (matplotlib's ``origin="lower"``), column
 diagrams cut every cell into its pixel (voxel) pieces
 (:mod:`geomot._kernels.planar.grid`, :mod:`geomot._kernels.spatial.grid`): a
 cell's mass is ``sum_P rho_P |W ∩ P|``, its facet measure ``sum_P rho_P |F ∩ P|``. Zero pixels (a black background) are
-ordinary input: their cells carry no mass, and the solver starts by a
-continuation from the uniform measure on the box
-(:mod:`geomot.solvers._continuation`).
+ordinary input: their cells carry no mass, and where the Voronoi start leaves a
+cell without mass the solver maps the targets into the largest rectangle (box)
+of positive pixels (voxels) (:meth:`GridDensity.support_embedding`).
 """
 import numpy as np
 

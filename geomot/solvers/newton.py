@@ -43,7 +43,7 @@ from ._linesearch import kmt_step
 from ._residuals import LOG_UNTIL, lin_merit, lin_residual, log_merit, log_residual
 from ._run import Run
 from ._continuation import continuation, needs_continuation
-from ._start import second_similarity, similarity, voronoi_heights
+from ._start import ASSIGNMENT_MAX, assignment_heights, poor_start, second_similarity, similarity, voronoi_heights
 
 _MAX_HALVINGS = 40
 # a failed line search within this factor of the precision floor is the floor, not a failure
@@ -104,8 +104,13 @@ def solve_newton(source, points, masses=None, *, tol=1e-10, maxiter=100, heights
         second = second_similarity(source, pd)
         if second is not None:
             pd = voronoi(second)
+        if n <= ASSIGNMENT_MAX and poor_start(pd, nu):
+            draw = source.sampler(seed=0, qmc=True)
+            start = assignment_heights(lambda k: (draw(k) - frame.c) / frame.s, z, nu)
+            pd = PowerDiagram._from_unit(points, source, unit, frame, z, halfweights(z, start))
+            note += " (started from an optimal assignment of source samples: the Voronoi start was poor)"
     laplacian = LaplacianSolver(nu, policy.laplacian, policy.connected)
-    if h0 is None and needs_continuation(pd, nu):
+    if h0 is None and n > ASSIGNMENT_MAX and needs_continuation(pd, nu):
         # a domain left with an empty cell (the iterations ran out first) is not a start
         ready = continuation(pd, nu, lambda stage, stage_tol: _newton(
             run, stage, nu, stage_tol, max(0, maxiter - run.iterations), policy, laplacian, back, certify=False,

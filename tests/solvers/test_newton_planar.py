@@ -32,10 +32,6 @@ CASES = ["inside", "partly outside", "entirely outside", "clustered", "masses ra
 @pytest.mark.parametrize("case", CASES)
 def test_newton_converges(domain_case, case):
     name, domain, _ = domain_case
-    if name == "two squares" and case in ("clustered", "masses ratio 1e4"):
-        pytest.xfail("known limitation: when no cell straddles the gap between the parts of the domain and the "
-                     "masses require moving mass across it, the energy is flat along that direction and the "
-                     "damped Newton stalls (status 2)")
     y, nu = hard_cases(domain, np.random.default_rng(10))[case]
     # A 1e-3-wide blob of 300 points: neighbouring heights differ by ~1e-6 of their size,
     # so cell masses are only defined to ~1e-9 .. 1e-8 relative (Qhull, flips and the
