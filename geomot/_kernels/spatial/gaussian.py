@@ -41,8 +41,8 @@ the variation: the Gauss-Legendre error on ``exp(V t)``, ``t`` in [0, 1],
 Facet measures ``int_F rho dA`` are positive integrals over the faces, by the
 same pieces (no cancellation). On the plane of a face at distance ``h`` from the
 mean, ``phi_3(z) = phi_3(h) exp(-|z - q|^2 / 2)`` with ``q`` the foot of the
-mean: ``G = max |p - q|`` over the piece, which is skipped where
-``exp(-|z - q|^2 / 2)`` is below ``e^-PRUNE`` everywhere on it.
+mean: ``G = max |p - q|`` over the piece, which is skipped where ``phi_3`` is
+below ``e^-PRUNE`` times its value at the face's point nearest the mean.
 
 The Gaussian lives on the whole space; the cells are clipped to the cube
 ``|z|_inf <= RADIUS`` (:mod:`geomot._kernels.planar.gaussian`).
@@ -254,11 +254,8 @@ def _face(Z, fidx, s0, m, o, c, facet, green, cell_sq, acc, stack):
     if nlen == 0.0:
         return 0.0
     normal_x = normal[0] / nlen
+    face_sq = _face_nearest_sq(Z, fidx, s0, m, normal, foot)
     p0 = fidx[s0]
-    t = (normal[0] * Z[p0, 0] + normal[1] * Z[p0, 1] + normal[2] * Z[p0, 2]) / (nlen * nlen)
-    for d in range(3):
-        foot[d] = t * normal[d]
-    foot_sq = foot[0] * foot[0] + foot[1] * foot[1] + foot[2] * foot[2]
     total = 0.0
     for k in range(1, m - 1):
         for d in range(3):
@@ -292,8 +289,7 @@ def _face(Z, fidx, s0, m, o, c, facet, green, cell_sq, acc, stack):
                 for d in range(3):
                     r += (tri[t, d] - foot[d]) ** 2
                 plane = max(plane, r)
-            # a lower bound of |z - foot|^2 on the piece: |z|^2 - foot_sq >= lb_sq - foot_sq
-            facet_on = facet and lb_sq - foot_sq <= 2.0 * PRUNE and lb_sq <= 2.0 * UNDERFLOW
+            facet_on = facet and lb_sq - face_sq <= 2.0 * PRUNE and lb_sq <= 2.0 * UNDERFLOW
             green_on = green and green_sq - cell_sq <= 2.0 * PRUNE and green_sq <= 2.0 * UNDERFLOW
             if not (facet_on or green_on):
                 continue
