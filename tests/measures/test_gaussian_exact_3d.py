@@ -160,12 +160,12 @@ def test_masses_sum_to_one_and_match_a_monte_carlo_sample():
 
 
 def test_hessian_matches_finite_differences():
-    y = MEAN + STD * np.random.default_rng(5).random((60, 3))
+    y = MEAN + STD * np.random.default_rng(5).random((30, 3))
     res = gm.solve(SOURCE, y, tol=1e-10)
     hess = res.diagram.hessian().toarray()
     np.testing.assert_allclose(hess.sum(axis=1), 0.0, atol=1e-10 * np.abs(hess).max())
     eps = 1e-6
-    for i in (0, 17, 42):
+    for i in (0, 17):
         e = np.zeros(len(y))
         e[i] = eps
         fd = (gm.PowerDiagram(y, res.heights + e, SOURCE).masses
@@ -176,7 +176,7 @@ def test_hessian_matches_finite_differences():
 @pytest.mark.parametrize("problem", ["cube", "far"])
 def test_solve_converges_and_certifies(problem):
     rng = np.random.default_rng(3)
-    y = {"cube": MEAN + 3 * STD * (rng.random((500, 3)) - 0.5),
+    y = {"cube": MEAN + 3 * STD * (rng.random((200, 3)) - 0.5),
          "far": MEAN + STD * (0.1 * rng.random((100, 3)) + [12.0, -8.0, 5.0])}[problem]
     nu = np.full(len(y), 1 / len(y))
     res = gm.solve(SOURCE, y, tol=1e-9)

@@ -27,9 +27,10 @@ of the exponent over it:
 
   with ``c = 1`` for a cell on the positive side (``Phi - 1 = -Phi_c`` keeps
   the digits of tail cells) and ``c = 0`` otherwise. Each face is fanned into
-  triangles, split in four at their edge midpoints until ``D (D + G) <= SMALL``
+  triangles, split in four at their edge midpoints until ``D (D + G) <= PIECE``
   (``D`` the piece's longest edge, ``G`` a bound of the integrand's
-  log-gradient on it), each piece by the collapsed ``Q x Q`` rule
+  log-gradient on it: ``|(1 + t_1, z_2, z_3)|`` at its extreme coordinates, ``t_1``
+  the depth of ``z_1`` into ``c``'s tail), each piece by the collapsed ``Q x Q`` rule
   ``z = p_0 + u (e_1 + v e_2)``, ``dA = |e_1 x e_2| u du dv``. A piece is skipped
   where a bound of ``|F|`` is below ``e^-PRUNE`` times ``phi_3`` at the cell's
   point nearest the mean, or underflows (exponent beyond ``UNDERFLOW``).
@@ -53,12 +54,13 @@ import numpy as np
 from numba import njit, prange
 
 SMALL = 3.0
+PIECE = 8.0
 PRUNE = 60.0
 UNDERFLOW = 746.0
-LEVEL_Q = np.array([6, 8, 10], np.int64)
-LEVEL_V = np.array([0.5, 1.5, SMALL])
-NODES = np.zeros((3, 10))
-WEIGHTS = np.zeros((3, 10))
+LEVEL_Q = np.array([6, 8, 10, 12, 16], np.int64)
+LEVEL_V = np.array([0.5, 1.5, SMALL, 5.0, PIECE])
+NODES = np.zeros((LEVEL_Q.size, 16))
+WEIGHTS = np.zeros((LEVEL_Q.size, 16))
 for _level, _q in enumerate(LEVEL_Q):
     _x, _w = np.polynomial.legendre.leggauss(_q)
     NODES[_level, :_q] = 0.5 * (_x + 1.0)
@@ -71,7 +73,7 @@ STACK = 256  # triangles pending in the subdivision of one fan triangle (depth-f
 
 @njit(cache=True)
 def _level(v):
-    """Index in ``LEVEL_Q`` of the smallest rule exact to rounding for a variation ``v <= SMALL``."""
+    """Index in ``LEVEL_Q`` of the smallest rule exact to rounding for a variation ``v <= PIECE``."""
     for k in range(LEVEL_V.size):
         if v <= LEVEL_V[k]:
             return k
@@ -301,7 +303,7 @@ def _face(Z, fidx, s0, m, o, c, facet, green, cell_sq, acc, stack):
                 size = max(size, math.sqrt(e))
             grad = max(math.sqrt(plane) if facet_on else 0.0, math.sqrt(grad_sq) if green_on else 0.0)
             v = size * (size + grad)
-            if v > SMALL and top + 4 <= stack.shape[0]:
+            if v > PIECE and top + 4 <= stack.shape[0]:
                 mids = np.empty((3, 3))
                 for t in range(3):
                     for d in range(3):
