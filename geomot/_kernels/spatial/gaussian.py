@@ -330,10 +330,11 @@ def _face(Z, fidx, s0, m, o, c, facet, green, cell_sq, acc, stack):
 
 
 @njit(cache=True)
-def _cell(Z, nv, fidx, fptr, nf, flab, c, green, acc, facet_out, stack):
-    """Integrals over the cell ``Z[:nv]`` (faces ``fptr``/``fidx``, outward) about its first vertex ``o``
+def _cell(Z, fidx, fptr, nf, flab, c, green, acc, facet_out, stack):
+    """Integrals over the cell ``Z`` (faces ``fptr``/``fidx``, outward) about its first vertex ``o``
     into ``acc`` (5,), and ``int phi_3 dA`` over each face with a label ``>= 0`` into ``facet_out``."""
     o = Z[0].copy()
+    on = math.sqrt(o[0] * o[0] + o[1] * o[1] + o[2] * o[2])
     normal = np.empty(3)
     foot = np.empty(3)
     cell_sq = np.inf
@@ -341,13 +342,13 @@ def _cell(Z, nv, fidx, fptr, nf, flab, c, green, acc, facet_out, stack):
     for f in range(nf):
         s0 = fptr[f]
         m = fptr[f + 1] - s0
-        _face_normal(Z, fidx, s0, m, normal)
         p = fidx[s0]
-        if normal[0] * Z[p, 0] + normal[1] * Z[p, 1] + normal[2] * Z[p, 2] < 0.0:
-            inside = False
-        if green:
+        if green:  # the distance of the cell from the mean: 0 inside, else that of its nearest face
+            _face_normal(Z, fidx, s0, m, normal)
+            if normal[0] * Z[p, 0] + normal[1] * Z[p, 1] + normal[2] * Z[p, 2] < 0.0:
+                inside = False
             cell_sq = min(cell_sq, _face_nearest_sq(Z, fidx, s0, m, normal, foot))
-        elif m >= 3:
+        else:
             has_o = False
             for k in range(m):
                 if fidx[s0 + k] == 0:
@@ -362,7 +363,6 @@ def _cell(Z, nv, fidx, fptr, nf, flab, c, green, acc, facet_out, stack):
                     size = 0.0
                     for t in (a, b, cc):
                         size = max(size, math.sqrt(t[0] * t[0] + t[1] * t[1] + t[2] * t[2]))
-                    on = math.sqrt(o[0] * o[0] + o[1] * o[1] + o[2] * o[2])
                     _local_tet(o, a, b, cc, jac, _level(size * (size + on)), acc)
     if inside:
         cell_sq = 0.0
@@ -441,7 +441,7 @@ def gaussian_cells_3d(vertices, fptr, fidx, flab, vert_off, face_off, idx_off, p
             labels = flab[face_off[i]:face_off[i + 1]]
             acc[:] = 0.0
             face_measure = np.zeros(nf)
-            _cell(Z, nv, local, ptr, nf, labels, c, green, acc, face_measure, stack)
+            _cell(Z, local, ptr, nf, labels, c, green, acc, face_measure, stack)
             for f in range(nf):
                 j = labels[f]
                 if j < 0:
