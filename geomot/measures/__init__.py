@@ -2,8 +2,8 @@
 
 ``w_i(h) = mu(W_i(h))``. :class:`Uniform` (density ``1 / |Omega|`` on a
 domain) is measured exactly by the power-diagram code in 2D and 3D and by Monte Carlo
-in any dimension; :class:`Gaussian` exactly in 2D (its ``cell_integrals``), by
-Monte Carlo in any dimension; :class:`GridDensity` (an image: a density constant
+in any dimension; :class:`Gaussian` exactly in 2D and 3D (its ``cell_integrals``,
+``polyhedron_integrals``), by Monte Carlo in any dimension; :class:`GridDensity` (an image: a density constant
 on each pixel of a 2D box or voxel of a 3D box) exactly, pixel (voxel) by pixel, and by Monte Carlo. Every measure can be
 sampled, by pseudo-random numbers or by scrambled Sobol points (randomised
 quasi-Monte Carlo, ``scipy.stats.qmc``), through the same interface:
@@ -56,12 +56,12 @@ def as_exact_source(source):
     """``(source, density)``: ``source`` as a measure the exact diagrams integrate, and the density that
     integrates the cells itself (None for a :class:`Uniform`: the diagram's own areas); else a GeomotError.
 
-    A :class:`Gaussian` is exact in 2D (on its :attr:`Gaussian.support`), a :class:`GridDensity` on its 2D or 3D
-    box.
+    A :class:`Gaussian` is exact in 2D and 3D (on its :attr:`Gaussian.support`), a :class:`GridDensity` on its 2D or
+    3D box.
     """
     source = as_source(source)
     if isinstance(source, Gaussian):
-        source.support  # noqa: B018 (raises outside 2D)
+        source.support  # noqa: B018 (raises outside 2D and 3D)
         return source, source
     if isinstance(source, GridDensity):
         return source, source

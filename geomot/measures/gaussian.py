@@ -1,16 +1,18 @@
-"""Gaussian probability measures: exact on 2D power cells, Monte Carlo in any dimension.
+"""Gaussian probability measures: exact on 2D and 3D power cells, Monte Carlo in any dimension.
 
-The exact diagram of a Gaussian clips its cells to the square
+The exact diagram of a Gaussian clips its cells to the square (cube)
 ``mean +- RADIUS std`` (:attr:`Gaussian.support`, ``RADIUS = 40``): the density
 underflows to 0 in double precision beyond 38.6 std, so the cut loses no
 representable mass (the masses still sum to 1 within rounding). The integrals
 over the clipped cells and along their facets are
-:func:`geomot._kernels.planar.gaussian.gaussian_cells`'s.
+:func:`geomot._kernels.planar.gaussian.gaussian_cells`'s in 2D,
+:func:`geomot._kernels.spatial.gaussian.gaussian_cells_3d`'s in 3D.
 """
 import numpy as np
 from scipy import special
 
 from .._kernels.planar.gaussian import RADIUS, gaussian_cells
+from .._kernels.spatial.gaussian import gaussian_cells_3d
 from .._validate import as_float_array, as_real, show
 from ..domains import Box
 from ..errors import GeomotError
@@ -20,7 +22,7 @@ from ._sampling import BlockSampler
 class Gaussian:
     """Gaussian probability measure ``N(mean, std^2 I)``: density ``exp(-|x - m|^2 / (2 s^2)) / (2 pi s^2)^(d/2)``.
 
-    Exact power diagrams (``gm.PowerDiagram``, ``method="newton"``) in 2D;
+    Exact power diagrams (``gm.PowerDiagram``, ``method="newton"``) in 2D and 3D;
     Monte Carlo solvers in any dimension.
 
     Parameters
@@ -43,9 +45,9 @@ class Gaussian:
 
     @property
     def support(self):
-        """The box the exact diagram clips the cells to: ``mean +- RADIUS std`` (module docstring), 2D only."""
-        if self.dim != 2:
-            raise GeomotError(f"exact power diagrams of a Gaussian source are 2D only; got dimension {self.dim} "
+        """The box the exact diagram clips the cells to: ``mean +- RADIUS std`` (module docstring), 2D or 3D."""
+        if self.dim not in (2, 3):
+            raise GeomotError(f"exact power diagrams of a Gaussian source are 2D or 3D only; got dimension {self.dim} "
                               f"(Monte Carlo handles any dimension: gm.solve(..., method='monte-carlo'))")
         return self.domain
 
@@ -75,6 +77,37 @@ class Gaussian:
         c, s = frame
         return gaussian_cells(offsets, counts, vertices, labels, np.ascontiguousarray(points, float),
                               (self.mean - c) / s, self.std / s, int(n_slots))
+
+    def polyhedron_integrals(self, polyhedra, points, frame, indptr, indices, n_chunks):
+        """Gaussian moments of clipped 3D cells and Gaussian areas of their facets, in a unit frame.
+
+        The density hook of the spatial backend (``geomot.diagram._spatial``), as
+        :meth:`geomot.GridDensity.polyhedron_integrals`.
+
+        Parameters
+        ----------
+        polyhedra : geomot._kernels.spatial.cells.Polyhedra
+            The cells, unit frame ``x' = (x - c) / s`` (``frame = (c, s)``).
+        points : (n, 3) float64
+            The unit-frame sites ``y'_i`` the second moments are taken about.
+        indptr, indices : int64
+            The neighbour lists, CSR (slot ``s`` of row ``i``: the facet towards ``indices[s]``).
+        n_chunks : int
+            Chunks of cells for the parallel kernel.
+
+        Returns
+        -------
+        moments : (n, 5) float64
+            ``mu(W_i)`` (probabilities), ``int_W x' dmu`` (3 columns), ``int_W |x' - y'_i|^2 dmu``.
+        facets : (indices.size,) float64
+            ``int_F rho' dA'`` over the facet of each slot, ``rho' = s^3 rho`` the unit-frame density.
+        """
+        c, s = frame
+        offsets = polyhedra.offsets
+        return gaussian_cells_3d(polyhedra.vertices, polyhedra.fptr, polyhedra.fidx, polyhedra.flab,
+                                 offsets.vert_off, offsets.face_off, offsets.idx_off,
+                                 np.ascontiguousarray(points, float), indptr, indices, (self.mean - c) / s,
+                                 self.std / s, int(n_chunks))
 
     @property
     def domain(self):

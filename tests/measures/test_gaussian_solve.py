@@ -72,10 +72,3 @@ def test_barycenters_and_cost_match_monte_carlo():
     np.testing.assert_allclose(res.diagram.barycenters, bary, atol=2e-3)
     cost = 0.5 * ((x - y[lab]) ** 2).sum(axis=1).mean()
     assert res.cost == pytest.approx(cost, rel=3e-3)
-
-
-def test_gaussian_outside_2d_is_refused_for_the_exact_solver():
-    with pytest.raises(gm.GeomotError, match="2D only"):
-        gm.solve(gm.Gaussian(3), np.random.default_rng(0).random((10, 3)))
-    with pytest.raises(gm.GeomotError, match="2D only"):
-        gm.PowerDiagram(np.zeros((2, 4)), np.zeros(2), gm.Gaussian(4))

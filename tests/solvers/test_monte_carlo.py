@@ -316,11 +316,12 @@ def test_bad_samplers_and_sources():
         gm.solve(lambda k: np.full((k, 3), np.nan), y, method="monte-carlo")
     with pytest.raises(gm.GeomotError, match="dimension"):
         gm.solve(SQUARE, y, method="monte-carlo")
-    # exact in 2D (tests/measures/test_gaussian_solve.py); above, the exact solver points to Monte Carlo
+    # exact in 2D and 3D (tests/measures/test_gaussian_solve.py, test_gaussian_exact_3d.py); above, the exact
+    # solver points to Monte Carlo
     with pytest.raises(gm.GeomotError, match="monte-carlo"):
-        gm.solve(gm.Gaussian(3), np.random.rand(5, 3))
-    with pytest.raises(gm.GeomotError, match="2D only"):
-        gm.PowerDiagram(np.random.rand(5, 3), np.zeros(5), gm.Gaussian(3))
+        gm.solve(gm.Gaussian(4), np.random.rand(5, 4))
+    with pytest.raises(gm.GeomotError, match="2D or 3D only"):
+        gm.PowerDiagram(np.random.rand(5, 4), np.zeros(5), gm.Gaussian(4))
     with pytest.raises(gm.GeomotError, match="coincide"):
         gm.solve(gm.Gaussian(3), np.zeros((2, 3)), method="monte-carlo")
 
