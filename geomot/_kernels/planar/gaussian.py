@@ -56,7 +56,7 @@ INV_SQRT2 = 1.0 / math.sqrt(2.0)
 
 
 @njit(cache=True)
-def _shifted_cdf(t, c):
+def shifted_cdf(t, c):
     """``Phi(t) - c`` for ``c`` in {0, 1}, each from the erfc of its own tail (no cancellation)."""
     if c == 0:
         return 0.5 * math.erfc(-t * INV_SQRT2)
@@ -160,7 +160,7 @@ def _edge(px, py, qx, qy, ox, oy, c, green, cell_sq, acc):
                 g1 = INV_SQRT_2PI * math.exp(-0.5 * z1 * z1)
                 weighted += w * g1 * g2
                 if green_on:
-                    cdf = _shifted_cdf(z1, c)
+                    cdf = shifted_cdf(z1, c)
                     wy = w * ey * g2
                     d2 = z2 - oy
                     acc[0] += wy * cdf

@@ -155,32 +155,26 @@ def _line_density(p, u, v):
 
 
 @njit(cache=True)
+def _crossings(p, q):
+    """The integers strictly between ``p`` and ``q``, from ``p`` on: ``(first, step, count)`` (step +-1)."""
+    if q > p:
+        k = int(math.floor(p)) + 1
+        return k, 1, max(0, int(math.ceil(q)) - k)
+    if q < p:
+        k = int(math.ceil(p)) - 1
+        return k, -1, max(0, k - int(math.floor(q)))
+    return 0, 1, 0
+
+
+@njit(cache=True)
 def _segment(p, pu, pv, qu, qv):
     """``int rho`` along the segment ``[P, Q]`` (pixel coordinates, ``rho = p`` per unit pixel area), per unit
     of the parameter: the sum over its pieces between grid lines of ``rho(midpoint) x dt``."""
     du = qu - pu
     dv = qv - pv
     # the grid lines crossed: u = k for k in (ku, ku + su, ...), nu of them; the same for v
-    nu = 0
-    ku = 0
-    su = 1
-    if du > 0.0:
-        ku = int(math.floor(pu)) + 1
-        nu = max(0, int(math.ceil(qu)) - ku)
-    elif du < 0.0:
-        ku = int(math.ceil(pu)) - 1
-        su = -1
-        nu = max(0, ku - int(math.floor(qu)))
-    nv = 0
-    kv = 0
-    sv = 1
-    if dv > 0.0:
-        kv = int(math.floor(pv)) + 1
-        nv = max(0, int(math.ceil(qv)) - kv)
-    elif dv < 0.0:
-        kv = int(math.ceil(pv)) - 1
-        sv = -1
-        nv = max(0, kv - int(math.floor(qv)))
+    ku, su, nu = _crossings(pu, qu)
+    kv, sv, nv = _crossings(pv, qv)
     total = 0.0
     t0 = 0.0
     iu = 0

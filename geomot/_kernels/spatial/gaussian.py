@@ -53,6 +53,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from ..planar.gaussian import shifted_cdf
+
 SMALL = 3.0
 PIECE = 8.0
 PRUNE = 60.0
@@ -78,14 +80,6 @@ def _level(v):
         if v <= LEVEL_V[k]:
             return k
     return LEVEL_V.size - 1
-
-
-@njit(cache=True)
-def _shifted_cdf(t, c):
-    """``Phi(t) - c`` for ``c`` in {0, 1}, each from the erfc of its own tail (no cancellation)."""
-    if c == 0:
-        return 0.5 * math.erfc(-t * INV_SQRT2)
-    return -0.5 * math.erfc(t * INV_SQRT2)
 
 
 @njit(cache=True)
@@ -227,7 +221,7 @@ def _piece(tri, o, c, normal_x, facet_on, green_on, level, acc):
             if facet_on:
                 weighted += w * g1 * g23
             if green_on:
-                cdf = _shifted_cdf(z1, c)
+                cdf = shifted_cdf(z1, c)
                 wg = w * normal_x * g23
                 d2 = z2 - o[1]
                 d3 = z3 - o[2]
