@@ -81,26 +81,8 @@ class Gaussian:
     def polyhedron_integrals(self, polyhedra, points, frame, indptr, indices, n_chunks):
         """Gaussian moments of clipped 3D cells and Gaussian areas of their facets, in a unit frame.
 
-        The density hook of the spatial backend (``geomot.diagram._spatial``), as
-        :meth:`geomot.GridDensity.polyhedron_integrals`.
-
-        Parameters
-        ----------
-        polyhedra : geomot._kernels.spatial.cells.Polyhedra
-            The cells, unit frame ``x' = (x - c) / s`` (``frame = (c, s)``).
-        points : (n, 3) float64
-            The unit-frame sites ``y'_i`` the second moments are taken about.
-        indptr, indices : int64
-            The neighbour lists, CSR (slot ``s`` of row ``i``: the facet towards ``indices[s]``).
-        n_chunks : int
-            Chunks of cells for the parallel kernel.
-
-        Returns
-        -------
-        moments : (n, 5) float64
-            ``mu(W_i)`` (probabilities), ``int_W x' dmu`` (3 columns), ``int_W |x' - y'_i|^2 dmu``.
-        facets : (indices.size,) float64
-            ``int_F rho' dA'`` over the facet of each slot, ``rho' = s^3 rho`` the unit-frame density.
+        The density hook of the spatial backend (``geomot.diagram._spatial``): parameters and returns as
+        :meth:`geomot.GridDensity.polyhedron_integrals` (moments (n, 5), one facet measure per CSR slot).
         """
         c, s = frame
         offsets = polyhedra.offsets
