@@ -1,7 +1,9 @@
 r"""The blocks of an estimate tallied on the workers of a ``dask.distributed.Client``.
 
-The targets and the heights are scattered to every worker once per estimate
-(``n (d + 1)`` doubles); each task draws a contiguous range of blocks, assigns
+The targets and the heights go to the cluster once per estimate
+(``n (d + 1)`` doubles), as the results of two tasks that hold them: unlike
+scattered data, which dies with the worker holding it, a task's result is
+recomputed from the graph when its worker is lost. Each task draws a contiguous range of blocks, assigns
 them and returns their merged :class:`~.estimate.Tally` (per-cell counts, the
 per-block cost and moment sums, the slab samples of the Hessian: ``16 n`` bytes
 and the slab samples, not ``16 n`` per block); the client reduces them in
@@ -15,6 +17,16 @@ estimate does not depend on the number of workers.
 import numpy as np
 
 
+def _held(value):
+    return value
+
+
+def send(client, *arrays):
+    """Futures of ``arrays`` on the cluster of ``client``: each the result of a task that returns it, so that
+    dask recomputes it (from the graph) if the worker holding it is lost; scattered data would be lost with it."""
+    return [client.submit(_held, a, pure=False) for a in arrays]
+
+
 def _width(tally):
     return tally.width
 
@@ -25,7 +37,7 @@ def tallies(client, job, y, h, tasks_per_thread=2):
     The blocks after the first are split into ``tasks_per_thread`` ranges per worker thread (fewer if there
     are fewer blocks), for the balance of the load.
     """
-    y_f, h_f = client.scatter([y, h], broadcast=True, hash=False)  # (hash: a key released and re-sent races)
+    y_f, h_f = send(client, y, h)
     first = client.submit(job.tallies, y_f, h_f, range(0, 1), None, pure=False)
     futures = [first]
     rest = job.blocks - 1
