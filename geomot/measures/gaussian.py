@@ -43,6 +43,8 @@ class Gaussian:
         # samples a few hundred std away must stay finite, and their squares too
         self.std = as_real(std, "Gaussian std", 0.0, 1e150, low_open=True)
 
+    convex_support = True  # the whole space (the clipping box of the exact diagrams)
+
     @property
     def support(self):
         """The box the exact diagram clips the cells to: ``mean +- RADIUS std`` (module docstring), 2D or 3D."""

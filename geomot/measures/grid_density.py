@@ -52,6 +52,10 @@ class GridDensity:
         ``mu(P)`` of every pixel (voxel), summing to 1.
     step : ndarray, shape (dim,)
         The pixel's sides ``(dx, dy[, dz])``.
+    convex_support : bool
+        Whether the support is the whole box (no zero pixel); a black
+        background makes it a union of pixels, in general neither convex nor
+        connected.
     domain : geomot.Box
     dim : int
         2 or 3.
@@ -80,6 +84,7 @@ class GridDensity:
         self.pixel_masses = values / total
         self.step = (domain.upper - domain.lower) / np.array(values.shape[::-1], float)
         self.values = self.pixel_masses / float(np.prod(self.step))
+        self.convex_support = bool((self.values > 0).all())
 
     @classmethod
     def from_image(cls, image, domain=None, invert=False):

@@ -27,6 +27,11 @@ class Uniform:
                 f"heights scale by the square of the factor")
 
     @property
+    def convex_support(self):
+        """Whether the support is convex: that of the domain (a polygon with holes or a concave one is not)."""
+        return bool(getattr(self.domain, "is_convex", True))
+
+    @property
     def density(self):
         """Constant density ``1 / |Omega|``."""
         return 1.0 / self.domain.volume
