@@ -9,11 +9,21 @@ samples (within 3 std of the nearest mean), reverse KL of the mode histogram
 - 2D grid: 25 Gaussians, std 0.05, means {-4, -2, 0, 2, 4}^2;
 - 2D ring: 8 Gaussians, std 0.01, means (cos 2 pi i / 8, sin 2 pi i / 8).
 
+PacGAN's metrics (``MetricLogger`` in ``synthetic_data_experiments/PacGAN/pacgan/extensions.py``):
+a sample is of high quality when its Mahalanobis distance to the nearest mean,
+here ``|x - mu| / std``, is below 3; a mode is captured when a high-quality
+sample has it as nearest mean. The mode histogram of the reverse KL is taken
+here over all samples (nearest mean), ``KL(p_gen || uniform)``.
+
 The OT generator (geomot.OTGenerator) sees only the N training samples, never
 the means, the std or the weights. Runs: seeds 0..runs-1 for the data, 1000 +
-seed for the generator's noise; mean ± standard error over the runs. The paper's
-own setting (the grid at N = 512, with two honest baselines run here and the
-GAN-family rows as published) is kept as the first table.
+seed for the generator's noise; mean ± standard error over the runs. Beside
+PacGAN's columns: the reverse KL of a second sample of the same fit with
+pseudo-random latent points (``qmc=False``, like a GAN's noise), and a reference
+row, 2500 fresh draws of the true mixture (what a perfect generator with
+pseudo-random noise scores). The paper's own setting (the grid at N = 512, with
+two honest baselines run here and the GAN-family rows as published) is kept as
+the first table.
 
     python demos/mode_collapse.py [--out out] [--runs 10] [--large-runs 10] [--doc docs/mode_collapse.md]
 """
@@ -59,22 +69,24 @@ DATASETS = {"grid": (grid_gaussians, GRID_MEANS, GRID_STD, PAPER_GRID[:-1]),
             "ring": (ring_gaussians, RING_MEANS, RING_STD, PACGAN_RING)}
 N_SAMPLES = 2500
 SIZES = (512, 2500, 20000, 100000)
-COLUMNS = ["modes", "high-quality %", "reverse KL", "novelty %", "median NN distance", "fit s", "sample s"]
+COLUMNS = ["modes", "high-quality %", "reverse KL", "reverse KL, qmc=False", "novelty %", "median NN distance",
+           "fit s", "sample s", "converged"]
 
 
 def ot_generator(train, seed):
-    """Fit and sample the OT generator: ``(samples, fit seconds, sample seconds)``."""
+    """Fit and sample the OT generator: ``(samples, fit s, sample s, samples with qmc=False, converged)``."""
     t = time.perf_counter()
     gen = gm.OTGenerator().fit(train)
     fit = time.perf_counter() - t
     t = time.perf_counter()
     samples = gen.sample(N_SAMPLES, seed=seed)
-    return samples, fit, time.perf_counter() - t
+    return samples, fit, time.perf_counter() - t, gen.sample(N_SAMPLES, seed=seed, qmc=False), gen.result_.converged
 
 
 def memorise(train, seed):
     t = time.perf_counter()
-    return train[np.random.default_rng(seed).integers(0, len(train), N_SAMPLES)], 0.0, time.perf_counter() - t
+    samples = train[np.random.default_rng(seed).integers(0, len(train), N_SAMPLES)]
+    return samples, 0.0, time.perf_counter() - t, None, True
 
 
 def kde(train, seed):
@@ -82,60 +94,95 @@ def kde(train, seed):
     k = gaussian_kde(train.T)
     fit = time.perf_counter() - t
     t = time.perf_counter()
-    return k.resample(N_SAMPLES, seed=seed).T, fit, time.perf_counter() - t
+    return k.resample(N_SAMPLES, seed=seed).T, fit, time.perf_counter() - t, None, True
 
 
 GENERATORS = {"geomot OT generator": ot_generator, "memorising (replay)": memorise, "Gaussian KDE": kde}
 
 
 def run(dataset, make, n_train, runs):
-    """Array (runs, 7): the COLUMNS for one generator on ``runs`` training sets of size ``n_train``."""
+    """Array (runs, 9): the COLUMNS for one generator on ``runs`` training sets of size ``n_train``.
+
+    The reverse KL with ``qmc=False`` is NaN for generators without that option; ``converged`` is 1 where the
+    fit converged (the baselines have nothing to converge).
+    """
     sampler, means, std, _ = DATASETS[dataset]
     rows = []
     for seed in range(runs):
         train = sampler(n_train, seed)
-        s, fit, sample = make(train, 1000 + seed)
+        s, fit, sample, pseudo, converged = make(train, 1000 + seed)
         st = mode_stats(s, means, std)
+        kl_pseudo = np.nan if pseudo is None else mode_stats(pseudo, means, std).reverse_kl
         novel, med = novelty(s, train)
-        rows.append([st.modes, 100 * st.high_quality, st.reverse_kl, 100 * novel, med, fit, sample])
+        rows.append([st.modes, 100 * st.high_quality, st.reverse_kl, kl_pseudo, 100 * novel, med, fit, sample,
+                     converged])
+    return np.array(rows, dtype=float)
+
+
+def reference(dataset, runs):
+    """Array (runs, 9): ``N_SAMPLES`` fresh draws of the true mixture scored as a generator's samples are:
+    what a perfect generator with pseudo-random noise scores (no training set: no novelty, no times)."""
+    sampler, means, std, _ = DATASETS[dataset]
+    rows = []
+    first = 2000 + 100 * list(DATASETS).index(dataset)  # seeds of their own, not the training sets'
+    for seed in range(first, first + runs):
+        st = mode_stats(sampler(N_SAMPLES, seed), means, std)
+        rows.append([st.modes, 100 * st.high_quality, st.reverse_kl] + [np.nan] * 5 + [1.0])
     return np.array(rows)
 
 
 def fmt(col, digits):
+    if np.isnan(col).all():
+        return "—"
     se = col.std(ddof=1) / np.sqrt(len(col)) if len(col) > 1 else 0.0
     return f"{col.mean():.{digits}f} ± {se:.{digits}f}"
 
 
+def median(col, digits):
+    return "—" if np.isnan(col).all() else f"{np.median(col):.{digits}f}"
+
+
 def row(label, r, k):
     return (f"| {label} | {fmt(r[:, 0], 1)} | {int((r[:, 0] == k).sum())}/{len(r)} | {fmt(r[:, 1], 2)} | "
-            f"{fmt(r[:, 2], 5)} | {fmt(r[:, 3], 1)} | {fmt(r[:, 4], 4)} | {np.median(r[:, 5]):.2f} | "
-            f"{np.median(r[:, 6]):.3f} |")
+            f"{fmt(r[:, 2], 5)} | {fmt(r[:, 3], 5)} | {fmt(r[:, 4], 1)} | {fmt(r[:, 5], 4)} | "
+            f"{median(r[:, 6], 2)} | {median(r[:, 7], 3)} |")
 
 
-HEADER = ["| {} | modes (of {}) | all modes | high-quality % | reverse KL | novelty % | median NN distance | "
-          "fit s (median) | sample s (median) |", "|---|---|---|---|---|---|---|---|---|"]
+HEADER = ["| {} | modes (of {}) | all modes | high-quality % | reverse KL | reverse KL, qmc=False | novelty % | "
+          "median NN distance | fit s (median) | sample s (median) |", "|---|---|---|---|---|---|---|---|---|---|"]
+PUBLISHED = "| {} | {} | — | {} | {} | — | — | — | — | — |"
+REFERENCE = "true mixture, 2500 fresh draws (reference, not a generator)"
 
 
-def paper_table(runs):
-    """The paper's setting: the grid at N = 512, the OT generator and two baselines, and the published rows."""
+def paper_table(runs, fits):
+    """The paper's setting: the grid at N = 512, the OT generator and two baselines, and the published rows.
+
+    ``fits`` collects the ``converged`` column of the OT generator's runs."""
     lines = [HEADER[0].format("generator", 25), HEADER[1]]
     for name, make in GENERATORS.items():
-        lines.append(row(name, run("grid", make, 512, runs), 25))
+        r = run("grid", make, 512, runs)
+        if make is ot_generator:
+            fits.extend(r[:, 8])
+        lines.append(row(name, r, 25))
+    lines.append(row(REFERENCE, reference("grid", runs), 25))
     for name, modes, hq, kl in PAPER_GRID:
-        lines.append(f"| {name} (paper) | {modes} | — | {hq} | {kl} | — | — | — | — |")
+        lines.append(PUBLISHED.format(f"{name} (paper)", modes, hq, kl))
     return "\n".join(lines)
 
 
-def protocol_table(dataset, sizes, runs, large_runs):
-    """The OT generator for each N of ``sizes`` (``large_runs`` runs at N >= 1e5), and the published rows."""
+def protocol_table(dataset, sizes, runs, large_runs, fits):
+    """The OT generator for each N of ``sizes`` (``large_runs`` runs at N >= 1e5), the true mixture, and the
+    published rows; ``fits`` collects the ``converged`` column."""
     _, means, _, published = DATASETS[dataset]
     k = len(means)
     lines = [HEADER[0].format("N (runs)", k), HEADER[1]]
     for n in sizes:
         r = run(dataset, ot_generator, n, large_runs if n >= 100_000 else runs)
+        fits.extend(r[:, 8])
         lines.append(row(f"{n} ({len(r)})", r, k))
+    lines.append(row(REFERENCE, reference(dataset, runs), k))
     for name, modes, hq, kl in published:
-        lines.append(f"| {name} (PacGAN, published) | {modes} | — | {hq} | {kl} | — | — | — | — |")
+        lines.append(PUBLISHED.format(f"{name} (PacGAN, published)", modes, hq, kl))
     return "\n".join(lines)
 
 
@@ -147,10 +194,10 @@ def figure(out, n_train=512):
     samples = gen.sample(N_SAMPLES, seed=1)
     plt.rcParams.update({"font.size": 8})
     fig, axes = plt.subplots(1, 3, figsize=(7.0, 3.0), layout="constrained")
-    for ax, size in ((axes[0], (1.2, 5)), (axes[1], (4, 22))):
-        ax.scatter(samples[:, 0], samples[:, 1], s=size[0], color="tab:blue", lw=0, label=f"generated ({N_SAMPLES})")
+    for ax, size in ((axes[0], (1.2, 12)), (axes[1], (4, 22))):  # the generated samples over the data
         ax.scatter(train[:, 0], train[:, 1], s=size[1], facecolor="none", edgecolor="tab:red", lw=0.6,
                    label=f"training ({n_train})")
+        ax.scatter(samples[:, 0], samples[:, 1], s=size[0], color="tab:blue", lw=0, label=f"generated ({N_SAMPLES})")
         ax.set_aspect("equal")
     axes[0].set(xlim=(-5, 5), ylim=(-5, 5), xticks=range(-4, 5, 2), yticks=range(-4, 5, 2), title="(a) data space")
     axes[0].add_patch(plt.Rectangle((-0.25, -0.25), 0.5, 0.5, fill=False, ec="0.3", lw=0.6))
@@ -194,19 +241,20 @@ def main(out="out", runs=10, sizes=SIZES, large_runs=10, verbose=True, doc=None,
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     files = [figure(out)]
-    start, where = time.perf_counter(), machine()
+    start, where, fits = time.perf_counter(), machine(), []
     parts = ["# The mode-collapse benchmarks", "",
              "`python demos/mode_collapse.py --doc docs/mode_collapse.md` (writes this file and "
              "`out/mode_collapse.png`). Protocol: PacGAN's (module docstring of the script); "
              f"{N_SAMPLES} generated samples per run; mean ± standard error over the runs "
              "(published rows: mean ± std as published); `all modes`: runs with every mode captured. "
              "Times: one fit and one `sample(2500)`, medians over the runs.", "",
-             "## The paper's setting: the grid, N = 512", "", paper_table(runs)]
+             "## The paper's setting: the grid, N = 512", "", paper_table(runs, fits)]
     if protocol:
         for name, title in (("grid", "25 Gaussians on a grid (std 0.05)"), ("ring", "8 Gaussians on a ring (std 0.01)")):
             parts += ["", f"## PacGAN's protocol, 2D {name}: {title}", "",
-                      protocol_table(name, sizes, runs, large_runs)]
-    parts += ["", f"Measured on {where}; all tables took {time.perf_counter() - start:.0f} s."]
+                      protocol_table(name, sizes, runs, large_runs, fits)]
+    parts += ["", f"OT solves converged (tol {gm.OTGenerator().tol:g}): {int(sum(fits))} of {len(fits)} fits. "
+                  f"Measured on {where}; all tables took {time.perf_counter() - start:.0f} s."]
     report = "\n".join(parts) + "\n"
     if verbose:
         print(report)

@@ -154,6 +154,8 @@ def test_mode_collapse_demo_runs_small(tmp_path):
     text = (tmp_path / "mode_collapse.md").read_text()
     assert "geomot OT generator" in text and "PacGAN4 (paper)" in text and "PacGAN4 (PacGAN, published)" in text
     assert "2D ring" in text and "| 128 (2) |" in text and "Reading the tables" in (tmp_path / "doc.md").read_text()
+    assert text.count("true mixture, 2500 fresh draws") == 3 and "reverse KL, qmc=False" in text
+    assert "OT solves converged (tol 1e-06): 10 of 10 fits" in text  # 2 at N = 512, 2 x 2 per data set
     assert files[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
