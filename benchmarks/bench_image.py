@@ -1,12 +1,12 @@
-"""An image as the source: geomot's exact GridDensity beside pysdot 0.2.16's ScaledImage, in the same run.
+"""An image as the source: geomot's exact GridDensity beside pysdot 0.2.16's ScaledImage and sdot's Image, in the same run.
 
 The source is the 256 x 256 picture ``demos/images.py:moon`` (gray levels 0.06 .. 1, no zero pixel, so
 that pysdot's Voronoi start is valid) on the unit square; n targets uniform in the square, masses 1/n,
 tol = 1e-8 on the largest relative mass error. geomot's heights are re-measured by a fresh diagram
-(column "checked"), pysdot's weights by pysdot itself and by geomot. Also the cost per Newton step against the uniform source on the same targets.
+(column "checked"), each peer's weights by the peer itself and by geomot. Also the cost per Newton step against the uniform source on the same targets.
 Wall clock after an untimed warm-up, best of --repeat.
 
-    bash benchmarks/peers/setup_peers.sh          # once: the pysdot venv
+    bash benchmarks/peers/setup_peers.sh          # once: the pysdot and sdot venvs
     python benchmarks/bench_image.py [--sizes 1e4 1e5] [--repeat 3]
 """
 import argparse
@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent / "demos"))
 from images import moon  # noqa: E402
 
-PYSDOT = ROOT / ".venvs" / "pysdot" / "bin" / "python"
+PEERS = {"pysdot": (ROOT / ".venvs" / "pysdot" / "bin" / "python", "run_pysdot_image.py"),
+         "sdot": (ROOT / ".venvs" / "sdot" / "bin" / "python", "run_sdot_image.py")}
 
 
 def geomot_time(source, y, repeat):
@@ -38,12 +39,15 @@ def geomot_time(source, y, repeat):
     return best, res
 
 
-def pysdot_run(y, image, repeat):
+def peer_run(peer, y, image, repeat):
+    python, runner = PEERS[peer]
+    if not python.exists():
+        return {"error": "not set up"}
     with tempfile.TemporaryDirectory() as tmp:
         np.save(f"{tmp}/y.npy", y)
         np.save(f"{tmp}/img.npy", image)
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-        out = subprocess.run([str(PYSDOT), str(ROOT / "peers" / "run_pysdot_image.py"), "--points", f"{tmp}/y.npy",
+        out = subprocess.run([str(python), str(ROOT / "peers" / runner), "--points", f"{tmp}/y.npy",
                               "--image", f"{tmp}/img.npy", "--out", f"{tmp}/o.npz", "--repeat", str(repeat)],
                              capture_output=True, text=True, env=env, timeout=3600)
         line = [s for s in out.stdout.splitlines() if s.startswith("{")]
@@ -52,6 +56,15 @@ def pysdot_run(y, image, repeat):
         result = json.loads(line[-1])
         result["weights"] = np.load(f"{tmp}/o.npz")["weights"]
         return result
+
+
+def peer_columns(peer, y, source, seconds):
+    """The table's four columns of one peer: seconds, steps, its error by itself and by geomot, our ratio."""
+    if "error" in peer:
+        return f"— ({peer['error'][:40]}) | | | | "
+    theirs = gm.PowerDiagram.from_weights(y, peer["weights"], source).masses
+    return (f"{peer['seconds']:.2f} s | {peer['iterations']} | {peer['max_rel_error']:.1e} / "
+            f"{np.max(np.abs(theirs * len(y) - 1)):.1e} | {seconds / peer['seconds']:.2f} | ")
 
 
 def main():
@@ -63,23 +76,17 @@ def main():
     box = gm.Box([0.0, 0.0], [1.0, 1.0])
     source = gm.GridDensity(image, box)
     print("| n | geomot | steps | error (checked by geomot) | pysdot | steps | error (pysdot's / by geomot) | ratio |"
-          " uniform source: s, steps | s per step, image / uniform |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          " sdot | steps | error (sdot's / by geomot) | ratio | uniform source: s, steps | s per step, image / uniform |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for n in map(int, args.sizes):
         y = np.random.default_rng(0).random((n, 2))
         gm.solve(source, y[:200], tol=1e-8)  # warm-up (numba)
         seconds, res = geomot_time(source, y, args.repeat)
         checked = float(np.max(np.abs(gm.PowerDiagram(y, res.heights, source).masses * n - 1)))
         uniform_s, uniform = geomot_time(gm.Uniform(box), y, args.repeat)
-        peer = pysdot_run(y, image, args.repeat) if PYSDOT.exists() else {"error": "not set up"}
-        if "error" in peer:
-            peer_cols = f"— ({peer['error'][:40]}) | | | "
-        else:
-            theirs = gm.PowerDiagram.from_weights(y, peer["weights"], source).masses
-            peer_cols = (f"{peer['seconds']:.2f} s | {peer['iterations']} | {peer['max_rel_error']:.1e} / "
-                         f"{np.max(np.abs(theirs * n - 1)):.1e} | {seconds / peer['seconds']:.2f} ")
+        peer_cols = "".join(peer_columns(peer_run(peer, y, image, args.repeat), y, source, seconds) for peer in PEERS)
         per_step = (seconds / res.iterations) / (uniform_s / uniform.iterations)
-        print(f"| {n} | {seconds:.2f} s | {res.iterations} | {res.max_rel_error:.1e} ({checked:.1e}) | {peer_cols}| "
+        print(f"| {n} | {seconds:.2f} s | {res.iterations} | {res.max_rel_error:.1e} ({checked:.1e}) | {peer_cols}"
               f"{uniform_s:.2f} s, {uniform.iterations} | {per_step:.2f} |", flush=True)
 
 
