@@ -10,8 +10,9 @@ caller; refusing a trial on the way (a cell below the floor) is raising
 from ..diagram._frame import CellsRejected
 
 
-def kmt_step(trial, current, halvings):
-    """The KMT step: ``(a, state)`` for the largest accepted ``a = 2^-k``, ``k < halvings``, or ``(0.0, None)``.
+def kmt_step(trial, current, halvings, first=1.0):
+    """The KMT step: ``(a, state)`` for the largest accepted ``a = 2^-k <= first``, ``k < halvings``, or
+    ``(0.0, None)``.
 
     Parameters
     ----------
@@ -20,9 +21,16 @@ def kmt_step(trial, current, halvings):
     current : float
         The merit at ``a = 0``.
     halvings : int
-        How many step lengths to try (1: the full step only).
+        The smallest step tried is ``2^-(halvings - 1)`` (1: the full step only).
+    first : float
+        The first step tried, a power of 2 in ``(0, 1]``: a caller whose last
+        steps were short starts below 1 and saves the trials that would be
+        refused (the smallest step stays ``2^-(halvings - 1)``).
     """
     step = 1.0
+    while step > first and halvings > 1:
+        step /= 2
+        halvings -= 1
     for _ in range(halvings):
         try:
             merit, state = trial(step)

@@ -7,9 +7,11 @@ Minimises the convex energy of Gu-Luo-Sun-Yau (paper notes §3)
 
 with the damping of Kitagawa, Mérigot and Thibert (JEMS 2019): the Newton
 direction ``d`` solves ``H d = nu - w(h)`` (``H = dw/dh``, a graph Laplacian, on
-``sum d = 0``) and the step ``alpha`` is halved from 1 until every cell keeps
+``sum d = 0``) and the step ``alpha`` is halved until every cell keeps
 mass ``>= eps0 = min(min nu, min w(h0)) / 2`` and the error has dropped by the
-factor ``1 - alpha / 2``. The error is measured as ``|(w - nu) / nu|_2``, the
+factor ``1 - alpha / 2``; halved from 1, or in a damped phase from 4 times the
+last step accepted (the trials that would be refused are skipped: 263 -> 125
+diagrams for the 44 steps of an image at n = 1e4). The error is measured as ``|(w - nu) / nu|_2``, the
 Euclidean norm of the relative mass errors (KMT use ``|w - nu|_2``; with masses
 spanning several orders of magnitude, that norm reaches rounding level on the
 large cells while small cells still carry large relative errors). Globally
@@ -51,6 +53,8 @@ _MAX_HALVINGS = 40
 # 1e-9, 2D n = 1e4: five clusters of std 0.02 took 17 Newton steps with the log step taken whole or not at all, 9
 # with 6 halvings, 9 with 12; targets outside the square 8 -> 7; uniform targets and a Gaussian source unchanged)
 _LOG_HALVINGS = 6
+# the line search starts at this many times the last step accepted on the same residual (1 after a full step)
+_GROWTH = 4.0
 # a failed line search within this factor of the precision floor is the floor, not a failure
 _FLOOR_FACTOR = 10.0
 
@@ -148,6 +152,7 @@ def _newton(run, pd, nu, tol, maxiter, policy, laplacian, back, *, certify, reco
     g, w = pd.halfweights, pd.masses
     eps0 = 0.5 * min(nu.min(), w.min())
     step, log_phase, reason, fields = 0.0, True, "maxiter", {"maxiter": maxiter}
+    last = {True: 1.0, False: 1.0}  # the last step accepted on the log and on the linear residual
     for it in range(maxiter + 1):
         if it or record_start:
             err, stop = run.record(w, pd.heights[back], step)
@@ -186,7 +191,10 @@ def _newton(run, pd, nu, tol, maxiter, policy, laplacian, back, *, certify, reco
                 return merit(out.masses, nu), out
             # near the solution Newton steps are full: many halvings only mean tol is below the floor;
             # a log step is halved at most _LOG_HALVINGS times
-            step, trial_pd = kmt_step(trial, merit(w, nu), _LOG_HALVINGS if log_phase else _MAX_HALVINGS if err > 1e-6 else 8)
+            step, trial_pd = kmt_step(trial, merit(w, nu), _LOG_HALVINGS if log_phase else _MAX_HALVINGS if err > 1e-6 else 8,
+                                      first=min(1.0, _GROWTH * last[log_phase]))
+            if trial_pd is not None:
+                last[log_phase] = step
             if trial_pd is not None or not log_phase:
                 break
             log_phase = False  # the log residual's steps were refused: this iteration again, linear
