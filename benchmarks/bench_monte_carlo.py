@@ -28,11 +28,13 @@ Solvers, in the same run:
   (``bash benchmarks/peers/setup_peers.sh``), on a discretised source;
 - ``POT DRAG``: POT >= 0.9.7's ``ot.semidiscrete.solve_semidiscrete`` (averaged SGD, decreasing
   regularisation, Genans et al. 2025) on the true source, its defaults, for each batch size of
-  ``--drag-batch`` and step constant ``a`` of ``--drag-a`` (``lr0 = a sqrt(n batch)``; 1 is POT's default);
-  one run per iteration budget (no warm start), peers/run_pot.py;
+  ``--drag-batch``, step constant ``a`` of ``--drag-a`` (``lr0 = a sqrt(n batch)``; 1 is POT's default) and
+  projection bound of ``--drag-max-cost`` (0, POT's default: none); one run per iteration budget (no warm
+  start), peers/run_pot.py;
 - ``wait``: what a user waits for: ``gm.solve(..., method="monte-carlo", tol=eps)`` for ``eps`` in 1e-1, 1e-2
   (and ``tol=eps/2`` when that converged but the judge does not certify ``eps``), wall time to return, and the
-  judged error of what it returned; a summary row per sampling gives the time to each certified target.
+  judged error of what it returned; a summary row gives the time to each certified target; ``wait-qmc``:
+  the same with scrambled Sobol samples.
 
 Every row gives the samples drawn by the time each target was reached: all the samples the solver drew
 (estimates, starts, line searches), counted at the source. The last lines of a problem compare the best
@@ -42,13 +44,16 @@ Each geomot run also gets ``max_samples`` = what the kernel assigns in 1.5 x the
 budget (a run stops between estimates only, and one estimate can outlast the budget).
 
     python benchmarks/bench_monte_carlo.py [--problems cylinder:16:1000 gaussian-subspace:64:1000 16:1000]
-        [--budget 120] [--methods newton newton-qmc hierarchical adam adam-h0 pot drag wait] [--adam-lr 3.0]
-        [--seeds 0 1 2] [--drag-batch 32 256 2048] [--drag-a 1 0.33] [--check-samples 4194304] [--check-qmc]
+        [--budget 120] [--methods newton newton-qmc hierarchical adam adam-h0 pot drag wait wait-qmc]
+        [--adam-lr 3.0]
+        [--seeds 0 1 2] [--drag-batch 32 256 2048] [--drag-a 1 0.33] [--drag-max-cost 0 16]
+        [--check-samples 4194304] [--check-qmc]
 """
 import argparse
 import collections
 import copy
 import dataclasses
+import itertools
 import json
 import os
 import platform
@@ -68,7 +73,7 @@ import mc_problems  # noqa: E402 (a sibling module)
 
 POT_PYTHON = os.path.join(HERE, ".venvs", "pot", "bin", "python")
 TARGETS = (1e-1, 1e-2)
-METHODS = ("newton", "newton-qmc", "hierarchical", "adam", "adam-h0", "pot", "drag", "wait")
+METHODS = ("newton", "newton-qmc", "hierarchical", "adam", "adam-h0", "pot", "drag", "wait", "wait-qmc")
 RATIO = 4  # a sampled judge should have a noise of at most eps / RATIO to judge eps: the header says what it takes
 
 # an iterate: when its heights existed, that plus the estimate at them, the heights, the samples drawn by then
@@ -149,21 +154,21 @@ def summarise(problem, name, settings, trace):
 
 
 def sample_budget(problem, budget):
-    """Samples the assignment kernel handles in ``budget`` seconds (x 1.5): the runs' ``max_samples``.
+    """Samples drawn and assigned in ``budget`` seconds (x 1.5): the runs' ``max_samples``.
 
     The callback can only stop a run between estimates, and one Monte Carlo
     estimate can take longer than the whole budget; the sample cap bounds it.
     Timed at the Voronoi heights of the targets, the solvers' start (at zero
     heights only the extreme targets have cells, and the k-d tree path of 2D
-    runs several times faster there: that cap ended Adam's runs at n = 1e4 early).
+    runs several times faster there: that cap ended Adam's runs at n = 1e4 early),
+    the drawing included (normal deviates in d = 16 cost about half as much as their assignment).
     """
     y = problem.points
     h = -0.5 * (y ** 2).sum(axis=1)
-    x = problem.source.sample(1 << 16, seed=0)
-    top2_cpu(x, y, h)
+    top2_cpu(problem.source.sample(1 << 16, seed=0), y, h)
     t = time.perf_counter()
-    top2_cpu(x, y, h)
-    return int(1.5 * budget * len(x) / (time.perf_counter() - t))
+    k = top2_cpu(problem.source.sample(1 << 16, seed=1), y, h)[0].size
+    return int(1.5 * budget * k / (time.perf_counter() - t))
 
 
 def run_geomot(problem, name, budget, max_samples, seeds=(0,), **options):
@@ -225,14 +230,16 @@ def run_pot(problem, budget, n_source, reg, iterations):
     return summarise(problem, "POT ASGD", settings, trace)
 
 
-def run_drag(problem, budget, batch, a, iterations):
-    """POT's ``ot.semidiscrete.solve_semidiscrete`` (DRAG) with batches of ``batch`` and ``lr0 = a sqrt(n batch)``."""
+def run_drag(problem, budget, batch, a, max_cost, iterations):
+    """POT's ``ot.semidiscrete.solve_semidiscrete`` (DRAG) with batches of ``batch``, ``lr0 = a sqrt(n batch)``
+    and the potential clipped to ``[-max_cost, max_cost]`` (0: not clipped, POT's default)."""
     if not os.path.exists(POT_PYTHON):
         print(f"{problem.label:>26} {'POT DRAG':>22}  (no venv: bash benchmarks/peers/setup_peers.sh)")
         return None
-    peer, trace, it = _pot_trace(problem, budget, {"solver": "drag", "batch_size": batch, "lr_scale": a},
-                                 iterations)
-    settings = f"{peer} solve_semidiscrete, batch_size={batch}, lr0={a:g} sqrt(n batch), iterations up to {it:.0e}"
+    peer, trace, it = _pot_trace(problem, budget, {"solver": "drag", "batch_size": batch, "lr_scale": a,
+                                                   "max_cost": max_cost}, iterations)
+    settings = (f"{peer} solve_semidiscrete, batch_size={batch}, lr0={a:g} sqrt(n batch)"
+                f"{f', max_cost={max_cost:g}' if max_cost else ''}, iterations up to {it:.0e}")
     return summarise(problem, "POT DRAG", settings, trace)
 
 
@@ -279,8 +286,8 @@ def run_wait(problem, max_samples, qmc):
 
 
 def compare(problem, rows, budget):
-    """The last lines of a problem: geomot's wait time to each target against the best Adam and POT DRAG rows
-    (their time with the estimate; a target they never reached counts as more than the budget)."""
+    """The last lines of a problem: geomot's wait time to each target against the best Adam (either start) and
+    POT DRAG rows (their time with the estimate; a target they never reached counts as more than the budget)."""
     mine = [r for r in rows if r and r["method"].startswith("geomot wait") and (problem.qmc_fair or not r["qmc"])]
     for eps in map(str, TARGETS):
         ours = [r["time_to_with_estimate"][eps] for r in mine if r["time_to_with_estimate"][eps] is not None]
@@ -289,7 +296,7 @@ def compare(problem, rows, budget):
             continue
         parts = [f"geomot {min(ours):.2f} s"]
         for peer in ("adam (pyOMT)", "POT DRAG"):
-            times = [r["time_to_with_estimate"].get(eps) for r in rows if r and r["method"] == peer
+            times = [r["time_to_with_estimate"].get(eps) for r in rows if r and r["method"].startswith(peer)
                      and "time_to_with_estimate" in r and not r["settings"].startswith("median")]
             if not times:
                 continue
@@ -322,6 +329,9 @@ def parse():
                         help="batch sizes tried for POT's DRAG (32 is its default)")
     parser.add_argument("--drag-a", type=float, nargs="+", default=[1.0, 0.33],
                         help="DRAG step constants a, lr0 = a sqrt(n batch) (1: POT's default)")
+    parser.add_argument("--drag-max-cost", type=float, nargs="+", default=[0.0],
+                        help="DRAG's projection bound on the potential (0: none, POT's default; POT's example "
+                             "passes the bound of the cost, d on the unit cube)")
     parser.add_argument("--pot-iterations", type=float, nargs="+", default=[1e3, 1e4, 1e5, 1e6, 1e7, 1e8],
                         help="iteration budgets of the POT runs (one run each, until one takes budget / 10)")
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS),
@@ -358,12 +368,13 @@ def run_problem(problem, args):
             rows.append(run_pot(problem, args.budget, n_source=1 << 16, reg=reg,
                                 iterations=[int(i) for i in args.pot_iterations]))
     if "drag" in methods:
-        for batch in args.drag_batch:
-            for a in args.drag_a:
-                rows.append(run_drag(problem, args.budget, batch, a, [int(i) for i in args.pot_iterations]))
+        for batch, a, max_cost in itertools.product(args.drag_batch, args.drag_a, args.drag_max_cost):
+            rows.append(run_drag(problem, args.budget, batch, a, max_cost, [int(i) for i in args.pot_iterations]))
     if "wait" in methods:
         rows += run_wait(problem, max_samples, qmc=False)
+    if "wait-qmc" in methods:
         rows += run_wait(problem, max_samples, qmc=True)
+    if "wait" in methods or "wait-qmc" in methods:
         compare(problem, rows, args.budget)
     return rows
 

@@ -7,10 +7,13 @@ averaged SGD on the semi-dual with the DRAG decreasing-regularisation schedule
 ``lr0 = lr_scale sqrt(n batch_size)`` (``lr_scale = 1``: POT's default), every other setting
 POT's default: the step ``lr0 / t^(2/3)`` on the potential, the regularisation
 ``max(reg, 0.1 / t^(1/2))`` at iteration ``t``, the uniform (Polyak) average of the
-iterates returned, no projection. Its cost is ``|x - y|^2`` and its cells
-``argmin_j |x - y_j|^2 - g_j``, i.e. geomot heights ``h_j = (g_j - |y_j|^2) / 2``. (POT before
-0.9.7 had the cost ``|x - y|^2 / 2``, whose potential is ``g / 2``: the same ``lr0`` moved its
-cells twice as far, so ``lr_scale = 2`` here is that version's default step.) Samples drawn:
+iterates returned; ``max_cost > 0`` clips the potential to ``[-max_cost, max_cost]`` (the
+projection of the paper; POT's own example passes the bound of the cost, and ``max_cost = 0``
+here is POT's default, no projection). Its cost is ``|x - y|^2`` and its cells
+``argmin_j |x - y_j|^2 - g_j``, i.e. geomot heights ``h_j = (g_j - |y_j|^2) / 2``. (The
+development version of this module, with ``target_positions``, ``n_iter`` and ``proj_bound``,
+had the cost ``|x - y|^2 / 2``, whose potential is ``g / 2``: the same ``lr0`` moved its cells
+twice as far, so ``lr_scale = 2`` here is its default step.) Samples drawn:
 ``iterations x batch_size``.
 
 ``solver = "asgd"``: POT (``ot.stochastic``, Genevay et al. 2016) solves discrete-to-discrete
@@ -20,7 +23,7 @@ returns the target dual ``v``; as ``reg -> 0`` the cells are
 POT has no warm start, so each iteration budget is a separate run from zero.
 
     python run_pot.py IN.npz OUT.json   (IN: solver, points, iterations, seed, sampler; asgd: n_source, reg;
-                                         drag: batch_size, lr_scale)
+                                         drag: batch_size, lr_scale, max_cost)
 """
 import json
 import sys
@@ -41,7 +44,7 @@ def drag(data):
     for iterations in data["iterations"]:
         t = time.perf_counter()
         g = np.asarray(solve_semidiscrete(y, str(data["sampler"]), max_iter=int(iterations), batch_size=batch,
-                                          lr0=lr0))
+                                          lr0=lr0, max_cost=float(data["max_cost"]) or None))
         seconds = time.perf_counter() - t
         runs.append({"iterations": int(iterations), "seconds": seconds, "samples": int(iterations) * batch,
                      "heights": (0.5 * (g - (y ** 2).sum(1))).tolist(), "finite": bool(np.isfinite(g).all())})
