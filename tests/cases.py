@@ -65,9 +65,20 @@ def lattice(a, b, c):
 
 def demo(name):
     """The demo script ``demos/<name>.py`` as a module (the demos import their sibling helpers by name)."""
-    folder = str(Path(__file__).resolve().parents[1] / "demos")
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
+    return _script("demos", name)
+
+
+def benchmark(name):
+    """The benchmark module ``benchmarks/<name>.py`` as a module."""
+    return _script("benchmarks", name)
+
+
+def _script(folder, name):
+    """The module ``<folder>/<name>.py`` of the repository, its folder put on ``sys.path`` (its siblings
+    import each other by name)."""
+    path = str(Path(__file__).resolve().parents[1] / folder)
+    if path not in sys.path:
+        sys.path.insert(0, path)
     return importlib.import_module(name)
 
 
