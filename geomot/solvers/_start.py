@@ -95,6 +95,25 @@ def voronoi_heights(y, sim):
     return -(y - mid) @ center - 0.5 * t * ((y - mid) ** 2).sum(axis=1)
 
 
+def fitted_heights(source, z, frame, sim):
+    r"""Unit-frame heights of the Voronoi start of ``sim`` corrected for the source's density, or None.
+
+    A source that knows the potential ``phi`` of its linearised transport to the uniform measure on its box
+    (:meth:`geomot.GridDensity.linearised_potential`) gives the targets, placed at ``p_i`` by the start's
+    similarity, the power diagram of the ``p_i`` with weights ``2 phi(p_i)``: in user coordinates the cells
+    maximise ``<x, p_i> - |p_i|^2 / 2 + phi(p_i)``, in the unit frames (``x = c + s x'``,
+    ``p_i = c + s t (z_i - mid) + s center``) ``s^2 t (<x', z_i> + k_i)`` with
+    ``k_i = V_i + phi(p_i) / (s^2 t)``, ``V`` the Voronoi heights (:func:`voronoi_heights`). Right when
+    the targets spread evenly over the box; the solver keeps it only where it beats the Voronoi start.
+    """
+    potential = getattr(source, "linearised_potential", None)
+    if potential is None:
+        return None
+    t, mid, center = frame.similarity(sim)
+    x = frame.c + frame.s * (t * (z - mid) + center)
+    return voronoi_heights(z, (t, mid, center)) + potential(x) / (frame.s ** 2 * t)
+
+
 def assignment_heights(draw, z, nu):
     r"""Unit-frame heights ``k`` whose power cells each contain the samples an optimal assignment gives them.
 

@@ -295,3 +295,59 @@ def test_locate_and_transport_are_the_argmax_on_a_converged_image_problem():
     np.testing.assert_array_equal(res.transport(x), y[brute])
     inside = src.domain.contains(x)
     np.testing.assert_array_equal(res.diagram.locate(x), np.where(inside, brute, -1))
+
+
+def test_linearised_potential_of_two_levels_in_closed_form():
+    """Density 1 on the left half of [0, 2] x [0, 1], 4 on the right: ``phi'' = 2 (sqrt(rho) - mean)`` on each
+    half with ``phi' = 0`` at both ends, so ``phi(x) - phi(1) = r (x^2 - 1) / 2`` on the left and
+    ``-r ((2 - x)^2 - 1) / 2`` on the right, ``r = sqrt(0.4) - sqrt(1.6)``."""
+    values = np.ones((8, 64))
+    values[:, 32:] = 4.0
+    src = gm.GridDensity(values, BOX)
+    x = np.linspace(0.02, 1.98, 50)
+    phi = src.linearised_potential(np.column_stack([x, np.full(50, 0.3)]))
+    middle = src.linearised_potential(np.array([[1.0, 0.7]]))[0]
+    r = np.sqrt(0.4) - np.sqrt(1.6)
+    exact = np.where(x < 1, r * (x ** 2 - 1) / 2, -r * ((2 - x) ** 2 - 1) / 2)
+    np.testing.assert_allclose(phi - middle, exact, atol=2e-3 * abs(r))
+    assert phi[0] > middle > phi[-1]  # the dense side is a valley: its cells shrink
+
+
+@pytest.mark.parametrize("shape,box", [((7, 9), gm.Box([0, 0], [2, 1])), ((4, 5, 6), gm.Box([0, 0, 0], [1, 2, 3]))])
+def test_linearised_potential_solves_the_discrete_neumann_poisson_equation(shape, box):
+    """At pixel centres, the 2d+1-point Laplacian of ``phi`` with mirrored ghost pixels is ``d (rho^(1/d) - mean)``."""
+    values = np.random.default_rng(3).random(shape)
+    values.flat[0] = 0.0
+    src = gm.GridDensity(values, box)
+    dim = src.dim
+    axes = [box.lower[a] + src.step[a] * (np.arange(m) + 0.5) for a, m in zip(range(dim - 1, -1, -1), shape)]
+    grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, dim)[:, ::-1]  # (x, y[, z])
+    phi = src.linearised_potential(grid).reshape(shape)
+    padded = np.pad(phi, 1, mode="edge")
+    laplacian = np.zeros(shape)
+    for axis in range(dim):
+        h = src.step[dim - 1 - axis]
+        lo = [slice(1, -1)] * dim
+        hi = [slice(1, -1)] * dim
+        lo[axis], hi[axis] = slice(0, -2), slice(2, None)
+        laplacian += (padded[tuple(lo)] + padded[tuple(hi)] - 2 * phi) / h ** 2
+    rho = (src.pixel_masses * values.size) ** (1 / dim)
+    np.testing.assert_allclose(laplacian, dim * (rho - rho.mean()), atol=1e-9 * np.abs(rho).max())
+
+
+def test_uniform_targets_on_a_contrasted_image_start_from_the_fitted_heights():
+    """A dark square with a bright disk (contrast 16), 3000 targets uniform in the box: the Voronoi start
+    corrected by the linearised potential takes fewer steps than the Voronoi start itself; targets drawn from
+    the image keep the Voronoi start (already right: the correction is for evenly spread targets)."""
+    m = 128
+    xx, yy = np.meshgrid((np.arange(m) + 0.5) / m, (np.arange(m) + 0.5) / m)
+    values = 0.06 + 0.9 * ((xx - 0.45) ** 2 + (yy - 0.55) ** 2 < 0.1) * (1 - 0.5 * xx)
+    src = gm.GridDensity(values, gm.Box([0, 0], [1, 1]))
+    y = np.random.default_rng(2).random((3000, 2))
+    fitted = gm.solve(src, y, tol=1e-9)
+    voronoi = gm.solve(src, y, tol=1e-9, heights0=-0.5 * (y ** 2).sum(axis=1))
+    check_solution(fitted, np.full(3000, 1 / 3000), 1e-9)
+    assert "fitted_heights" in fitted.message and "fitted_heights" not in voronoi.message
+    assert fitted.iterations < 0.8 * voronoi.iterations
+    drawn = gm.solve(src, src.sample(3000, seed=1), tol=1e-9)
+    assert drawn.converged and "fitted_heights" not in drawn.message
