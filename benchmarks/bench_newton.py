@@ -3,6 +3,7 @@
 Problems (uniform source on the unit square, or cube with --dim 3, uniform target masses 1/n):
   uniform  -- y = default_rng(0).random((n, d))            (targets inside the square)
   outside  -- y = default_rng(0).random((n, d)) + [2, 0..] (every target outside it)
+  clustered -- five clusters of std 0.02 (centres in [0.1, 0.9]^d), clipped to [0.001, 0.999]^d
 
 Each peer runs in its own venv (set up with benchmarks/peers/setup_peers.sh) on the
 same arrays in the same run; its returned weights are checked by geomot's exact masses
@@ -31,9 +32,13 @@ def unit_cube(dim):
 
 
 def problem(kind, n, dim=2):
-    y = np.random.default_rng(0).random((n, dim))
+    rng = np.random.default_rng(0)
+    y = rng.random((n, dim))
     if kind == "outside":
         y[:, 0] += 2.0
+    if kind == "clustered":  # five tight clusters (std 0.02) inside the cube
+        centres = 0.1 + 0.8 * rng.random((5, dim))
+        y = np.clip(centres[rng.integers(0, 5, n)] + 0.02 * rng.standard_normal((n, dim)), 0.001, 0.999)
     return y
 
 

@@ -57,7 +57,7 @@ _LOG_HALVINGS = 6
 # the line search starts at this many times the last step accepted on the same residual (1 after a full step)
 _GROWTH = 4.0
 # the shares of the density's correction the start tries (fitted_heights), until no cell is empty
-_FITTED_SHARES = (1.0, 0.5)
+_FITTED_SHARES = (1.0, 0.5, 0.25)
 # a failed line search within this factor of the precision floor is the floor, not a failure
 _FLOOR_FACTOR = 10.0
 
