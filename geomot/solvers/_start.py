@@ -42,6 +42,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from .._kernels.potentials import difference_potentials
+from ._residuals import log_merit
 
 # the assignment start is a dense n x n assignment (72 MB a matrix at n = 3000) whose time grows faster than
 # the continuation's: at n = 4000 it took 38 s (holes) and 39 s (annulus), 7 steps each, the continuation
@@ -49,6 +50,44 @@ from .._kernels.potentials import difference_potentials
 ASSIGNMENT_MAX = 3000
 # a Voronoi start on a non-convex domain is poor if a relative mass error exceeds this (or a cell is empty)
 _GOOD_START = 10.0
+# the shares of the density's correction the start tries (fitted_heights), until no cell is empty
+_FITTED_SHARES = (1.0, 0.5, 0.25)
+
+
+def start_diagram(source, points, z, frame, nu, diagram):
+    """The exact solver's start: ``(diagram, note)``, the note saying which start was taken ("" for Voronoi's).
+
+    The Voronoi start of the similarity that maps the targets into the support
+    (:func:`similarity`; :func:`second_similarity` where it leaves a cell
+    without mass on an image); corrected for the density
+    (:func:`fitted_heights`) where that lowers the log error; the assignment
+    start (:func:`assignment_heights`) where the result is still poor
+    (:func:`poor_start`) and ``n <= ASSIGNMENT_MAX``. ``points`` and ``z``:
+    the targets in user and unit coordinates, ``frame`` their
+    :class:`~geomot.diagram._frame.Frame`; ``diagram(k)``: the diagram of the
+    unit-frame heights ``k``.
+    """
+    sim = similarity(source, points)
+    voronoi_k = voronoi_heights(z, frame.similarity(sim))
+    pd, note = diagram(voronoi_k), ""
+    second = second_similarity(source, pd)
+    if second is not None:
+        sim, voronoi_k = second, voronoi_heights(z, frame.similarity(second))
+        pd = diagram(voronoi_k)
+    fitted = fitted_heights(source, z, frame, sim)
+    if fitted is not None:  # the density's correction, halved where it empties a cell; kept if it beats Voronoi
+        for share in _FITTED_SHARES:
+            fitted_pd = diagram(voronoi_k + share * (fitted - voronoi_k))
+            if not fitted_pd.empty.any():
+                break
+        if not fitted_pd.empty.any() and log_merit(fitted_pd.masses, nu) < log_merit(pd.masses, nu):
+            pd = fitted_pd
+            note = f" (started from the Voronoi diagram corrected for the density: fitted_heights, share {share})"
+    if len(z) <= ASSIGNMENT_MAX and poor_start(pd, nu):
+        draw = source.sampler(seed=0, qmc=True)
+        pd = diagram(assignment_heights(lambda k: (draw(k) - frame.c) / frame.s, z, nu))
+        note += " (started from an optimal assignment of source samples: the Voronoi start was poor)"
+    return pd, note
 
 
 def poor_start(pd, nu):

@@ -46,8 +46,7 @@ from ._linesearch import kmt_step
 from ._residuals import LOG_UNTIL, lin_merit, lin_residual, log_merit, log_residual
 from ._run import Run
 from ._continuation import continuation, needs_continuation
-from ._start import (ASSIGNMENT_MAX, assignment_heights, fitted_heights, poor_start, second_similarity, similarity,
-                     voronoi_heights)
+from ._start import ASSIGNMENT_MAX, start_diagram
 
 _MAX_HALVINGS = 40
 # a log step is halved at most this often before the iteration falls back to the linear residual (measured, tol
@@ -56,8 +55,6 @@ _MAX_HALVINGS = 40
 _LOG_HALVINGS = 6
 # the line search starts at this many times the last step accepted on the same residual (1 after a full step)
 _GROWTH = 4.0
-# the shares of the density's correction the start tries (fitted_heights), until no cell is empty
-_FITTED_SHARES = (1.0, 0.5, 0.25)
 # a failed line search within this factor of the precision floor is the floor, not a failure
 _FLOOR_FACTOR = 10.0
 
@@ -109,29 +106,9 @@ def solve_newton(source, points, masses=None, *, tol=1e-10, maxiter=100, heights
             note = f" (heights0 left {int(pd.empty.sum())} cells empty: started from a Voronoi diagram instead)"
             pd = None
     if pd is None:
-        def diagram(k):
-            return PowerDiagram._from_unit(points, source, unit, frame, z, halfweights(z, k))
-        sim = similarity(source, points)
-        voronoi_k = voronoi_heights(z, frame.similarity(sim))
-        pd = diagram(voronoi_k)
-        second = second_similarity(source, pd)
-        if second is not None:
-            sim, voronoi_k = second, voronoi_heights(z, frame.similarity(second))
-            pd = diagram(voronoi_k)
-        fitted = fitted_heights(source, z, frame, sim)
-        if fitted is not None:  # the density's correction, halved where it empties a cell; kept if it beats Voronoi
-            for share in _FITTED_SHARES:
-                fitted_pd = diagram(voronoi_k + share * (fitted - voronoi_k))
-                if not fitted_pd.empty.any():
-                    break
-            if not fitted_pd.empty.any() and log_merit(fitted_pd.masses, nu) < log_merit(pd.masses, nu):
-                pd = fitted_pd
-                note += f" (started from the Voronoi diagram corrected for the density: fitted_heights, share {share})"
-        if n <= ASSIGNMENT_MAX and poor_start(pd, nu):
-            draw = source.sampler(seed=0, qmc=True)
-            start = assignment_heights(lambda k: (draw(k) - frame.c) / frame.s, z, nu)
-            pd = PowerDiagram._from_unit(points, source, unit, frame, z, halfweights(z, start))
-            note += " (started from an optimal assignment of source samples: the Voronoi start was poor)"
+        pd, start_note = start_diagram(source, points, z, frame, nu, lambda k: PowerDiagram._from_unit(
+            points, source, unit, frame, z, halfweights(z, k)))
+        note += start_note
     laplacian = LaplacianSolver(nu, policy.laplacian, policy.connected)
     if h0 is None and n > ASSIGNMENT_MAX and needs_continuation(pd, nu):
         # a domain left with an empty cell (the iterations ran out first) is not a start

@@ -7,7 +7,7 @@ from scipy.optimize import linear_sum_assignment
 
 import geomot as gm
 from geomot._kernels.potentials import difference_potentials
-from geomot.solvers import newton
+from geomot.solvers import _start, newton
 from geomot.solvers._continuation import Blend
 from geomot.solvers._start import assignment_heights
 
@@ -111,7 +111,8 @@ def test_difference_potentials_against_numpy():
 
 def test_the_continuation_is_the_fallback_beyond_the_assignment_size(monkeypatch):
     """Above ``ASSIGNMENT_MAX`` targets the continuation from the bounding box starts the solve."""
-    monkeypatch.setattr(newton, "ASSIGNMENT_MAX", 100)
+    monkeypatch.setattr(newton, "ASSIGNMENT_MAX", 100)  # the continuation's threshold
+    monkeypatch.setattr(_start, "ASSIGNMENT_MAX", 100)  # the assignment start's
     y = np.random.default_rng(0).random((600, 2))
     res = gm.solve(gm.Polygon(SQUARE, HOLES), y, tol=1e-9)
     check_solution(res, np.full(600, 1 / 600), 1e-9)
