@@ -17,23 +17,11 @@ import geomot as gm
 from geomot._kernels.planar.gaussian import RADIUS
 from geomot._kernels.spatial.gaussian import gaussian_cells_3d
 from tests.cases import check_solution
+from tests.measures.test_gaussian_exact import normal_interval, phi
 
 MEAN = np.array([0.3, -0.2, 0.1])
 STD = 1.3
 SOURCE = gm.Gaussian(3, MEAN, STD)
-
-
-def phi(t):
-    return math.exp(-0.5 * t * t) / math.sqrt(2.0 * math.pi)
-
-
-def normal_interval(a, b):
-    """``Phi(b) - Phi(a)`` to full relative precision (tails by erfc, short intervals by quad)."""
-    if b - a < 0.5:
-        return integrate.quad(phi, a, b, epsabs=0.0, epsrel=2e-14)[0]
-    if a >= 0:
-        return special.ndtr(-a) - special.ndtr(-b)
-    return special.ndtr(b) - special.ndtr(a)
 
 
 def unit_vector(theta, psi):
