@@ -142,7 +142,7 @@ class GridDensity:
 
     def linearised_potential(self, x):
         r"""The potential ``phi`` of the linearised transport from this density to the uniform measure on its
-        box, at points ``x`` (k, dim): the solvers' fitted start (:func:`geomot.solvers._start.fitted_heights`).
+        box, at points ``x`` (k, dim): the solvers' fitted start (:func:`geomot.solvers._start.density_correction`).
 
         The map ``T = Id + grad phi`` pushes ``rho`` (of mean 1 on the box) to the uniform measure when
         ``det(I + D^2 phi) = rho``; with ``D^2 phi`` taken isotropic, ``(1 + Delta phi / d)^d = rho``, so

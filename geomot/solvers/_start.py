@@ -50,7 +50,7 @@ from ._residuals import log_merit
 ASSIGNMENT_MAX = 3000
 # a Voronoi start on a non-convex domain is poor if a relative mass error exceeds this (or a cell is empty)
 _GOOD_START = 10.0
-# the shares of the density's correction the start tries (fitted_heights), until no cell is empty
+# the shares of the density's correction the start tries (density_correction), until no cell is empty
 _FITTED_SHARES = (1.0, 0.5, 0.25)
 
 
@@ -60,7 +60,7 @@ def start_diagram(source, points, z, frame, nu, diagram):
     The Voronoi start of the similarity that maps the targets into the support
     (:func:`similarity`; :func:`second_similarity` where it leaves a cell
     without mass on an image); corrected for the density
-    (:func:`fitted_heights`) where that lowers the log error; the assignment
+    (:func:`density_correction`) where that lowers the log error; the assignment
     start (:func:`assignment_heights`) where the result is still poor
     (:func:`poor_start`) and ``n <= ASSIGNMENT_MAX``. ``points`` and ``z``:
     the targets in user and unit coordinates, ``frame`` their
@@ -74,15 +74,15 @@ def start_diagram(source, points, z, frame, nu, diagram):
     if second is not None:
         sim, voronoi_k = second, voronoi_heights(z, frame.similarity(second))
         pd = diagram(voronoi_k)
-    fitted = fitted_heights(source, z, frame, sim)
-    if fitted is not None:  # the density's correction, halved where it empties a cell; kept if it beats Voronoi
+    correction = density_correction(source, z, frame, sim)
+    if correction is not None:  # halved where it empties a cell; kept if it beats the Voronoi start
         for share in _FITTED_SHARES:
-            fitted_pd = diagram(voronoi_k + share * (fitted - voronoi_k))
+            fitted_pd = diagram(voronoi_k + share * correction)
             if not fitted_pd.empty.any():
                 break
         if not fitted_pd.empty.any() and log_merit(fitted_pd.masses, nu) < log_merit(pd.masses, nu):
             pd = fitted_pd
-            note = f" (started from the Voronoi diagram corrected for the density: fitted_heights, share {share})"
+            note = f" (started from the Voronoi diagram corrected for the density: density_correction, share {share})"
     if len(z) <= ASSIGNMENT_MAX and poor_start(pd, nu):
         draw = source.sampler(seed=0, qmc=True)
         pd = diagram(assignment_heights(lambda k: (draw(k) - frame.c) / frame.s, z, nu))
@@ -134,23 +134,23 @@ def voronoi_heights(y, sim):
     return -(y - mid) @ center - 0.5 * t * ((y - mid) ** 2).sum(axis=1)
 
 
-def fitted_heights(source, z, frame, sim):
-    r"""Unit-frame heights of the Voronoi start of ``sim`` corrected for the source's density, or None.
+def density_correction(source, z, frame, sim):
+    r"""The unit-frame correction of the Voronoi start of ``sim`` for the source's density, or None.
 
     A source that knows the potential ``phi`` of its linearised transport to the uniform measure on its box
     (:meth:`geomot.GridDensity.linearised_potential`) gives the targets, placed at ``p_i`` by the start's
     similarity, the power diagram of the ``p_i`` with weights ``2 phi(p_i)``: in user coordinates the cells
     maximise ``<x, p_i> - |p_i|^2 / 2 + phi(p_i)``, in the unit frames (``x = c + s x'``,
-    ``p_i = c + s t (z_i - mid) + s center``) ``s^2 t (<x', z_i> + k_i)`` with
-    ``k_i = V_i + phi(p_i) / (s^2 t)``, ``V`` the Voronoi heights (:func:`voronoi_heights`). Right when
-    the targets spread evenly over the box; the solver keeps it only where it beats the Voronoi start.
+    ``p_i = c + s t (z_i - mid) + s center``) ``s^2 t (<x', z_i> + V_i + phi(p_i) / (s^2 t))``, ``V``
+    the Voronoi heights (:func:`voronoi_heights`): the correction is ``phi(p_i) / (s^2 t)``. Right when
+    the targets spread evenly over the box; :func:`start_diagram` keeps it only where it beats the
+    Voronoi start.
     """
     potential = getattr(source, "linearised_potential", None)
     if potential is None:
         return None
     t, mid, center = frame.similarity(sim)
-    x = frame.c + frame.s * (t * (z - mid) + center)
-    return voronoi_heights(z, (t, mid, center)) + potential(x) / (frame.s ** 2 * t)
+    return potential(frame.c + frame.s * (t * (z - mid) + center)) / (frame.s ** 2 * t)
 
 
 def assignment_heights(draw, z, nu):

@@ -335,7 +335,7 @@ def test_linearised_potential_solves_the_discrete_neumann_poisson_equation(shape
     np.testing.assert_allclose(laplacian, dim * (rho - rho.mean()), atol=1e-9 * np.abs(rho).max())
 
 
-def test_uniform_targets_on_a_contrasted_image_start_from_the_fitted_heights():
+def test_uniform_targets_on_a_contrasted_image_start_from_the_density_correction():
     """A dark square with a bright disk (contrast 16), 3000 targets uniform in the box: the Voronoi start
     corrected by the linearised potential takes fewer steps than the Voronoi start itself; targets drawn from
     the image keep the Voronoi start (already right: the correction is for evenly spread targets)."""
@@ -347,7 +347,7 @@ def test_uniform_targets_on_a_contrasted_image_start_from_the_fitted_heights():
     fitted = gm.solve(src, y, tol=1e-9)
     voronoi = gm.solve(src, y, tol=1e-9, heights0=-0.5 * (y ** 2).sum(axis=1))
     check_solution(fitted, np.full(3000, 1 / 3000), 1e-9)
-    assert "fitted_heights" in fitted.message and "fitted_heights" not in voronoi.message
+    assert "density_correction" in fitted.message and "density_correction" not in voronoi.message
     assert fitted.iterations < 0.8 * voronoi.iterations
     drawn = gm.solve(src, src.sample(3000, seed=1), tol=1e-9)
-    assert drawn.converged and "fitted_heights" not in drawn.message
+    assert drawn.converged and "density_correction" not in drawn.message
