@@ -141,3 +141,15 @@ def test_kmt_step_gives_up_after_its_halvings():
     calls = []
     kmt_step(lambda a: calls.append(a) or (0.999, None), 1.0, 3)  # 0.999 > 1 - a/2 for each a tried: refused
     assert calls == [1.0, 0.5, 0.25]
+
+
+def test_kmt_step_from_a_shorter_first_step_keeps_the_smallest():
+    """``first`` skips the longer steps; the smallest step tried stays ``2^-(halvings - 1)``."""
+    calls = []
+    kmt_step(lambda a: calls.append(a) or (2.0, None), 1.0, 6, first=0.25)
+    assert calls == [0.25, 0.125, 0.0625, 0.03125]
+    step, _ = kmt_step(lambda a: (1.0 - a, None), 1.0, 6, first=0.125)
+    assert step == 0.125
+    calls.clear()
+    kmt_step(lambda a: calls.append(a) or (2.0, None), 1.0, 1, first=0.25)  # the full step only: it is tried
+    assert calls == [1.0]
