@@ -18,7 +18,7 @@ import numpy as np
 import shapely
 
 import geomot as gm
-from geomot.solvers import newton
+from geomot.solvers import _start
 
 SQUARE = [[0, 0], [1, 0], [1, 1], [0, 1]]
 HOLES = [[[0.15, 0.15], [0.45, 0.15], [0.45, 0.45], [0.15, 0.45]],
@@ -57,7 +57,7 @@ def main():
         make, n = CASES[name]
         domain, y = make(int(args.n or n), np.random.default_rng(0))
         if args.start != "default":
-            newton.ASSIGNMENT_MAX = len(y) if args.start == "assignment" else 0
+            _start.ASSIGNMENT_MAX = len(y) if args.start == "assignment" else 0
         t0 = time.perf_counter()
         res = gm.solve(domain, y, tol=1e-9, maxiter=400)
         seconds = time.perf_counter() - t0

@@ -6,7 +6,7 @@ a hole has an empty or tiny cell, its neighbours huge ones (a square with two
 holes, 2400 uniform targets: relative errors of 800 at the start, 265 damped
 Newton steps, the KMT floor on the cell masses keeping every step short).
 Up to :data:`._start.ASSIGNMENT_MAX` targets the assignment start of
-:func:`._start.assignment_heights` replaces it (6 to 7 steps on the cases
+:mod:`._assignment` replaces it (8 to 12 steps on the cases
 below); above, the solve starts on the bounding box ``B`` of the domain ``Omega``
 (convex: no cell is ever empty, and Newton takes a handful of steps) and
 moves the source to the domain through the blends

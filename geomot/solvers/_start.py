@@ -18,7 +18,7 @@ then make the cells of ``y`` the Voronoi cells of the ``z``
 the start. (The Monte Carlo solver then fits ``t`` in high dimension:
 :mod:`geomot.solvers.monte_carlo.starts`.)
 
-**Assignment start** (:func:`assignment_heights`). The Voronoi start is poor
+**Assignment start** (:mod:`._assignment`). The Voronoi start is poor
 (:func:`poor_start`) when a cell is empty (a target crushed among others by a
 similarity that brings a far outlier in) or, on a non-convex support (a
 domain with holes, an image with black pixels: ``source.convex_support``),
@@ -26,28 +26,26 @@ when a mass is off by more than ten times: the convex set the targets are
 mapped into is a small part of a domain with holes, and the cells around it
 sweep across the holes, where Newton's linear model is poor. (Two blobs on
 black, 500 and 1500 uniform targets: 82 and 203 damped steps from the
-largest white rectangle, 7 and 11 from the assignment.) Measured under load
-(tol 1e-9; Newton steps, seconds): a square with two holes, 2400 uniform
-targets: Voronoi start 265 steps; 0.9 of the largest inscribed rectangle
-276; continuation from the bounding box 35 (38 s); assignment start 7 (9 s,
-of which 5 s the assignment and 2 s its potentials). An annulus to two disks,
-3000 targets: 300+ (not converged), 300+, 70 (18 s), 6 (18 s: 11 s and 5 s).
-An L with a hole, 3000 targets over its bounding box: 113 (30 s) by the
-continuation, 7 (16 s: 11 s and 3 s). The assignment is dense, ``O(n^2)``
-memory: above :data:`ASSIGNMENT_MAX` targets a non-convex domain starts by
-the continuation of :mod:`._continuation` instead (a square with two holes,
-20000 targets: 156 steps, 207 s).
+largest white rectangle, 7 and 11 from the assignment.) Measured quiet (tol
+1e-9; Newton steps, seconds; ``python benchmarks/bench_nonconvex.py``): a
+square with two holes, 2400 uniform targets: Voronoi start 265 steps;
+continuation from the bounding box 35; assignment start 8 (0.6 s). An
+annulus to two disks, 3000 targets: 300+ (not converged) from Voronoi, 70 by
+the continuation, 9 (1.5 s) from the assignment. An L with a hole, 3000
+targets over its bounding box: 113 by the continuation, 8 (1.2 s). The square
+with two holes at 20000 targets: 12 steps, 10.9 s (the continuation: 156
+steps, 207 s). Above :data:`ASSIGNMENT_MAX` targets a non-convex domain
+starts by the continuation of :mod:`._continuation` instead.
 """
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
-from .._kernels.potentials import difference_potentials
+from ._assignment import assignment_start
 from ._residuals import log_merit
 
-# the assignment start is a dense n x n assignment (72 MB a matrix at n = 3000) whose time grows faster than
-# the continuation's: at n = 4000 it took 38 s (holes) and 39 s (annulus), 7 steps each, the continuation
-# 14 s (52 steps) and 31 s (79 steps). Above this many targets, the continuation on non-convex domains
-ASSIGNMENT_MAX = 3000
+# the auction of the assignment start costs O(n^2 / 64) value evaluations per bid round (its pruning grid
+# is scanned whole): 11 s at n = 20000 (holes), against 207 s and 156 steps for the continuation. Above this
+# many targets, the continuation on non-convex domains
+ASSIGNMENT_MAX = 20000
 # a Voronoi start on a non-convex domain is poor if a relative mass error exceeds this (or a cell is empty)
 _GOOD_START = 10.0
 # the shares of the density's correction the start tries (density_correction), until no cell is empty
@@ -85,7 +83,7 @@ def start_diagram(source, points, z, frame, nu, diagram):
             note = f" (started from the Voronoi diagram corrected for the density: density_correction, share {share})"
     if len(z) <= ASSIGNMENT_MAX and poor_start(pd, nu):
         draw = source.sampler(seed=0, qmc=True)
-        pd = diagram(assignment_heights(lambda k: (draw(k) - frame.c) / frame.s, z, nu))
+        pd, _ = assignment_start(lambda k: (draw(k) - frame.c) / frame.s, z, nu, diagram)
         note += " (started from an optimal assignment of source samples: the Voronoi start was poor)"
     return pd, note
 
@@ -151,45 +149,3 @@ def density_correction(source, z, frame, sim):
         return None
     t, mid, center = frame.similarity(sim)
     return potential(frame.c + frame.s * (t * (z - mid) + center)) / (frame.s ** 2 * t)
-
-
-def assignment_heights(draw, z, nu):
-    r"""Unit-frame heights ``k`` whose power cells each contain the samples an optimal assignment gives them.
-
-    The masses ``nu`` are rounded to counts ``c_i >= 1`` of ``N = sum c_i``
-    samples ``x_s = draw(N)`` of the source (unit frame, low-discrepancy);
-    the samples are assigned to the targets ``z`` (n, d), ``c_i`` each, by an
-    optimal assignment for the cost ``-<x, z>`` (the transport of the sampled
-    measure, :func:`scipy.optimize.linear_sum_assignment`), and its
-    potentials are the heights: sample ``s`` of target ``j`` lies in the cell
-    of ``j`` (``<x_s, z_j> + k_j >= <x_s, z_i> + k_i``) iff
-
-    .. math:: k_i - k_j \le w_{ij} = \min_{s \to j} \langle x_s, z_j - z_i\rangle \quad \text{for all } i,
-
-    a system with solutions since the assignment is optimal (no negative
-    cycle). :func:`geomot._kernels.potentials.difference_potentials` gives its
-    largest solution ``k^+ <= 0``, in which some samples lie on cell
-    boundaries, and on the reversed constraints ``-k^-``, the smallest; the
-    heights are halfway, ``(k^+ + k^-) / 2`` (a solution too; samples off the
-    boundaries where the constraints leave room: 7 Newton steps instead of 8
-    on the square with two holes). No cell is empty, on any domain, and each
-    carries about its share of the samples (start errors of 3 to 4 on the
-    cases of the module docstring). A dense ``N x n`` assignment: for ``n`` up
-    to a few thousand (:data:`ASSIGNMENT_MAX`).
-    """
-    n = len(z)
-    share = n * nu / nu.sum()
-    counts = np.maximum(1, np.floor(share)).astype(np.int64)
-    short = n - int(counts.sum())
-    if short > 0:  # the largest remainders get one more sample
-        counts[np.argsort(counts - share)[:short]] += 1
-    owner = np.repeat(np.arange(n), counts)
-    inner = draw(len(owner)) @ z.T  # <x_s, z_i>
-    rows, cols = linear_sum_assignment(inner if len(owner) == n else inner[:, owner], maximize=True)
-    inner = inner[rows[np.argsort(owner[cols], kind="stable")]]  # the samples grouped by the target they go to
-    gap = np.subtract(inner[np.arange(len(owner)), owner][:, None], inner, out=inner)  # <x_s, z_owner(s) - z_i>
-    w = np.minimum.reduceat(gap, np.concatenate([[0], np.cumsum(counts)[:-1]]), axis=0).T  # w[i, j]
-    slack, sweeps = 1e-13 * float(np.abs(w).max()), 4 * n + 16
-    high, _ = difference_potentials(np.ascontiguousarray(w), slack, sweeps)
-    low, _ = difference_potentials(np.ascontiguousarray(w.T), slack, sweeps)
-    return 0.5 * (high - low)

@@ -1,15 +1,12 @@
-"""Starts on non-convex domains and poor starts: the assignment start (:func:`geomot.solvers._start.assignment_heights`)
-and the continuation from the bounding box (:mod:`geomot.solvers._continuation`), its fallback beyond
-``ASSIGNMENT_MAX`` targets."""
+"""Starts on non-convex domains and poor starts: the assignment start (:mod:`geomot.solvers._assignment`, its
+auction tested in ``test_assignment.py``) and the continuation from the bounding box
+(:mod:`geomot.solvers._continuation`), its fallback beyond ``ASSIGNMENT_MAX`` targets."""
 import numpy as np
 import shapely
-from scipy.optimize import linear_sum_assignment
 
 import geomot as gm
-from geomot._kernels.potentials import difference_potentials
-from geomot.solvers import _start, newton
+from geomot.solvers import _start
 from geomot.solvers._continuation import Blend
-from geomot.solvers._start import assignment_heights
 
 from ..cases import check_solution
 
@@ -55,64 +52,9 @@ def test_l_with_hole_and_targets_over_its_bounding_box_unequal_masses():
     assert "assignment" in res.message and res.iterations <= 15
 
 
-def test_the_assignment_start_puts_its_samples_in_their_cells():
-    """Every cell of the start holds the samples the assignment gave it (``c_i >= 1`` of them, rounded from
-    the masses), on a domain where the Voronoi start leaves cells empty: none is empty."""
-    rng = np.random.default_rng(4)
-    y = rng.random((300, 2))
-    nu = rng.uniform(0.5, 1.5, 300)
-    nu /= nu.sum()
-    domain = gm.Polygon(SQUARE, HOLES)
-    draws = []
-
-    def draw(k):
-        draws.append(gm.Uniform(domain).sample(k, seed=5, qmc=True))
-        return draws[-1]
-
-    k = assignment_heights(draw, y, nu)  # user units play the unit frame here
-    x = draws[0]
-    assert len(x) >= 300
-    # the assignment, recomputed: every sample lies in the cell of its target (cell of i: <x, y_i> + k_i largest)
-    counts = np.maximum(1, np.floor(len(y) * nu)).astype(int)
-    counts[np.argsort(counts - len(y) * nu)[:len(y) - counts.sum()]] += 1
-    owner = np.repeat(np.arange(300), counts)
-    rows, cols = linear_sum_assignment(-(x @ y.T)[:, owner])
-    value = x @ y.T + k
-    assert (value[rows, owner[cols]] >= value.max(axis=1)[rows] - 1e-12).all()
-    assert len(x) == counts.sum() and (counts >= 1).all()
-    pd = gm.PowerDiagram(y, k, domain)
-    assert not pd.empty.any()
-
-
-def difference_potentials_numpy(w, slack):
-    """Bellman-Ford from a virtual source, all rows at once (Jacobi sweeps)."""
-    k = np.zeros(len(w))
-    for _ in range(4 * len(w) + 16):
-        new = np.minimum(k, (w + k[None, :]).min(axis=1))
-        if np.all(new >= k - slack):
-            return k
-        k = new
-    raise AssertionError("no convergence")
-
-
-def test_difference_potentials_against_numpy():
-    """``k_i - k_j <= w_ij`` from the potentials of a random optimal assignment, against the NumPy twin."""
-    rng = np.random.default_rng(6)
-    x, z = rng.random((40, 2)), rng.random((40, 2))
-    rows, cols = linear_sum_assignment(-(x @ z.T))
-    xs = x[rows[np.argsort(cols)]]  # the sample of target j
-    inner = xs @ z.T
-    w = (np.diag(inner)[:, None] - inner).T  # w[i, j] = <x_j, z_j - z_i>
-    k, sweeps = difference_potentials(np.ascontiguousarray(w), 1e-14, 200)
-    assert sweeps < 200
-    np.testing.assert_allclose(k, difference_potentials_numpy(w, 1e-14), atol=1e-12)
-    assert (k[:, None] - k[None, :] <= w + 1e-12).all() and k.max() == 0.0
-
-
 def test_the_continuation_is_the_fallback_beyond_the_assignment_size(monkeypatch):
     """Above ``ASSIGNMENT_MAX`` targets the continuation from the bounding box starts the solve."""
-    monkeypatch.setattr(newton, "ASSIGNMENT_MAX", 100)  # the continuation's threshold
-    monkeypatch.setattr(_start, "ASSIGNMENT_MAX", 100)  # the assignment start's
+    monkeypatch.setattr(_start, "ASSIGNMENT_MAX", 100)
     y = np.random.default_rng(0).random((600, 2))
     res = gm.solve(gm.Polygon(SQUARE, HOLES), y, tol=1e-9)
     check_solution(res, np.full(600, 1 / 600), 1e-9)

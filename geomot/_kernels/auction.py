@@ -1,0 +1,119 @@
+r"""Bertsekas' auction for the assignment of source samples to targets (the solvers' assignment start,
+:mod:`geomot.solvers._assignment`).
+
+Samples ``x_s`` bid for objects ``z_j`` (a target repeated once per sample it
+is owed) at prices ``p_j``; the value of object ``j`` to sample ``s`` is
+``<x_s, z_j> - p_j``. Written as ``w_j - |x_s - z_j|^2 / 2`` plus a term of
+``s`` alone, with ``w_j = |z_j|^2 / 2 - p_j``, the best object is a nearest
+one in power distance, which a grid of buckets prunes: no object of bucket
+``b`` is worth more than ``max_b w - dist(x_s, box_b)^2 / 2``. Prices only
+rise, so a bucket's largest ``w``, computed once per scale, stays an upper
+bound. The objects are sorted by bucket: bucket ``b`` holds ``start[b]:start[b+1]``.
+"""
+import numpy as np
+from numba import njit, prange
+
+
+@njit(cache=True)
+def bucket_weights(z, price, start):
+    """The largest ``w_j = |z_j|^2 / 2 - p_j`` of each bucket."""
+    out = np.full(len(start) - 1, -np.inf)
+    for b in range(len(start) - 1):
+        for j in range(start[b], start[b + 1]):
+            w = -price[j]
+            for k in range(z.shape[1]):
+                w += 0.5 * z[j, k] * z[j, k]
+            out[b] = max(out[b], w)
+    return out
+
+
+@njit(cache=True)
+def best_two(xs, z, price, start, lo, hi, wmax):
+    """The best object of the sample ``xs``, its value and the second best value, both less ``|xs|^2 / 2``.
+
+    Buckets whose bound (module docstring) cannot beat the second value are
+    skipped; the bucket of the largest bound is searched first.
+    """
+    d = z.shape[1]
+    bound = np.empty(len(wmax))
+    first = 0
+    for b in range(len(wmax)):
+        gap = 0.0
+        for k in range(d):
+            t = max(lo[b, k] - xs[k], xs[k] - hi[b, k], 0.0)
+            gap += t * t
+        bound[b] = wmax[b] - 0.5 * gap
+        if bound[b] > bound[first]:
+            first = b
+    best, second, winner = -np.inf, -np.inf, -1
+    for t in range(len(wmax) + 1):
+        b = first if t == 0 else t - 1
+        if t > 0 and (b == first or bound[b] <= second):
+            continue
+        for j in range(start[b], start[b + 1]):
+            v = -price[j]
+            for k in range(d):
+                v += xs[k] * (z[j, k] - 0.5 * xs[k])
+            if v > best:
+                second, best, winner = best, v, j
+            elif v > second:
+                second = v
+    return winner, best, second
+
+
+@njit(parallel=True, cache=True)
+def jacobi_bids(x, bidders, z, price, start, lo, hi, wmax):
+    """Every bidder's object and bid increment ``best - second`` at the same prices (in parallel)."""
+    target = np.empty(len(bidders), np.int64)
+    increment = np.empty(len(bidders))
+    for r in prange(len(bidders)):
+        j, best, second = best_two(x[bidders[r]], z, price, start, lo, hi, wmax)
+        target[r] = j
+        increment[r] = best - second if second > -np.inf else 0.0
+    return target, increment
+
+
+@njit(cache=True)
+def award(bidders, target, increment, eps, price, owner, holder, top_bid, top_bidder):
+    """Each object bid for goes to its highest bidder at that bid; returns the samples left without an object."""
+    for i in range(len(bidders)):
+        j = target[i]
+        bid = price[j] + increment[i] + eps
+        if top_bidder[j] < 0 or bid > top_bid[j]:
+            top_bid[j], top_bidder[j] = bid, bidders[i]
+    free = np.empty(len(bidders), np.int64)
+    k = 0
+    for i in range(len(bidders)):
+        j, s = target[i], bidders[i]
+        if top_bidder[j] != s:
+            free[k] = s
+            k += 1
+            continue
+        price[j] = top_bid[j]
+        if holder[j] >= 0:
+            owner[holder[j]] = -1
+            free[k] = holder[j]
+            k += 1
+        holder[j], owner[s] = s, j
+    for i in range(len(bidders)):
+        top_bidder[target[i]] = -1
+    return free[:k]
+
+
+@njit(cache=True)
+def gauss_seidel(x, z, price, owner, holder, queue, eps, start, lo, hi, wmax):
+    """The bids of the samples in ``queue`` one at a time, each at the prices its predecessors left, until
+    every sample holds an object; returns the number of bids."""
+    top, bids = len(queue), 0
+    while top > 0:
+        top -= 1
+        s = queue[top]
+        j, best, second = best_two(x[s], z, price, start, lo, hi, wmax)
+        price[j] += (best - second if second > -np.inf else 0.0) + eps
+        bids += 1
+        if holder[j] >= 0:
+            owner[holder[j]] = -1
+            queue[top] = holder[j]
+            top += 1
+        holder[j], owner[s] = s, j
+    return bids

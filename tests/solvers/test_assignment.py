@@ -1,0 +1,110 @@
+"""The auction of the assignment start (:mod:`geomot.solvers._assignment`) against scipy's exact assignment,
+its eps-complementary prices, and the start's cells holding their samples."""
+import numpy as np
+import pytest
+from scipy.optimize import linear_sum_assignment
+
+import geomot as gm
+from geomot.solvers import _assignment
+from geomot.solvers._assignment import assignment_start, auction, buckets, counts_of
+
+SQUARE = [[0, 0], [1, 0], [1, 1], [0, 1]]
+HOLES = [[[0.15, 0.15], [0.45, 0.15], [0.45, 0.45], [0.15, 0.45]],
+         [[0.55, 0.55], [0.85, 0.55], [0.85, 0.85], [0.55, 0.85]]]
+EPS = 1e-6
+
+
+def values(x, z, price):
+    return x @ z.T - price
+
+
+@pytest.mark.parametrize("serial", [0, 16, 10 ** 9])  # Jacobi rounds to the end, the default, Gauss-Seidel only
+@pytest.mark.parametrize("d", [2, 3])
+def test_the_auction_is_eps_optimal_against_scipy(monkeypatch, serial, d):
+    """Its prices are eps-complementary (every sample's object worth its best value less eps) and its
+    assignment is a permutation whose total value is within N eps of scipy's optimum."""
+    monkeypatch.setattr(_assignment, "SERIAL", serial)
+    rng = np.random.default_rng(d)
+    x, z = rng.random((400, d)), rng.random((400, d)) * [2.0] + [0.5]  # objects off the samples' cube
+    price = 0.5 * (z ** 2).sum(axis=1)
+    owner, bids = auction(x, z, price, (0.1, EPS))
+    assert np.array_equal(np.sort(owner), np.arange(400)) and bids >= 400
+    v = values(x, z, price)
+    assert (v[np.arange(400), owner] >= v.max(axis=1) - EPS - 1e-12).all()
+    inner = x @ z.T
+    rows, cols = linear_sum_assignment(inner, maximize=True)
+    best = inner[rows, cols].sum()
+    assert best - 400 * EPS <= inner[np.arange(400), owner].sum() <= best + 1e-9
+
+
+def test_the_pruning_grid_covers_every_object_once():
+    z = np.random.default_rng(0).random((1000, 3)) ** 3  # crowded near a corner: empty buckets are dropped
+    order, start, lo, hi = buckets(z, size=16)
+    assert np.array_equal(np.sort(order), np.arange(1000)) and start[-1] == 1000 and (np.diff(start) > 0).all()
+    b = np.repeat(np.arange(len(start) - 1), np.diff(start))
+    assert ((z[order] >= lo[b]) & (z[order] <= hi[b])).all()
+
+
+def test_counts_follow_the_masses():
+    assert counts_of(np.array([0.5, 0.25, 0.125, 0.125]), 16).tolist() == [8, 4, 2, 2]
+    nu = np.random.default_rng(0).uniform(0, 1, 300) ** 4  # some masses far below one sample's share
+    c = counts_of(nu, 1000)
+    share = 1000 * nu / nu.sum()
+    assert c.min() >= 1 and c.sum() >= 1000 and np.abs(c - np.maximum(share, 1)).max() < 1
+
+
+def test_the_assignment_start_puts_its_samples_in_their_cells():
+    """Every cell of the start holds its samples (``c_i >= 1`` of them, rounded from unequal masses) to within
+    eps, on a domain where the Voronoi start leaves cells empty, and none is empty."""
+    rng = np.random.default_rng(4)
+    y = rng.random((300, 2))
+    nu = rng.uniform(0.5, 1.5, 300)
+    nu /= nu.sum()
+    domain = gm.Polygon(SQUARE, HOLES)
+    draws = []
+
+    def draw(k):
+        draws.append(gm.Uniform(domain).sample(k, seed=5, qmc=True))
+        return draws[-1]
+
+    pd, k = assignment_start(draw, y, nu, lambda k: gm.PowerDiagram(y, k, domain))  # user units as the unit frame
+    x = draws[0]
+    counts = counts_of(nu, 300)
+    assert len(x) == counts.sum() and (counts >= 1).all() and not pd.empty.any()
+    value = x @ y.T + k
+    mine = value.argmax(axis=1)
+    held = np.bincount(mine, minlength=300)
+    assert np.abs(held - counts).max() <= 2  # samples on shared boundaries within eps may go either way
+
+
+def test_an_empty_cell_of_the_auction_is_raised_until_its_sample_lies_inside(monkeypatch):
+    """Prices that leave a cell empty (target 0's raised far above the others'): the start raises its height
+    until its sample lies inside, so no cell is empty."""
+    real = _assignment.auction
+
+    def auction_pushing_target_0_out(x, z, price, eps_range):
+        owner, bids = real(x, z, price, eps_range)
+        price[0] += 10.0
+        return owner, bids
+
+    monkeypatch.setattr(_assignment, "auction", auction_pushing_target_0_out)
+    rng = np.random.default_rng(1)
+    y = rng.random((50, 2))
+    domain = gm.Box([0, 0], [1, 1])
+    heights = []
+
+    def diagram(k):
+        heights.append(k.copy())
+        return gm.PowerDiagram(y, k, domain)
+
+    pd, k = assignment_start(lambda m: gm.Uniform(domain).sample(m, seed=0, qmc=True), y, np.full(50, 0.02),
+                             diagram)
+    assert gm.PowerDiagram(y, heights[0], domain).empty[0] and len(heights) >= 2 and not pd.empty.any()
+    assert heights[-1][0] > heights[0][0] + 9.0 and np.array_equal(heights[-1][1:], heights[0][1:])
+
+
+def test_the_holed_square_at_4000_targets_starts_from_the_auction():
+    """Above the old dense limit (3000) the assignment start still runs: few Newton steps."""
+    y = np.random.default_rng(0).random((4000, 2))
+    res = gm.solve(gm.Polygon(SQUARE, HOLES), y, tol=1e-8)
+    assert res.converged and "assignment" in res.message and res.iterations <= 15
