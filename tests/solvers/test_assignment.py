@@ -108,3 +108,17 @@ def test_the_holed_square_at_4000_targets_starts_from_the_auction():
     y = np.random.default_rng(0).random((4000, 2))
     res = gm.solve(gm.Polygon(SQUARE, HOLES), y, tol=1e-8)
     assert res.converged and "assignment" in res.message and res.iterations <= 15
+
+
+def test_two_rings_on_black_converge_from_the_auction():
+    """An image whose support is two rings (black between and around), 4000 uniform targets over the box:
+    the Voronoi start leaves most of them far from any white pixel; from the auction's start, a few steps."""
+    n = 96
+    xx, yy = np.meshgrid((np.arange(n) + 0.5) / n, (np.arange(n) + 0.5) / n)
+    r1, r2 = np.hypot(xx - 0.3, yy - 0.5), np.hypot(xx - 0.72, yy - 0.5)
+    rings = (((r1 > 0.12) & (r1 < 0.2)) | ((r2 > 0.1) & (r2 < 0.18))).astype(float)
+    y = np.random.default_rng(0).random((4000, 2))
+    res = gm.solve(gm.GridDensity(rings, gm.Box([0, 0], [1, 1])), y, tol=1e-9)
+    assert res.converged and "assignment" in res.message and res.iterations <= 15
+    fresh = gm.PowerDiagram(y, res.heights, gm.GridDensity(rings, gm.Box([0, 0], [1, 1])))
+    assert np.abs(fresh.masses * 4000 - 1).max() <= 1e-9
