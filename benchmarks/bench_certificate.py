@@ -6,7 +6,9 @@ weights ``psi = 2 h + |y|^2`` (``weights0``, and a tolerance it meets before any
 measures) and the error of its masses is printed beside geomot's statement. Where the two disagree,
 a referee: the 40 cells where they differ most, clipped by shapely from the unit square and the
 half-planes of their 80 nearest targets (written about the cell's barycentre, so no |y|^2 appears),
-column "referee": the larger of each code's max deviation from it, over nu. Also the same targets
+column "referee": the larger of each code's max deviation from it, over nu. Column "pysdot centred":
+pysdot again on the targets less their mean and the same heights (the same cells, weights without
+``|mean|^2``). Also the same targets
 translated by 1e3 and 1e6, which changes neither cells nor heights in exact arithmetic (geomot's
 check only).
 
@@ -35,8 +37,13 @@ def problems(n):
     return {"uniform": y, "outside": y + [2.0, 0.0]}
 
 
-def pysdot_masses(y, res):
-    r = run_peer("pysdot", y, tol=1e300, weights0=res.diagram.weights, warmup="none")
+def pysdot_masses(y, res, centre=False):
+    """pysdot's masses of the cells of ``(y, res.heights)``; ``centre``: of ``(y - m, res.heights)``, ``m`` the
+    targets' mean, the same cells (``<x, y_i> + h_i = <x, y_i - m> + h_i + <x, m>``, the last term common to all)
+    with weights ``2 h + |y - m|^2`` that do not carry ``|m|^2`` (9 for the outside targets) into pysdot's sums."""
+    if centre:
+        y = y - y.mean(axis=0)
+    r = run_peer("pysdot", y, tol=1e300, weights0=2 * res.heights + (y ** 2).sum(axis=1), warmup="none")
     return r["masses"] if r.get("ok") else None
 
 
@@ -66,7 +73,7 @@ def main():
     n = int(args.n)
     print(f"n = {n}, tol = {args.tol:g}")
     print(f"{'problem':>10} {'shift':>7} {'seconds':>8} {'iter':>5} {'status':>16} {'stated':>9} "
-          f"{'fresh geomot':>12} {'pysdot':>9} referee")
+          f"{'fresh geomot':>12} {'pysdot':>9} {'pysdot centred':>14} referee")
     for name, y in problems(n).items():
         for shift in (0.0, 1e3, 1e6):
             t = time.perf_counter()
@@ -76,7 +83,10 @@ def main():
             nu = res.target_masses
             fresh_err = float(np.max(np.abs(fresh - nu) / nu))
             peer = pysdot_masses(y, res) if shift == 0 else None
-            peer_err = judge = "-"
+            peer_err = judge = centred_err = "-"
+            centred = pysdot_masses(y, res, centre=True) if shift == 0 else None
+            if centred is not None:
+                centred_err = f"{np.max(np.abs(centred - nu) / nu):.2e}"
             if peer is not None:
                 peer_err = f"{np.max(np.abs(peer - nu) / nu):.2e}"
                 worst = np.argsort(-np.abs(peer - fresh))[:40]
@@ -84,7 +94,7 @@ def main():
                 judge = (f"geomot {np.max(np.abs(fresh[worst] - ref) / nu[worst]):.1e}, "
                          f"pysdot {np.max(np.abs(peer[worst] - ref) / nu[worst]):.1e}")
             print(f"{name:>10} {shift:7.0e} {seconds:8.2f} {res.iterations:5d} {res.status.name:>16} "
-                  f"{res.max_rel_error:9.2e} {fresh_err:12.2e} {peer_err:>9} {judge}", flush=True)
+                  f"{res.max_rel_error:9.2e} {fresh_err:12.2e} {peer_err:>9} {centred_err:>14} {judge}", flush=True)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ is owed) at prices ``p_j``; the value of object ``j`` to sample ``s`` is
 one in power distance, which a grid of buckets prunes: no object of bucket
 ``b`` is worth more than ``max_b w - dist(x_s, box_b)^2 / 2``. Prices only
 rise, so a bucket's largest ``w``, computed once per scale, stays an upper
-bound. The objects are sorted by bucket: bucket ``b`` holds ``start[b]:start[b+1]``.
+bound. The objects are sorted by bucket (bucket ``b`` holds
+``start[b]:start[b+1]``), and the buckets by group, a coarser grid pruned
+the same way first (2D, 1e5 objects: 25 groups of 64 buckets of 64 objects).
 """
 import numpy as np
 from numba import njit, prange
@@ -28,46 +30,62 @@ def bucket_weights(z, price, start):
 
 
 @njit(cache=True)
-def best_two(xs, z, price, start, lo, hi, wmax):
-    """The best object of the sample ``xs``, its value and the second best value, both less ``|xs|^2 / 2``.
-
-    Buckets whose bound (module docstring) cannot beat the second value are
-    skipped; the bucket of the largest bound is searched first.
-    """
-    d = z.shape[1]
-    bound = np.empty(len(wmax))
-    first = 0
-    for b in range(len(wmax)):
+def _bounds(xs, lo, hi, wmax, first, last):
+    """The bounds ``wmax[b] - dist(xs, box_b)^2 / 2`` of the buckets ``first:last`` and the best of them."""
+    bound = np.empty(last - first)
+    top = 0
+    for b in range(first, last):
         gap = 0.0
-        for k in range(d):
+        for k in range(len(xs)):
             t = max(lo[b, k] - xs[k], xs[k] - hi[b, k], 0.0)
             gap += t * t
-        bound[b] = wmax[b] - 0.5 * gap
-        if bound[b] > bound[first]:
-            first = b
+        bound[b - first] = wmax[b] - 0.5 * gap
+        if bound[b - first] > bound[top]:
+            top = b - first
+    return bound, top
+
+
+@njit(cache=True)
+def best_two(xs, z, price, grid):
+    """The best object of the sample ``xs``, its value and the second best value, both less ``|xs|^2 / 2``.
+
+    ``grid = (start, lo, hi, wmax, group, glo, ghi, gwmax)``: the buckets, and
+    groups of buckets (``group[g]:group[g + 1]``) with their own boxes and
+    bounds. Groups, and buckets within a group, whose bound (module docstring)
+    cannot beat the second value are skipped; the one of the largest bound is
+    searched first.
+    """
+    start, lo, hi, wmax, group, glo, ghi, gwmax = grid
     best, second, winner = -np.inf, -np.inf, -1
-    for t in range(len(wmax) + 1):
-        b = first if t == 0 else t - 1
-        if t > 0 and (b == first or bound[b] <= second):
+    gbound, gtop = _bounds(xs, glo, ghi, gwmax, 0, len(gwmax))
+    for u in range(len(gwmax) + 1):
+        g = gtop if u == 0 else u - 1
+        if u > 0 and (g == gtop or gbound[g] <= second):
             continue
-        for j in range(start[b], start[b + 1]):
-            v = -price[j]
-            for k in range(d):
-                v += xs[k] * (z[j, k] - 0.5 * xs[k])
-            if v > best:
-                second, best, winner = best, v, j
-            elif v > second:
-                second = v
+        bound, top = _bounds(xs, lo, hi, wmax, group[g], group[g + 1])
+        for t in range(len(bound) + 1):
+            i = top if t == 0 else t - 1
+            if t > 0 and (i == top or bound[i] <= second):
+                continue
+            b = group[g] + i
+            for j in range(start[b], start[b + 1]):
+                v = -price[j]
+                for k in range(len(xs)):
+                    v += xs[k] * (z[j, k] - 0.5 * xs[k])
+                if v > best:
+                    second, best, winner = best, v, j
+                elif v > second:
+                    second = v
     return winner, best, second
 
 
 @njit(parallel=True, cache=True)
-def jacobi_bids(x, bidders, z, price, start, lo, hi, wmax):
+def jacobi_bids(x, bidders, z, price, grid):
     """Every bidder's object and bid increment ``best - second`` at the same prices (in parallel)."""
     target = np.empty(len(bidders), np.int64)
     increment = np.empty(len(bidders))
     for r in prange(len(bidders)):
-        j, best, second = best_two(x[bidders[r]], z, price, start, lo, hi, wmax)
+        j, best, second = best_two(x[bidders[r]], z, price, grid)
         target[r] = j
         increment[r] = best - second if second > -np.inf else 0.0
     return target, increment
@@ -101,14 +119,14 @@ def award(bidders, target, increment, eps, price, owner, holder, top_bid, top_bi
 
 
 @njit(cache=True)
-def gauss_seidel(x, z, price, owner, holder, queue, eps, start, lo, hi, wmax):
+def gauss_seidel(x, z, price, owner, holder, queue, eps, grid, max_bids):
     """The bids of the samples in ``queue`` one at a time, each at the prices its predecessors left, until
-    every sample holds an object; returns the number of bids."""
+    every sample holds an object or ``max_bids`` bids were made; returns the number of bids."""
     top, bids = len(queue), 0
-    while top > 0:
+    while top > 0 and bids < max_bids:
         top -= 1
         s = queue[top]
-        j, best, second = best_two(x[s], z, price, start, lo, hi, wmax)
+        j, best, second = best_two(x[s], z, price, grid)
         price[j] += (best - second if second > -np.inf else 0.0) + eps
         bids += 1
         if holder[j] >= 0:

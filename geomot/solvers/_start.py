@@ -59,7 +59,7 @@ def start_diagram(source, points, z, frame, nu, diagram):
     (:func:`similarity`; :func:`second_similarity` where it leaves a cell
     without mass on an image); corrected for the density
     (:func:`density_correction`) where that lowers the log error; the assignment
-    start (:func:`assignment_heights`) where the result is still poor
+    start (:mod:`._assignment`) where the result is still poor
     (:func:`poor_start`) and ``n <= ASSIGNMENT_MAX``. ``points`` and ``z``:
     the targets in user and unit coordinates, ``frame`` their
     :class:`~geomot.diagram._frame.Frame`; ``diagram(k)``: the diagram of the
@@ -86,6 +86,12 @@ def start_diagram(source, points, z, frame, nu, diagram):
         pd, _ = assignment_start(lambda k: (draw(k) - frame.c) / frame.s, z, nu, diagram)
         note += " (started from an optimal assignment of source samples: the Voronoi start was poor)"
     return pd, note
+
+
+def beyond_assignment(n):
+    """Whether ``n`` targets are too many for the assignment start (:data:`ASSIGNMENT_MAX`): a non-convex domain
+    then starts by the continuation of :mod:`._continuation`."""
+    return n > ASSIGNMENT_MAX
 
 
 def poor_start(pd, nu):

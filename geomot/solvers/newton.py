@@ -46,7 +46,7 @@ from ._linesearch import kmt_step
 from ._residuals import LOG_UNTIL, lin_merit, lin_residual, log_merit, log_residual
 from ._run import Run
 from ._continuation import continuation, needs_continuation
-from . import _start
+from ._start import beyond_assignment, start_diagram
 
 _MAX_HALVINGS = 40
 # a log step is halved at most this often before the iteration falls back to the linear residual (measured, tol
@@ -106,11 +106,11 @@ def solve_newton(source, points, masses=None, *, tol=1e-10, maxiter=100, heights
             note = f" (heights0 left {int(pd.empty.sum())} cells empty: started from a Voronoi diagram instead)"
             pd = None
     if pd is None:
-        pd, start_note = _start.start_diagram(source, points, z, frame, nu, lambda k: PowerDiagram._from_unit(
+        pd, start_note = start_diagram(source, points, z, frame, nu, lambda k: PowerDiagram._from_unit(
             points, source, unit, frame, z, halfweights(z, k)))
         note += start_note
     laplacian = LaplacianSolver(nu, policy.laplacian, policy.connected)
-    if h0 is None and n > _start.ASSIGNMENT_MAX and needs_continuation(pd, nu):
+    if h0 is None and beyond_assignment(n) and needs_continuation(pd, nu):
         # a domain left with an empty cell (the iterations ran out first) is not a start
         ready = continuation(pd, nu, lambda stage, stage_tol: _newton(
             run, stage, nu, stage_tol, max(0, maxiter - run.iterations), policy, laplacian, back, certify=False,

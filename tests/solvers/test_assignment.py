@@ -39,10 +39,13 @@ def test_the_auction_is_eps_optimal_against_scipy(monkeypatch, serial, d):
 
 def test_the_pruning_grid_covers_every_object_once():
     z = np.random.default_rng(0).random((1000, 3)) ** 3  # crowded near a corner: empty buckets are dropped
-    order, start, lo, hi = buckets(z, size=16)
+    order, start, lo, hi, group, glo, ghi = buckets(z, size=16)
     assert np.array_equal(np.sort(order), np.arange(1000)) and start[-1] == 1000 and (np.diff(start) > 0).all()
     b = np.repeat(np.arange(len(start) - 1), np.diff(start))
     assert ((z[order] >= lo[b]) & (z[order] <= hi[b])).all()
+    assert group[0] == 0 and group[-1] == len(lo) and (np.diff(group) > 0).all() and len(group) > 2
+    g = np.repeat(np.arange(len(group) - 1), np.diff(group))
+    assert ((lo >= glo[g]) & (hi <= ghi[g])).all()
 
 
 def test_counts_follow_the_masses():
