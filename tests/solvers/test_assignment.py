@@ -125,3 +125,19 @@ def test_two_rings_on_black_converge_from_the_auction():
     assert res.converged and "assignment" in res.message and res.iterations <= 15
     fresh = gm.PowerDiagram(y, res.heights, gm.GridDensity(rings, gm.Box([0, 0], [1, 1])))
     assert np.abs(fresh.masses * 4000 - 1).max() <= 1e-9
+
+
+def test_many_targets_on_an_image_start_from_the_auction(monkeypatch):
+    """From ``DENSITY_ASSIGNMENT_MIN`` targets on, an image starts from the assignment even where its Voronoi
+    start is fine (the threshold lowered to 500 here; 20000 by default): converged in a few steps."""
+    from geomot.solvers import _start
+    monkeypatch.setattr(_start, "DENSITY_ASSIGNMENT_MIN", 500)
+    n = 64
+    xx, yy = np.meshgrid((np.arange(n) + 0.5) / n, (np.arange(n) + 0.5) / n)
+    image = gm.GridDensity(0.1 + np.exp(-((xx - 0.4) ** 2 + (yy - 0.6) ** 2) / 0.03), gm.Box([0, 0], [1, 1]))
+    y = np.random.default_rng(2).random((800, 2))
+    res = gm.solve(image, y, tol=1e-9)
+    assert res.converged and "many targets on a density" in res.message and res.iterations <= 12
+    assert np.abs(gm.PowerDiagram(y, res.heights, image).masses * 800 - 1).max() <= 1e-9
+    monkeypatch.setattr(_start, "DENSITY_ASSIGNMENT_MIN", 10 ** 9)
+    assert "assignment" not in gm.solve(image, y, tol=1e-9).message
