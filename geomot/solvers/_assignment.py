@@ -11,7 +11,7 @@ its best value less ``eps``. The heights ``k_i = -max_{j of i} p_j`` then put
 every sample within ``eps`` of its target's cell (the copies of a target cost
 the same to within ``eps``). Prices start at ``|z_j|^2 / 2`` (each sample
 bids for its nearest object, the Voronoi start), and ``eps`` shrinks fivefold
-per scale from ``span N^(-1/d)`` to a hundredth of the smallest value gap
+per scale from ``span N^(-1/d)`` to a thousandth of the smallest value gap
 between neighbouring cells (``span`` the product of the samples' and objects'
 widths; the gap of target ``i`` is ``|z_i - z_nearest| width_x N^(-1/d)``, at
 most the typical ``span N^(-2/d)``: near-duplicate targets ask for a finer
@@ -45,9 +45,9 @@ _SCALE = 5.0
 _REPAIRS = 4
 # the auction stops after this many bids per sample (the cases measured took 40 to 100)
 _MAX_BIDS = 2000
-# the last eps, as a share of the smallest gap between neighbouring cells (image, 3e4 targets: 1e-3 -> 9.2 s,
-# 1e-2 -> 7.8 s, 1e-1 -> 7.9 s, the same Newton steps after)
-_FINAL = 1e-2
+# the last eps, as a share of the smallest gap between neighbouring cells (moon image, whole solve: 3e4 targets
+# 18.3 s at 1e-3, 26.6 s at 1e-2; 1e5: 146.4 s, 169.8 s)
+_FINAL = 1e-3
 
 
 def counts_of(nu, n):
