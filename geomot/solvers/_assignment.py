@@ -24,11 +24,11 @@ parallel, each object to its highest bidder) while more than ``SERIAL``
 samples are free, then one at a time (Gauss-Seidel): the long tails of
 displaced samples cost one pruned search each instead of a round.
 
-Measured (tol 1e-9, the cases of :mod:`._start`; seconds of the auction,
-Newton steps after it): a square with two holes, 2400 uniform targets: 0.25 s
-and 8 steps, against 5 s (``scipy.optimize.linear_sum_assignment``) and 2 s
-(its potentials) before; 8000 targets: 1.8 s; 20000: 11 s, 100 bids per sample.
-Memory is ``O(N)``.
+Measured (quiet, tol 1e-9, the cases of :mod:`._start`, the whole solve): a
+square with two holes, 2400 uniform targets: 0.6 s and 8 Newton steps, where
+the dense ``scipy.optimize.linear_sum_assignment`` and the Bellman-Ford
+potentials it replaced took 5 s and 2 s before Newton; 20000 targets: 11.2 s
+and 12 steps, about 100 bids per sample. Memory is ``O(N)``.
 """
 import numpy as np
 from scipy.spatial import cKDTree
@@ -37,7 +37,7 @@ from .._kernels.auction import award, bucket_weights, gauss_seidel, jacobi_bids
 
 # while more samples than this are free the bids are Jacobi rounds (in parallel), then Gauss-Seidel
 SERIAL = 16
-# objects per bucket of the pruning grid (holes, 8000 targets: 16 -> 3.2 s, 64 -> 1.8 s, 128 -> 2.0 s)
+# objects per bucket of the pruning grid (holes, 8000 targets, one-level grid: 16 -> 3.2 s, 64 -> 1.8 s, 128 -> 2.0 s)
 _BUCKET = 64
 # the factor eps shrinks by per scale
 _SCALE = 5.0
