@@ -3,12 +3,16 @@ r"""Bertsekas' auction for the assignment of source samples to targets (the solv
 
 Samples ``x_s`` bid for objects ``z_j`` (a target repeated once per sample it
 is owed) at prices ``p_j``; the value of object ``j`` to sample ``s`` is
-``<x_s, z_j> - p_j``. Written as ``w_j - |x_s - z_j|^2 / 2`` plus a term of
-``s`` alone, with ``w_j = |z_j|^2 / 2 - p_j``, the best object is a nearest
-one in power distance, which a grid of buckets prunes: no object of bucket
-``b`` is worth more than ``max_b w - dist(x_s, box_b)^2 / 2``. Prices only
-rise, so a bucket's largest ``w``, computed once per scale, stays an upper
-bound. The objects are sorted by bucket (bucket ``b`` holds
+``<x_s, z_j> - p_j``. A grid of buckets prunes the search for the best: the
+prices of bucket ``b`` lie above a plane, ``p_j >= <g_b, z_j> + c_b``
+(``g_b`` fitted to them by least squares, ``c_b`` the largest offset that
+holds), so none of its objects is worth more than
+``max_{z in box_b} <x_s - g_b, z> - c_b``. Prices only rise, so planes
+computed once per scale stay below them. The value is also
+``w_j - |x_s - z_j|^2 / 2`` plus a term of ``s`` alone, with
+``w_j = |z_j|^2 / 2 - p_j``: at most ``max_b w - dist(x_s, box_b)^2 / 2``,
+the tighter bound where the prices are close to the Voronoi start's; the
+smaller of the two is used. The objects are sorted by bucket (bucket ``b`` holds
 ``start[b]:start[b+1]``), and the buckets by group, a coarser grid pruned
 the same way first (2D, 1e5 objects: 25 groups of 64 buckets of 64 objects).
 """
@@ -17,30 +21,24 @@ from numba import njit, prange
 
 
 @njit(cache=True)
-def bucket_weights(z, price, start):
-    """The largest ``w_j = |z_j|^2 / 2 - p_j`` of each bucket."""
-    out = np.full(len(start) - 1, -np.inf)
-    for b in range(len(start) - 1):
-        for j in range(start[b], start[b + 1]):
-            w = -price[j]
-            for k in range(z.shape[1]):
-                w += 0.5 * z[j, k] * z[j, k]
-            out[b] = max(out[b], w)
-    return out
-
-
-@njit(cache=True)
-def _bounds(xs, lo, hi, wmax, first, last):
-    """The bounds ``wmax[b] - dist(xs, box_b)^2 / 2`` of the buckets ``first:last`` and the best of them."""
+def _bounds(xs, lo, hi, wmax, slope, offset, first, last):
+    """The bounds of the buckets ``first:last`` on the value to ``xs`` (less ``|xs|^2 / 2``) and the best of them:
+    the smaller of the plane's and the power distance's (module docstring)."""
     bound = np.empty(last - first)
     top = 0
+    half = 0.0
+    for k in range(len(xs)):
+        half += 0.5 * xs[k] * xs[k]
     for b in range(first, last):
-        gap = 0.0
+        u, gap = -offset[b] - half, 0.0
         for k in range(len(xs)):
+            a = xs[k] - slope[b, k]
+            u += max(a * lo[b, k], a * hi[b, k])
             t = max(lo[b, k] - xs[k], xs[k] - hi[b, k], 0.0)
             gap += t * t
-        bound[b - first] = wmax[b] - 0.5 * gap
-        if bound[b - first] > bound[top]:
+        u = min(u, wmax[b] - 0.5 * gap)
+        bound[b - first] = u
+        if u > bound[top]:
             top = b - first
     return bound, top
 
@@ -49,20 +47,20 @@ def _bounds(xs, lo, hi, wmax, first, last):
 def best_two(xs, z, price, grid):
     """The best object of the sample ``xs``, its value and the second best value, both less ``|xs|^2 / 2``.
 
-    ``grid = (start, lo, hi, wmax, group, glo, ghi, gwmax)``: the buckets, and
-    groups of buckets (``group[g]:group[g + 1]``) with their own boxes and
-    bounds. Groups, and buckets within a group, whose bound (module docstring)
+    ``grid = (start, lo, hi, wmax, slope, offset, group, glo, ghi, gwmax,
+    gslope, goffset)``: the buckets, and groups of buckets (``group[g]:group[g + 1]``)
+    with their own boxes and price bounds (:func:`_bounds`). Groups, and buckets within a group, whose bound (module docstring)
     cannot beat the second value are skipped; the one of the largest bound is
     searched first.
     """
-    start, lo, hi, wmax, group, glo, ghi, gwmax = grid
+    start, lo, hi, wmax, slope, offset, group, glo, ghi, gwmax, gslope, goffset = grid
     best, second, winner = -np.inf, -np.inf, -1
-    gbound, gtop = _bounds(xs, glo, ghi, gwmax, 0, len(gwmax))
-    for u in range(len(gwmax) + 1):
+    gbound, gtop = _bounds(xs, glo, ghi, gwmax, gslope, goffset, 0, len(goffset))
+    for u in range(len(goffset) + 1):
         g = gtop if u == 0 else u - 1
         if u > 0 and (g == gtop or gbound[g] <= second):
             continue
-        bound, top = _bounds(xs, lo, hi, wmax, group[g], group[g + 1])
+        bound, top = _bounds(xs, lo, hi, wmax, slope, offset, group[g], group[g + 1])
         for t in range(len(bound) + 1):
             i = top if t == 0 else t - 1
             if t > 0 and (i == top or bound[i] <= second):

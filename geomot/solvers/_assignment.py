@@ -33,7 +33,7 @@ and 12 steps, about 100 bids per sample. Memory is ``O(N)``.
 import numpy as np
 from scipy.spatial import cKDTree
 
-from .._kernels.auction import award, bucket_weights, gauss_seidel, jacobi_bids
+from .._kernels.auction import award, gauss_seidel, jacobi_bids
 
 # while more samples than this are free the bids are Jacobi rounds (in parallel), then Gauss-Seidel
 SERIAL = 16
@@ -82,6 +82,23 @@ def buckets(z, size=_BUCKET):
     return order, start, lo, hi, group, glo, ghi
 
 
+def price_planes(zs, ps, first):
+    """Planes under the prices of each run of objects ``zs[first[b]:first[b + 1]]``: ``(slope, offset)`` with
+    ``ps_j >= <slope_b, zs_j> + offset_b``, the slope fitted by least squares (runs of at most ``d`` objects: the
+    gradient ``z`` of ``|z|^2 / 2`` at their mean), the offset the largest that holds."""
+    n, d = zs.shape
+    counts = np.diff(np.append(first, n))
+    run = np.repeat(np.arange(len(first)), counts)
+    mean = np.add.reduceat(zs, first, axis=0) / counts[:, None]
+    dz, dp = zs - mean[run], ps - (np.add.reduceat(ps, first) / counts)[run]
+    scatter = np.add.reduceat(dz[:, :, None] * dz[:, None, :], first, axis=0)
+    ridge = 1e-9 * np.trace(scatter, axis1=1, axis2=2) + 1e-300
+    slope = np.linalg.solve(scatter + ridge[:, None, None] * np.eye(d),
+                            np.add.reduceat(dz * dp[:, None], first, axis=0)[..., None])[..., 0]
+    slope = np.where((counts > d)[:, None] & np.isfinite(slope).all(axis=1)[:, None], slope, mean)
+    return slope, np.minimum.reduceat(ps - (zs * slope[run]).sum(axis=1), first)
+
+
 def auction(x, z, price, eps_range):
     r"""An ``eps``-optimal assignment of the samples ``x`` (N, d) to the objects ``z`` (N, d) for the value
     ``<x_s, z_j> - p_j``, from the prices ``price`` (updated in place).
@@ -99,8 +116,10 @@ def auction(x, z, price, eps_range):
     bids, budget = 0, _MAX_BIDS * n
     while bids < budget:
         owner[:], holder[:] = -1, -1
-        wmax = bucket_weights(zs, ps, start)
-        grid = (start, lo, hi, wmax, group, glo, ghi, np.maximum.reduceat(wmax, group[:-1]))
+        w = 0.5 * (zs ** 2).sum(axis=1) - ps  # (module docstring of the kernels)
+        wmax = np.maximum.reduceat(w, start[:-1])
+        grid = (start, lo, hi, wmax, *price_planes(zs, ps, start[:-1]), group, glo, ghi,
+                np.maximum.reduceat(wmax, group[:-1]), *price_planes(zs, ps, start[group[:-1]]))
         free = np.arange(n)
         while len(free) > SERIAL and bids < budget:
             target, increment = jacobi_bids(x, free, zs, ps, grid)
