@@ -45,7 +45,8 @@ def _bounds(xs, lo, hi, wmax, slope, offset, first, last):
 
 @njit(cache=True)
 def best_two(xs, z, price, grid):
-    """The best object of the sample ``xs``, its value and the second best value, both less ``|xs|^2 / 2``.
+    """The best object of the sample ``xs`` and its bid increment: its value less the second best (0 if there
+    is no second object).
 
     ``grid = (start, lo, hi, wmax, slope, offset, group, glo, ghi, gwmax,
     gslope, goffset)``: the buckets, and groups of buckets (``group[g]:group[g + 1]``)
@@ -74,7 +75,7 @@ def best_two(xs, z, price, grid):
                     second, best, winner = best, v, j
                 elif v > second:
                     second = v
-    return winner, best, second
+    return winner, best - second if second > -np.inf else 0.0
 
 
 @njit(parallel=True, cache=True)
@@ -83,9 +84,7 @@ def jacobi_bids(x, bidders, z, price, grid):
     target = np.empty(len(bidders), np.int64)
     increment = np.empty(len(bidders))
     for r in prange(len(bidders)):
-        j, best, second = best_two(x[bidders[r]], z, price, grid)
-        target[r] = j
-        increment[r] = best - second if second > -np.inf else 0.0
+        target[r], increment[r] = best_two(x[bidders[r]], z, price, grid)
     return target, increment
 
 
@@ -124,8 +123,8 @@ def gauss_seidel(x, z, price, owner, holder, queue, eps, grid, max_bids):
     while top > 0 and bids < max_bids:
         top -= 1
         s = queue[top]
-        j, best, second = best_two(x[s], z, price, grid)
-        price[j] += (best - second if second > -np.inf else 0.0) + eps
+        j, increment = best_two(x[s], z, price, grid)
+        price[j] += increment + eps
         bids += 1
         if holder[j] >= 0:
             owner[holder[j]] = -1

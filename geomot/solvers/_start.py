@@ -30,10 +30,10 @@ largest white rectangle, 7 and 11 from the assignment.) Measured quiet (tol
 1e-9; Newton steps, seconds; ``python benchmarks/bench_nonconvex.py``): a
 square with two holes, 2400 uniform targets: Voronoi start 265 steps;
 continuation from the bounding box 35; assignment start 8 (0.6 s). An
-annulus to two disks, 3000 targets: 300+ (not converged) from Voronoi, 70 by
-the continuation, 9 (1.5 s) from the assignment. An L with a hole, 3000
-targets over its bounding box: 113 by the continuation, 8 (1.2 s). The square
-with two holes at 20000 targets: 12 steps, 10.9 s (the continuation: 156
+annulus to two disks, 3000 targets: 300+ (not converged) from Voronoi, 72 by
+the continuation, 9 (1.9 s) from the assignment. An L with a hole, 3000
+targets over its bounding box: 114 by the continuation, 8 (1.1 s). The square
+with two holes at 20000 targets: 12 steps, 11.2 s (the continuation: 156
 steps, 207 s). Above :data:`ASSIGNMENT_MAX` targets a non-convex domain
 starts by the continuation of :mod:`._continuation` instead.
 """
@@ -42,9 +42,9 @@ import numpy as np
 from ._assignment import assignment_start
 from ._residuals import log_merit
 
-# the auction of the assignment start costs O(n^2 / 64) value evaluations per bid round (its pruning grid
-# is scanned whole): 11 s at n = 20000 (holes), against 207 s and 156 steps for the continuation. Above this
-# many targets, the continuation on non-convex domains
+# the auction of the assignment start takes about 100 bids a sample, each a pruned search of its grid: the
+# whole solve 12.5 s at n = 20000 (holes), against 207 s and 156 steps for the continuation (not measured
+# beyond). Above this many targets, the continuation on non-convex domains
 ASSIGNMENT_MAX = 20000
 # a source with a density (an image) starts from the assignment at this many targets or more, whatever its
 # Voronoi start: measured on the 256 x 256 moon image (tol 1e-8, quiet), the start corrected for the density
