@@ -141,3 +141,18 @@ def test_many_targets_on_an_image_start_from_the_auction(monkeypatch):
     assert np.abs(gm.PowerDiagram(y, res.heights, image).masses * 800 - 1).max() <= 1e-9
     monkeypatch.setattr(_start, "DENSITY_ASSIGNMENT_MIN", 10 ** 9)
     assert "assignment" not in gm.solve(image, y, tol=1e-9).message
+
+
+def test_the_auction_stops_at_its_bid_budget(monkeypatch):
+    """With a budget of one bid per sample the auction stops early: some samples hold no object (-1), the bids
+    stay within the budget, and the start still returns a diagram."""
+    monkeypatch.setattr(_assignment, "_MAX_BIDS", 1)
+    rng = np.random.default_rng(3)
+    x, z = rng.random((300, 2)), rng.random((300, 2)) * 0.2  # crowded objects: many samples want the same ones
+    owner, bids = auction(x, z, 0.5 * (z ** 2).sum(axis=1), (1.0, EPS))
+    assert bids <= 300 and (owner < 0).any() and len(np.unique(owner[owner >= 0])) == (owner >= 0).sum()
+    y = rng.random((300, 2))
+    domain = gm.Polygon(SQUARE, HOLES)
+    pd, k = assignment_start(lambda m: gm.Uniform(domain).sample(m, seed=0, qmc=True), y, np.full(300, 1 / 300),
+                             lambda k: gm.PowerDiagram(y, k, domain))
+    assert np.isfinite(k).all() and len(pd.masses) == 300
