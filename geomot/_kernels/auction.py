@@ -20,15 +20,12 @@ import numpy as np
 from numba import njit, prange
 
 
-@njit(cache=True)
-def _bounds(xs, lo, hi, wmax, slope, offset, first, last):
-    """The bounds of the buckets ``first:last`` on the value to ``xs`` (less ``|xs|^2 / 2``) and the best of them:
-    the smaller of the plane's and the power distance's (module docstring)."""
-    bound = np.empty(last - first)
+@njit(cache=True, inline="always")
+def _bounds(xs, half, lo, hi, wmax, slope, offset, first, last, bound):
+    """The bounds of the buckets ``first:last`` on the value to ``xs`` (less ``half = |xs|^2 / 2``), written to
+    ``bound[:last - first]``: the smaller of the plane's and the power distance's (module docstring). Returns the
+    position of the largest."""
     top = 0
-    half = 0.0
-    for k in range(len(xs)):
-        half += 0.5 * xs[k] * xs[k]
     for b in range(first, last):
         u, gap = -offset[b] - half, 0.0
         for k in range(len(xs)):
@@ -40,11 +37,21 @@ def _bounds(xs, lo, hi, wmax, slope, offset, first, last):
         bound[b - first] = u
         if u > bound[top]:
             top = b - first
-    return bound, top
+    return top
 
 
 @njit(cache=True)
-def best_two(xs, z, price, grid):
+def scratch(grid):
+    """Room for the bounds :func:`best_two` computes: one per group, one per bucket of the largest group."""
+    group, goffset = grid[6], grid[11]
+    most = 0
+    for g in range(len(group) - 1):
+        most = max(most, group[g + 1] - group[g])
+    return np.empty(len(goffset)), np.empty(most)
+
+
+@njit(cache=True)
+def best_two(xs, z, price, grid, gbound, bound):
     """The best object of the sample ``xs`` and its bid increment: its value less the second best (0 if there
     is no second object).
 
@@ -52,30 +59,38 @@ def best_two(xs, z, price, grid):
     gslope, goffset)``: the buckets, and groups of buckets (``group[g]:group[g + 1]``)
     with their own boxes and price bounds (:func:`_bounds`). Groups, and buckets within a group, whose bound (module docstring)
     cannot beat the second value are skipped; the one of the largest bound is
-    searched first.
+    searched first. ``gbound``, ``bound``: room for the bounds (:func:`scratch`).
     """
     start, lo, hi, wmax, slope, offset, group, glo, ghi, gwmax, gslope, goffset = grid
-    best, second, winner = -np.inf, -np.inf, -1
-    gbound, gtop = _bounds(xs, glo, ghi, gwmax, gslope, goffset, 0, len(goffset))
+    half = 0.0
+    for k in range(len(xs)):
+        half += 0.5 * xs[k] * xs[k]
+    best, second, winner = -np.inf, -np.inf, -1  # values less half, as the bounds
+    gtop = _bounds(xs, half, glo, ghi, gwmax, gslope, goffset, 0, len(goffset), gbound)
     for u in range(len(goffset) + 1):
         g = gtop if u == 0 else u - 1
         if u > 0 and (g == gtop or gbound[g] <= second):
             continue
-        bound, top = _bounds(xs, lo, hi, wmax, slope, offset, group[g], group[g + 1])
-        for t in range(len(bound) + 1):
+        top = _bounds(xs, half, lo, hi, wmax, slope, offset, group[g], group[g + 1], bound)
+        for t in range(group[g + 1] - group[g] + 1):
             i = top if t == 0 else t - 1
             if t > 0 and (i == top or bound[i] <= second):
                 continue
             b = group[g] + i
             for j in range(start[b], start[b + 1]):
-                v = -price[j]
+                v = -price[j] - half
                 for k in range(len(xs)):
-                    v += xs[k] * (z[j, k] - 0.5 * xs[k])
-                if v > best:
-                    second, best, winner = best, v, j
-                elif v > second:
-                    second = v
+                    v += xs[k] * z[j, k]
+                if v > second:
+                    if v > best:
+                        second, best, winner = best, v, j
+                    else:
+                        second = v
     return winner, best - second if second > -np.inf else 0.0
+
+
+# bidders per parallel chunk of jacobi_bids at most this many chunks (each allocates its own room for bounds)
+_CHUNKS = 64
 
 
 @njit(parallel=True, cache=True)
@@ -83,8 +98,11 @@ def jacobi_bids(x, bidders, z, price, grid):
     """Every bidder's object and bid increment ``best - second`` at the same prices (in parallel)."""
     target = np.empty(len(bidders), np.int64)
     increment = np.empty(len(bidders))
-    for r in prange(len(bidders)):
-        target[r], increment[r] = best_two(x[bidders[r]], z, price, grid)
+    chunks = min(len(bidders), _CHUNKS)
+    for c in prange(chunks):
+        gbound, bound = scratch(grid)
+        for r in range(c * len(bidders) // chunks, (c + 1) * len(bidders) // chunks):
+            target[r], increment[r] = best_two(x[bidders[r]], z, price, grid, gbound, bound)
     return target, increment
 
 
@@ -120,10 +138,11 @@ def gauss_seidel(x, z, price, owner, holder, queue, eps, grid, max_bids):
     """The bids of the samples in ``queue`` one at a time, each at the prices its predecessors left, until
     every sample holds an object or ``max_bids`` bids were made; returns the number of bids."""
     top, bids = len(queue), 0
+    gbound, bound = scratch(grid)
     while top > 0 and bids < max_bids:
         top -= 1
         s = queue[top]
-        j, increment = best_two(x[s], z, price, grid)
+        j, increment = best_two(x[s], z, price, grid, gbound, bound)
         price[j] += increment + eps
         bids += 1
         if holder[j] >= 0:

@@ -6,7 +6,7 @@ from scipy.optimize import linear_sum_assignment
 
 import geomot as gm
 from geomot.solvers import _assignment
-from geomot.solvers._assignment import assignment_start, auction, buckets, counts_of
+from geomot.solvers._assignment import assign, assignment_start, auction, buckets, c_transform, counts_of
 
 SQUARE = [[0, 0], [1, 0], [1, 1], [0, 1]]
 HOLES = [[[0.15, 0.15], [0.45, 0.15], [0.45, 0.45], [0.15, 0.45]],
@@ -35,6 +35,41 @@ def test_the_auction_is_eps_optimal_against_scipy(monkeypatch, serial, d):
     rows, cols = linear_sum_assignment(inner, maximize=True)
     best = inner[rows, cols].sum()
     assert best - 400 * EPS <= inner[np.arange(400), owner].sum() <= best + 1e-9
+
+
+@pytest.mark.parametrize("d", [2, 3])
+def test_the_coarse_start_keeps_the_assignment_eps_optimal(monkeypatch, d):
+    """From the prices of a coarse assignment (one object in ``_COARSE``, here two levels deep) the auction
+    still ends eps-complementary and within N eps of scipy's optimum, and it starts at the coarse gap."""
+    monkeypatch.setattr(_assignment, "_COARSE_MIN", 3)
+    levels = []
+    plain = _assignment.auction
+
+    def logged(x, z, price, eps_range):
+        levels.append((len(z), eps_range[0]))
+        return plain(x, z, price, eps_range)
+
+    monkeypatch.setattr(_assignment, "auction", logged)
+    rng = np.random.default_rng(10 + d)
+    x, z = rng.random((1000, d)), rng.random((1000, d)) ** 2  # objects crowded to a corner: prices far from Voronoi's
+    price = 0.5 * (z ** 2).sum(axis=1)
+    owner, _ = assign(x, z, price, EPS)
+    assert [n for n, _ in levels] == [1000 // 256 + 1, 1000 // 16 + 1, 1000]  # the coarsest first
+    assert levels[-1][1] < 0.9 * 1000 ** (-1 / d)  # the fine auction started below its cold eps, at the coarse gap
+    assert np.array_equal(np.sort(owner), np.arange(1000))
+    v = values(x, z, price)
+    assert (v[np.arange(1000), owner] >= v.max(axis=1) - EPS - 1e-12).all()
+    inner = x @ z.T
+    rows, cols = linear_sum_assignment(inner, maximize=True)
+    best = inner[rows, cols].sum()
+    assert best - 1000 * EPS <= inner[np.arange(1000), owner].sum() <= best + 1e-9
+
+
+def test_the_c_transform_is_the_brute_force_maximum():
+    rng = np.random.default_rng(5)
+    x, z = rng.random((700, 2)), rng.normal(size=(900, 2))
+    profit = rng.random(700) * 0.3 + 0.5 * (x ** 2).sum(axis=1)
+    assert np.allclose(c_transform(x, profit, z), (z @ x.T - profit).max(axis=1), rtol=0, atol=1e-13)
 
 
 def test_the_pruning_grid_covers_every_object_once():

@@ -39,7 +39,7 @@ def test_annulus_to_two_disks():
     y = two_disks(1500, np.random.default_rng(1))
     res = gm.solve(ANNULUS, y, tol=1e-9)
     check_solution(res, np.full(1500, 1 / 1500), 1e-9)
-    assert "assignment" in res.message and res.iterations <= 12
+    assert "assignment" in res.message and res.iterations <= 15  # issue 18: about 15 steps
 
 
 def test_l_with_hole_and_targets_over_its_bounding_box_unequal_masses():
