@@ -48,8 +48,8 @@ from ._residuals import log_merit
 ASSIGNMENT_MAX = 20000
 # a source with a density (an image) starts from the assignment at this many targets or more, whatever its
 # Voronoi start: measured on the 256 x 256 moon image (tol 1e-8, quiet), the start corrected for the density
-# took 25 / 62 / 143 Newton steps at n = 1e4 / 3e4 / 1e5 (2.6 / 39.3 / 264.6 s), the assignment start 10 / 10 / 11
-# steps (4.2 / 16.9 / 143.9 s, most of it the auction)
+# took 25 / 62 / 143 Newton steps at n = 1e4 / 3e4 / 1e5 (2.6 / 39.3 / 264.6 s), the assignment start 10 / 10 / 11-15
+# steps (4.2 / 16.9 / 48.9-63.4 s, most of it the auction)
 DENSITY_ASSIGNMENT_MIN = 20000
 # a Voronoi start on a non-convex domain is poor if a relative mass error exceeds this (or a cell is empty)
 _GOOD_START = 10.0
