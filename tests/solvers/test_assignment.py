@@ -6,7 +6,7 @@ from scipy.optimize import linear_sum_assignment
 
 import geomot as gm
 from geomot.solvers import _assignment
-from geomot.solvers._assignment import assign, assignment_start, auction, buckets, c_transform, counts_of
+from geomot.solvers._assignment import assign, assignment_start, auction, buckets, c_transform, counts_of, sample_counts
 
 SQUARE = [[0, 0], [1, 0], [1, 1], [0, 1]]
 HOLES = [[[0.15, 0.15], [0.45, 0.15], [0.45, 0.45], [0.15, 0.45]],
@@ -81,6 +81,13 @@ def test_the_pruning_grid_covers_every_object_once():
     assert ((lo >= glo[g]) & (hi <= ghi[g])).all()
 
 
+def test_the_samples_resolve_the_smallest_mass():
+    assert sample_counts(np.full(50, 0.02)).tolist() == [1] * 50  # equal masses: one sample each
+    assert sample_counts(np.array([1.0, 2.0, 5.0])).tolist() == [1, 2, 5]
+    c = sample_counts(np.geomspace(1, 1e4, 230))  # the smallest share 1/3e5: capped at 16 per target
+    assert 16 * 230 <= c.sum() < 17 * 230 and c[0] == 1 and c[-1] > 100  # (each target at least one)
+
+
 def test_counts_follow_the_masses():
     assert counts_of(np.array([0.5, 0.25, 0.125, 0.125]), 16).tolist() == [8, 4, 2, 2]
     nu = np.random.default_rng(0).uniform(0, 1, 300) ** 4  # some masses far below one sample's share
@@ -105,7 +112,7 @@ def test_the_assignment_start_puts_its_samples_in_their_cells():
 
     pd, k = assignment_start(draw, y, nu, lambda k: gm.PowerDiagram(y, k, domain))  # user units as the unit frame
     x = draws[0]
-    counts = counts_of(nu, 300)
+    counts = sample_counts(nu)
     assert len(x) == counts.sum() and (counts >= 1).all() and not pd.empty.any()
     value = x @ y.T + k
     mine = value.argmax(axis=1)
