@@ -89,7 +89,7 @@ def best_two(xs, z, price, grid, gbound, bound):
     return winner, best - second if second > -np.inf else 0.0
 
 
-# bidders per parallel chunk of jacobi_bids at most this many chunks (each allocates its own room for bounds)
+# jacobi_bids splits its bidders into at most this many parallel chunks, each with its own room for the bounds
 _CHUNKS = 64
 
 
