@@ -63,6 +63,27 @@ def test_a_tol_below_the_floor_stops_at_the_floor_with_its_own_status():
     assert np.abs(res.heights - exact).max() < 1e-13
 
 
+def test_iterates_that_meet_tol_but_whose_certificate_misses_it_stop_at_the_floor(monkeypatch):
+    """Iterates below tol whose fresh diagram (the certificate) misses it by rounding, within ten times the floor:
+    the solve stops at the floor after ten tries, it does not spin to maxiter (a square with two holes at 1e5
+    targets and tol 1e-9 did, 380 steps). Simulated: the certificate's heights moved by 1e-7 (errors about
+    2e-3), the floor said to be 1e-3."""
+    from geomot.solvers import newton
+
+    certified = newton._certified
+    monkeypatch.setattr(newton, "_certified", lambda pd: certified(pd.with_heights(pd.heights + 1e-7 * np.sin(
+        np.arange(len(pd.heights))))))
+    monkeypatch.setattr(newton, "_floor", lambda pd, nu: 1e-3)
+    y = np.random.default_rng(4).random((300, 2))
+    res = gm.solve(SQUARE, y, tol=1e-8, maxiter=60)
+    assert res.status == gm.Status.PRECISION_FLOOR and not res.converged, res.message
+    assert res.iterations < 30 and res.max_rel_error > 1e-8
+    assert res.max_rel_error <= 10 * res.precision_floor  # the floor the stop was judged against
+    monkeypatch.setattr(newton, "_floor", lambda pd, nu: 1e-12)  # far above the floor: no such stop, maxiter
+    res = gm.solve(SQUARE, y, tol=1e-8, maxiter=30)
+    assert res.status == gm.Status.BUDGET_EXHAUSTED and res.iterations == 30
+
+
 @pytest.mark.parametrize("dim", [2, 3])
 def test_the_precision_floor_is_the_mass_change_of_an_ulp_of_the_heights(dim):
     """Move the returned heights by one ulp of their unit-frame representation (random signs): the masses
