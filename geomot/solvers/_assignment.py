@@ -41,8 +41,8 @@ takes about 1.5 s.
 Measured (quiet, tol 1e-9, the cases of :mod:`._start`, the whole solve): a
 square with two holes, 2400 uniform targets: 0.6 s and 8 Newton steps, where
 the dense ``scipy.optimize.linear_sum_assignment`` and the Bellman-Ford
-potentials it replaced took 5 s and 2 s before Newton; 20000 targets: 11.2 s
-and 12 steps, about 100 bids per sample. Memory is ``O(N)``.
+potentials it replaced took 5 s and 2 s before Newton; 20000 targets: 11.0 s
+and 13 steps, about 100 bids per sample. Memory is ``O(N)``.
 """
 import numpy as np
 from scipy.spatial import cKDTree

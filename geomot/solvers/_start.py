@@ -43,7 +43,7 @@ from ._assignment import assignment_start
 from ._residuals import log_merit
 
 # the auction of the assignment start takes about 100 bids a sample, each a pruned search of its grid: the
-# whole solve 12.5 s at n = 20000 (holes), against 207 s and 156 steps for the continuation (not measured
+# whole solve 11.0 s at n = 20000 (holes), against 207 s and 156 steps for the continuation (not measured
 # beyond). Above this many targets, the continuation on non-convex domains
 ASSIGNMENT_MAX = 20000
 # a source with a density (an image) starts from the assignment at this many targets or more, whatever its

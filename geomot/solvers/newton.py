@@ -128,7 +128,8 @@ def solve_newton(source, points, masses=None, *, tol=1e-10, maxiter=100, heights
     pd, reason, fields = _newton(run, pd, nu, tol, max(0, maxiter - run.iterations), policy, laplacian, back,
                                  certify=True, record_start=not run.history)
     if reason != "converged":
-        pd = _certified(pd)
+        if reason != "floor":  # (the loop stops at the floor on a certified diagram: judged as it is)
+            pd = _certified(pd)
         fields = _ending(reason, run.error(pd.masses), tol, fields | {"maxiter": maxiter})
     floor = _floor(pd, nu)
     if reason == "line search" and fields["err"] <= _FLOOR_FACTOR * floor:

@@ -79,6 +79,7 @@ def test_iterates_that_meet_tol_but_whose_certificate_misses_it_stop_at_the_floo
     assert res.status == gm.Status.PRECISION_FLOOR and not res.converged, res.message
     assert res.iterations < 30 and res.max_rel_error > 1e-8
     assert res.max_rel_error <= 10 * res.precision_floor  # the floor the stop was judged against
+    assert _fresh_error(res)[0] == pytest.approx(res.max_rel_error, rel=1e-3)  # the returned heights' error
     monkeypatch.setattr(newton, "_floor", lambda pd, nu: 1e-12)  # far above the floor: no such stop, maxiter
     res = gm.solve(SQUARE, y, tol=1e-8, maxiter=30)
     assert res.status == gm.Status.BUDGET_EXHAUSTED and res.iterations == 30
