@@ -139,3 +139,67 @@ def test_cost_and_inverse_spacing_match_numpy():
     has = second >= 0
     np.testing.assert_allclose(inv[has], 1 / np.linalg.norm(y[best[has]] - y[second[has]], axis=1), rtol=1e-12)
     assert (inv[second < 0] == 0).all() and (second < 0).any()
+
+
+def _regular_by_exact_arithmetic(tri, nbr, y, h):
+    """Whether every interior edge of the triangulation is locally regular, decided in rational arithmetic."""
+    from fractions import Fraction
+    lifted = [(Fraction(p[0]), Fraction(p[1]), -Fraction(w)) for p, w in zip(y.tolist(), h.tolist())]
+    for t in range(len(tri)):
+        for k in range(3):
+            u = nbr[t, k]
+            if u < 0:
+                continue
+            d = tri[u, list(nbr[u]).index(t)]
+            a, b, c = tri[t, (k + 1) % 3], tri[t, (k + 2) % 3], tri[t, k]
+            m = [[lifted[q][j] - lifted[a][j] for j in range(3)] for q in (b, c, d)]
+            det = (m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+                   + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]))
+            if det < 0:
+                return False
+    return True
+
+
+def test_insertion_builds_the_regular_triangulation():
+    """Inserted points give Qhull's weighted Delaunay triangles, every edge regular in exact arithmetic."""
+    from geomot.diagram._planar import inserted_triangulation, lower_hull
+    rng = np.random.default_rng(4)
+    for n, spread in [(3000, 0.0), (3000, 0.05), (1500, 0.2)]:
+        y = rng.random((n, 2))
+        # heights that keep every cell (weights well under the squared spacing of close pairs)
+        h = -0.5 * (y ** 2).sum(1) + spread / n ** 2 * rng.random(n)
+        tri, nbr = inserted_triangulation(y, h)
+        want, _ = lower_hull(y, h)
+        assert len(np.unique(want)) == n
+        assert {tuple(sorted(t)) for t in tri.tolist()} == {tuple(sorted(t)) for t in want.tolist()}
+        a, b, c = y[tri[:, 0]], y[tri[:, 1]], y[tri[:, 2]]
+        assert ((b - a)[:, 0] * (c - a)[:, 1] - (b - a)[:, 1] * (c - a)[:, 0] > 0).all()
+        for t in range(len(tri)):
+            for k in range(3):
+                u = nbr[t, k]
+                if u >= 0:
+                    assert {tri[t, (k + 1) % 3], tri[t, (k + 2) % 3]} <= set(tri[u].tolist())
+        assert (nbr < 0).sum() == len(np.unique(tri[nbr < 0]))  # hull edges: as many as hull vertices
+    assert _regular_by_exact_arithmetic(tri, nbr, y, h)
+
+
+def test_insertion_gives_up_where_it_cannot_decide_or_a_cell_is_empty():
+    """A lattice (points on edges) and a hidden point: no triangulation (the caller runs Qhull)."""
+    from geomot._kernels.planar.insertion import insert_points
+    from geomot.diagram._planar import inserted_triangulation, lower_hull
+    g = np.arange(40.0)
+    lattice = np.column_stack([np.repeat(g, 40), np.tile(g, 40)]) / 39
+    assert inserted_triangulation(lattice, -0.5 * (lattice ** 2).sum(1)) is None
+    # one triangle, then a point inside it: below its plane it is inserted; above it, its cell is empty
+    y = np.array([[0, 0], [1, 0], [0, 1], [0.2, 0.2]], float)
+    for lift, want in [(-0.1, 4), (0.1, -4)]:
+        tri = np.zeros((3, 3), np.int64)
+        tri[0] = [0, 1, 2]
+        nbr = np.full((3, 3), -1, np.int64)
+        z = np.array([0.0, 0.0, 0.0, lift])
+        assert insert_points(tri, nbr, 1, y, z, np.array([3]), 100) == (3 if want == 4 else want)
+    # a point outside the triangulation
+    tri = np.zeros((3, 3), np.int64)
+    tri[0] = [0, 1, 2]
+    y[3] = [2.0, 2.0]
+    assert insert_points(tri, np.full((3, 3), -1, np.int64), 1, y, np.zeros(4) - 1, np.array([3]), 100) == -2

@@ -25,12 +25,12 @@ _REL_TOL = 1e-15
 
 
 @njit(cache=True)
-def _orient2d(p, q, r, y):
+def orient2d(p, q, r, y):
     return (y[q, 0] - y[p, 0]) * (y[r, 1] - y[p, 1]) - (y[q, 1] - y[p, 1]) * (y[r, 0] - y[p, 0])
 
 
 @njit(cache=True)
-def _violation(a, b, c, d, y, z):
+def violation(a, b, c, d, y, z):
     """True when edge ab of ccw (a, b, c) | (b, a, d) is clearly not locally regular."""
     m00 = y[b, 0] - y[a, 0]
     m01 = y[b, 1] - y[a, 1]
@@ -51,11 +51,41 @@ def _violation(a, b, c, d, y, z):
 
 
 @njit(cache=True)
-def _find(neighbors, t, other):
+def find(neighbors, t, other):
     for k in range(3):
         if neighbors[t, k] == other:
             return k
     return -1
+
+
+@njit(cache=True)
+def flip(triangles, neighbors, t1, k1, t2, k2):
+    """The 2-2 flip of the edge ``ab`` of ``t1 = (c, a, b)`` (``c`` at index ``k1``) and ``t2 = (d, b, a)``
+    (``d`` at ``k2``), in place: afterwards ``t1 = (c, a, d)`` and ``t2 = (c, d, b)``."""
+    c = triangles[t1, k1]
+    a = triangles[t1, (k1 + 1) % 3]
+    b = triangles[t1, (k1 + 2) % 3]
+    d = triangles[t2, k2]
+    n_bc = neighbors[t1, (k1 + 1) % 3]  # across edge (b, c), opposite a
+    n_ca = neighbors[t1, (k1 + 2) % 3]  # across edge (c, a), opposite b
+    n_ad = neighbors[t2, (k2 + 1) % 3]  # t2 = (d, b, a): opposite b is edge (a, d)
+    n_db = neighbors[t2, (k2 + 2) % 3]  # opposite a is edge (d, b)
+    triangles[t1, 0] = c
+    triangles[t1, 1] = a
+    triangles[t1, 2] = d
+    neighbors[t1, 0] = n_ad
+    neighbors[t1, 1] = t2
+    neighbors[t1, 2] = n_ca
+    triangles[t2, 0] = c
+    triangles[t2, 1] = d
+    triangles[t2, 2] = b
+    neighbors[t2, 0] = n_db
+    neighbors[t2, 1] = n_bc
+    neighbors[t2, 2] = t1
+    if n_ad >= 0:
+        neighbors[n_ad, find(neighbors, n_ad, t2)] = t1
+    if n_bc >= 0:
+        neighbors[n_bc, find(neighbors, n_bc, t1)] = t2
 
 
 @njit(cache=True)
@@ -72,35 +102,16 @@ def _flip_pass(triangles, neighbors, y, z, stack, top, max_flips):
         c = triangles[t1, k1]
         a = triangles[t1, (k1 + 1) % 3]
         b = triangles[t1, (k1 + 2) % 3]
-        k2 = _find(neighbors, t2, t1)
+        k2 = find(neighbors, t2, t1)
         d = triangles[t2, k2]
-        if not _violation(a, b, c, d, y, z):
+        if not violation(a, b, c, d, y, z):
             continue
-        if _orient2d(c, a, d, y) <= 0.0 or _orient2d(c, d, b, y) <= 0.0:
+        if orient2d(c, a, d, y) <= 0.0 or orient2d(c, d, b, y) <= 0.0:
             continue  # not flippable now; the final scan looks at it again
         flips += 1
         if flips > max_flips:
             return -1
-        n_bc = neighbors[t1, (k1 + 1) % 3]  # across edge (b, c), opposite a
-        n_ca = neighbors[t1, (k1 + 2) % 3]  # across edge (c, a), opposite b
-        n_ad = neighbors[t2, (k2 + 1) % 3]  # t2 = (d, b, a): opposite b is edge (a, d)
-        n_db = neighbors[t2, (k2 + 2) % 3]  # opposite a is edge (d, b)
-        triangles[t1, 0] = c
-        triangles[t1, 1] = a
-        triangles[t1, 2] = d
-        neighbors[t1, 0] = n_ad
-        neighbors[t1, 1] = t2
-        neighbors[t1, 2] = n_ca
-        triangles[t2, 0] = c
-        triangles[t2, 1] = d
-        triangles[t2, 2] = b
-        neighbors[t2, 0] = n_db
-        neighbors[t2, 1] = n_bc
-        neighbors[t2, 2] = t1
-        if n_ad >= 0:
-            neighbors[n_ad, _find(neighbors, n_ad, t2)] = t1
-        if n_bc >= 0:
-            neighbors[n_bc, _find(neighbors, n_bc, t1)] = t2
+        flip(triangles, neighbors, t1, k1, t2, k2)
         if top + 4 <= stack.size:  # on overflow the final scan finds what was dropped
             stack[top] = 3 * t1 + 0
             stack[top + 1] = 3 * t1 + 2
@@ -118,8 +129,8 @@ def _push_violations(triangles, neighbors, y, z, stack):
         for k in range(3):
             u = neighbors[t, k]
             if u > t:
-                kk = _find(neighbors, u, t)
-                if _violation(triangles[t, (k + 1) % 3], triangles[t, (k + 2) % 3], triangles[t, k],
+                kk = find(neighbors, u, t)
+                if violation(triangles[t, (k + 1) % 3], triangles[t, (k + 2) % 3], triangles[t, k],
                               triangles[u, kk], y, z) and top < stack.size:
                     stack[top] = 3 * t + k
                     top += 1
