@@ -244,9 +244,40 @@ class PlanarCells:
         self.indptr, self.indices, self.facets = indptr, indices, facets
 
     def permuted(self, index, y, g):
-        """The cells listed in the order ``index``, for ``y``, ``g`` in that order: rebuilt (one flip-free
-        pass, cheaper than relabelling the rings, the triangulation and the GEOS pieces)."""
-        return PlanarCells(self.unit, y, g, None, 0.0, True)
+        """The same cells listed in the order ``index`` (cell ``k`` is cell ``index[k]`` here), relabelled,
+        not rebuilt: every number is the one this diagram computed (a solver's certified masses stay
+        what it judged). ``y``, ``g``: the points and half weights in that order (unused)."""
+        n = len(index)
+        inv = np.empty(n, np.int64)
+        inv[index] = np.arange(n)
+        relabel = np.concatenate([inv, np.arange(n, n + y.shape[1] + 1)])  # auxiliary points keep theirs
+        other = object.__new__(PlanarCells)
+        other.unit = self.unit
+        # the CSR slots, row by row in the new order
+        degree = np.diff(self.indptr)[index]
+        slot = _ring_edges(self.indptr[:-1][index], degree)
+        indices = relabel[self.indices[slot]]
+        slot = slot[np.argsort(np.repeat(np.arange(n) * len(relabel), degree) + indices, kind="stable")]
+        new_slot = np.empty_like(slot)
+        new_slot[slot] = np.arange(len(slot))
+        other.indptr = np.r_[0, np.cumsum(degree)].astype(np.int64)
+        other.indices = relabel[self.indices[slot]]  # sorted in each row, as built
+        other.facets, other.mass_facets = self.facets[slot], self.mass_facets[slot]
+        other.moments, other.volumes = self.moments[index], self.volumes[index]
+        # each cell's ring block (its capacity, not only its vertices), labels to the new slots
+        offsets, counts, vertices, labels = self.rings
+        capacity = np.diff(offsets)[index]
+        block = _ring_edges(offsets[:-1][index], capacity)
+        new_offsets = np.r_[0, np.cumsum(capacity)].astype(np.int64)
+        used = np.arange(len(block)) - np.repeat(new_offsets[:-1], capacity) < np.repeat(counts[index], capacity)
+        labels = np.where(used, labels[block], -1)
+        labels = np.where(labels >= 0, new_slot[np.maximum(labels, 0)], labels)
+        other.rings = (new_offsets, counts[index], vertices[block], labels)
+        other.triangulation = None if self.triangulation is None else (
+            relabel[self.triangulation[0]], self.triangulation[1])
+        other.boundary_geoms = None if self.boundary_geoms is None else (
+            inv[self.boundary_geoms[0]], self.boundary_geoms[1])
+        return other
 
     def _clip_to_polygon(self, y, indptr, indices, moments, facets):
         """Exact cells for a non-convex polygonal domain (in place).

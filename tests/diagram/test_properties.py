@@ -1,5 +1,6 @@
 """Properties every power diagram has, in 2D and 3D alike: written once, parametrised by dimension."""
 import numpy as np
+import shapely
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -124,9 +125,10 @@ def test_neighbors_are_sorted_csr_without_self(dim):
 
 @pytest.mark.parametrize("name, domain", [DOMAINS[0], DOMAINS[3], DOMAINS[5], DOMAINS[-1]],
                          ids=[IDS[0], IDS[3], IDS[5], IDS[-1]])
-def test_permuted_and_with_heights_are_the_diagrams_of_the_permuted_and_new_heights(name, domain):
+@pytest.mark.parametrize("n", [40, 1200])
+def test_permuted_and_with_heights_are_the_diagrams_of_the_permuted_and_new_heights(name, domain, n):
     rng = np.random.default_rng(9)
-    y = random_points_in(domain, 40, rng, 0.1)
+    y = random_points_in(domain, n, rng, 0.1)
     h = generic_heights(domain, y, rng)
     pd = gm.PowerDiagram(y, h, gm.Uniform(domain))
     p = rng.permutation(len(y))
@@ -134,8 +136,21 @@ def test_permuted_and_with_heights_are_the_diagrams_of_the_permuted_and_new_heig
     moved = pd.permuted(p)
     np.testing.assert_array_equal(moved.points, y[p])
     np.testing.assert_allclose(moved.masses, fresh.masses, atol=1e-14)
+    np.testing.assert_array_equal(moved.masses, pd.masses[p])  # relabelled, not recomputed
     np.testing.assert_allclose(moved.hessian().toarray(), fresh.hessian().toarray(), atol=1e-9)
     np.testing.assert_array_equal(moved.locate(y[:5]), fresh.locate(y[:5]))
+    for got, want in zip(moved.neighbors, fresh.neighbors):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_allclose(moved.facet_measures, fresh.facet_measures, atol=1e-12)
+    if y.shape[1] == 2:
+        (pairs, pieces), (want_pairs, want_pieces) = moved.facets(), fresh.facets()
+        got, want = np.lexsort(pairs.T[::-1]), np.lexsort(want_pairs.T[::-1])
+        np.testing.assert_array_equal(pairs[got], want_pairs[want])
+        np.testing.assert_allclose(pieces[got], want_pieces[want], atol=1e-12)
+        np.testing.assert_allclose(shapely.area(moved.cell_geometries()), shapely.area(fresh.cell_geometries()),
+                                   atol=1e-12)
+    if n > 40:
+        return
     up = pd.with_heights(h + 2.5)
     np.testing.assert_array_equal(up.heights, h + 2.5)  # kept exactly as given
     np.testing.assert_allclose(up.masses, pd.masses, atol=1e-14)
