@@ -49,7 +49,14 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import LinearOperator, cg
 
+try:  # optional: supernodal CHOLMOD (GPL), 3-4x faster factorisations than qdldl's (docs/benchmarks.md)
+    import cvxopt as _cvxopt
+    from cvxopt import cholmod as _cholmod
+except ImportError:
+    _cvxopt = _cholmod = None
+
 METHODS = ("ldl", "amg", "jacobi")
+SUPERNODAL_MAXITER = 10
 
 
 class LaplacianSolver:
@@ -111,9 +118,12 @@ class LaplacianSolver:
                 return x
         self.factor, x = _factor_and_solve(matrix, rhs)
         self.factor_shape = matrix.shape
-        lower = self.factor.factors()[0]
-        flops = float(np.sum(np.diff(lower.indptr).astype(float) ** 2))
-        self.maxiter = int(np.clip(0.25 * flops / (2 * lower.nnz + matrix.nnz), 10, 200))
+        if isinstance(self.factor, _Supernodal):
+            self.maxiter = SUPERNODAL_MAXITER
+        else:
+            lower = self.factor.factors()[0]
+            flops = float(np.sum(np.diff(lower.indptr).astype(float) ** 2))
+            self.maxiter = int(np.clip(0.25 * flops / (2 * lower.nnz + matrix.nnz), 10, 200))
         return x
 
     def _multigrid(self, matrix, rhs, rtol):
@@ -142,12 +152,44 @@ class LaplacianSolver:
         return x
 
 
+class _Supernodal:
+    """CHOLMOD's supernodal LL^T factor (through cvxopt), with ``solve`` as qdldl's."""
+
+    def __init__(self, matrix):
+        lower = sp.tril(matrix, format="csc")
+        columns = np.repeat(np.arange(lower.shape[1]), np.diff(lower.indptr))
+        a = _cvxopt.spmatrix(lower.data, lower.indices.astype(int), columns.astype(int), lower.shape)
+        self.factor = _cholmod.symbolic(a)
+        _cholmod.numeric(a, self.factor)  # ArithmeticError: not numerically positive definite
+
+    def solve(self, rhs):
+        x = _cvxopt.matrix(np.asarray(rhs, dtype=float))
+        _cholmod.solve(self.factor, x)
+        return np.asarray(x).ravel()
+
+
+def _factor(matrix):
+    """The sparse factor of an SPD matrix: supernodal CHOLMOD where cvxopt is installed, else qdldl's LDL^T.
+
+    (CHOLMOD's supernodal module is GPL, hence optional: ``pip install
+    geomot[cholmod]``.) A matrix CHOLMOD finds not numerically positive
+    definite (the pivots of tight clusters) goes to qdldl, which does not ask.
+    """
+    if _cholmod is not None:
+        try:
+            return _Supernodal(matrix)
+        except ArithmeticError:
+            pass
+    return qdldl.Solver(sp.triu(matrix, format="csc"))
+
+
 def _factor_and_solve(matrix, rhs):
-    """LDL^T factor (qdldl) of a sparse SPD matrix and the solution, with one step of iterative refinement.
+    """The factor of a sparse SPD matrix (:func:`_factor`) and the solution, with one step of iterative
+    refinement.
 
     The refinement costs two triangular solves and lets Newton reach the
     floating-point floor on ill-conditioned problems (tight clusters).
     """
-    factor = qdldl.Solver(sp.triu(matrix, format="csc"))
+    factor = _factor(matrix)
     x = factor.solve(rhs)
     return factor, x + factor.solve(rhs - matrix @ x)

@@ -191,10 +191,12 @@ def _newton(run, pd, nu, tol, maxiter, policy, laplacian, back, *, certify, reco
                 # a failed warm start may rebuild afresh only for short steps (long ones empty a cell)
                 out = pd.with_halfweights(g + a * d, warm=warm, floor=eps0, rebuild=a < 1 / 16, suspects=suspects)
                 return merit(out.masses, nu), out
-            # near the solution Newton steps are full: many halvings only mean tol is below the floor;
-            # a log step is halved at most _LOG_HALVINGS times
-            step, trial_pd = kmt_step(trial, merit(w, nu), _LOG_HALVINGS if log_phase else _MAX_HALVINGS if err > 1e-6 else 8,
-                                      first=min(1.0, _GROWTH * last[log_phase]))
+            # near the solution Newton steps are full: many halvings only mean tol is below the floor, and
+            # within _FLOOR_FACTOR of it a refused full step is the floor (2D, 1e6 uniform targets, tol 1e-8:
+            # seven refused halvings, 10 s); a log step is halved at most _LOG_HALVINGS times
+            halvings = (_LOG_HALVINGS if log_phase else _MAX_HALVINGS if err > 1e-6
+                        else 1 if err <= _FLOOR_FACTOR * _floor(pd, nu) else 8)
+            step, trial_pd = kmt_step(trial, merit(w, nu), halvings, first=min(1.0, _GROWTH * last[log_phase]))
             if trial_pd is not None:
                 last[log_phase] = step
             if trial_pd is not None or not log_phase:

@@ -5,6 +5,7 @@ import scipy.sparse as sp
 
 import geomot as gm
 from geomot.diagram._frame import CellsRejected
+from geomot.solvers import _laplacian
 from geomot.solvers._laplacian import LaplacianSolver
 from geomot.solvers._linesearch import kmt_step
 from geomot.solvers._run import Run
@@ -79,8 +80,18 @@ def random_connected(n, rng):
     return laplacian(n, edges, rng.random(len(edges)) + 0.1)
 
 
+@pytest.fixture(params=["supernodal", "qdldl"])
+def factor_backend(request, monkeypatch):
+    """Both factor backends of the "ldl" method: CHOLMOD where cvxopt is installed, qdldl without it."""
+    if request.param == "supernodal":
+        pytest.importorskip("cvxopt")
+    else:
+        monkeypatch.setattr(_laplacian, "_cholmod", None)
+    return request.param
+
+
 @pytest.mark.parametrize("method", ["ldl", "amg", "jacobi"])
-def test_connected_solve_matches_the_pseudo_inverse(method):
+def test_connected_solve_matches_the_pseudo_inverse(method, factor_backend):
     rng = np.random.default_rng(4)
     n = 300
     H = random_connected(n, rng)
@@ -95,6 +106,33 @@ def test_connected_solve_matches_the_pseudo_inverse(method):
     H2 = sp.csr_array(H * (1 + 0.01 * rng.random()))
     np.testing.assert_allclose(solver(H2, r, tau=1.0, rtol=1e-12), want / (H2[0, 0] / H[0, 0]),
                                atol=1e-6 * np.abs(want).max())
+
+
+def test_factor_backends_agree_and_an_indefinite_matrix_goes_to_qdldl(factor_backend):
+    """The factor solves to rounding (one refinement step); CHOLMOD refuses a matrix that is not positive
+    definite, qdldl's LDL^T takes it."""
+    rng = np.random.default_rng(6)
+    H = random_connected(400, rng)[1:, 1:]  # one cell pinned: SPD
+    b = rng.standard_normal(399)
+    factor, x = _laplacian._factor_and_solve(sp.csc_array(H), b)
+    assert isinstance(factor, _laplacian._Supernodal) == (factor_backend == "supernodal")
+    np.testing.assert_allclose(H @ x, b, atol=1e-12 * np.abs(b).max())
+    indefinite = sp.csc_array(sp.diags_array([2.0, -1.0, 3.0]) + sp.csc_array(([0.5, 0.5], ([0, 1], [1, 0])),
+                                                                              shape=(3, 3)))
+    factor, x = _laplacian._factor_and_solve(indefinite, np.ones(3))
+    assert not isinstance(factor, _laplacian._Supernodal)
+    np.testing.assert_allclose(indefinite @ x, np.ones(3), atol=1e-14)
+
+
+def test_newton_solves_the_same_with_either_factor(monkeypatch):
+    pytest.importorskip("cvxopt")
+    y = np.random.default_rng(7).random((3000, 2))
+    square = gm.Uniform(gm.Box([0, 0], [1, 1]))
+    with_cholmod = gm.solve(square, y, tol=1e-10)
+    monkeypatch.setattr(_laplacian, "_cholmod", None)
+    without = gm.solve(square, y, tol=1e-10)
+    assert with_cholmod.converged and without.converged
+    np.testing.assert_allclose(with_cholmod.heights, without.heights, rtol=0, atol=1e-11)
 
 
 def test_disconnected_graph_one_way():
