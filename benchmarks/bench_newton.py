@@ -16,6 +16,7 @@ same arrays in the same run; its returned weights are checked by geomot's exact 
 """
 import argparse
 import platform
+import resource
 import sys
 import time
 from pathlib import Path
@@ -23,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 import geomot as gm
+from geomot.solvers import _laplacian
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from peers import available_peers, run_peer  # noqa: E402
@@ -55,15 +57,17 @@ def time_geomot(y, tol, repeat):
         res = gm.solve(unit_cube(y.shape[1]), y, tol=tol)
         best = min(best, time.perf_counter() - t)
     return {"ok": res.converged, "seconds": best, "iterations": res.iterations, "max_rel_error": res.max_rel_error,
-            "checked": res.max_rel_error}
+            "checked": res.max_rel_error, "status": res.status.name}
 
 
 def fmt(r):
     if r is None:
         return "—"
-    if not r.get("ok"):
-        return "failed: " + str(r.get("error") or "not converged")[:40]
     it = r.get("iterations")
+    if not r.get("ok"):
+        if "status" in r:  # geomot's own verdict, e.g. PRECISION_FLOOR when tol is below what doubles allow
+            return f"{r['seconds']:.3f} s ({it} it, {r['checked']:.0e}, {r['status']})"
+        return "failed: " + str(r.get("error") or "not converged")[:40]
     return f"{r['seconds']:.3f} s ({it if it is not None else '?'} it, {r['checked']:.0e})"
 
 
@@ -75,11 +79,17 @@ def main():
     ap.add_argument("--tol", type=float, default=1e-8)
     ap.add_argument("--dim", type=int, default=2, choices=(2, 3))
     ap.add_argument("--repeat", type=int, default=3, help="timed runs for n <= 1e4 (1 above)")
+    ap.add_argument("--factor", choices=("auto", "qdldl"), default="auto",
+                    help="the Newton systems' factor: CHOLMOD where cvxopt is installed (auto), or qdldl")
     args = ap.parse_args()
+    if args.factor == "qdldl":
+        _laplacian._cholmod = None
+    factor = "CHOLMOD (cvxopt)" if _laplacian._cholmod is not None else "qdldl"
     peers = available_peers() if args.peers is None else args.peers
     gm.solve(unit_cube(args.dim), problem("uniform", 500, args.dim))  # warm-up: numba compilation (cached on disk)
     print(f"# machine: {platform.processor() or platform.machine()}, {platform.system()}, python "
-          f"{platform.python_version()}, numpy {np.__version__}; tol = {args.tol:g}; d = {args.dim}")
+          f"{platform.python_version()}, numpy {np.__version__}; tol = {args.tol:g}; d = {args.dim}; "
+          f"geomot's factor: {factor}")
     head = ["problem", "n", "geomot"] + peers + ["geomot / fastest peer"]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
@@ -98,6 +108,8 @@ def main():
                 row.append(fmt(r))
             row.append(f"{ours['seconds'] / best_peer:.2f}" if np.isfinite(best_peer) else "—")
             print("| " + " | ".join(row) + " |", flush=True)
+    print(f"# peak RSS of this process (geomot's solves; the peers run in their own): "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20:.2f} GiB")
 
 
 if __name__ == "__main__":
