@@ -84,7 +84,7 @@ def main():
     args = ap.parse_args()
     if args.factor == "qdldl":
         _laplacian._cholmod = None
-    factor = "CHOLMOD (cvxopt)" if _laplacian._cholmod is not None else "qdldl"
+    factor = "CHOLMOD (cvxopt)" if getattr(_laplacian, "_cholmod", None) is not None else "qdldl"
     peers = available_peers() if args.peers is None else args.peers
     gm.solve(unit_cube(args.dim), problem("uniform", 500, args.dim))  # warm-up: numba compilation (cached on disk)
     print(f"# machine: {platform.processor() or platform.machine()}, {platform.system()}, python "
