@@ -70,22 +70,24 @@ def flip(triangles, neighbors, t1, k1, t2, k2):
     n_ca = neighbors[t1, (k1 + 2) % 3]  # across edge (c, a), opposite b
     n_ad = neighbors[t2, (k2 + 1) % 3]  # t2 = (d, b, a): opposite b is edge (a, d)
     n_db = neighbors[t2, (k2 + 2) % 3]  # opposite a is edge (d, b)
-    triangles[t1, 0] = c
-    triangles[t1, 1] = a
-    triangles[t1, 2] = d
-    neighbors[t1, 0] = n_ad
-    neighbors[t1, 1] = t2
-    neighbors[t1, 2] = n_ca
-    triangles[t2, 0] = c
-    triangles[t2, 1] = d
-    triangles[t2, 2] = b
-    neighbors[t2, 0] = n_db
-    neighbors[t2, 1] = n_bc
-    neighbors[t2, 2] = t1
-    if n_ad >= 0:
-        neighbors[n_ad, find(neighbors, n_ad, t2)] = t1
-    if n_bc >= 0:
-        neighbors[n_bc, find(neighbors, n_bc, t1)] = t2
+    set_triangle(triangles, neighbors, t1, c, a, d, n_ad, t2, n_ca)
+    set_triangle(triangles, neighbors, t2, c, d, b, n_db, n_bc, t1)
+    relink(neighbors, n_ad, t2, t1)
+    relink(neighbors, n_bc, t1, t2)
+
+
+@njit(cache=True)
+def set_triangle(triangles, neighbors, t, a, b, c, across_a, across_b, across_c):
+    """Triangle ``t = (a, b, c)`` with its neighbours across the edges opposite ``a``, ``b``, ``c``."""
+    triangles[t, 0], triangles[t, 1], triangles[t, 2] = a, b, c
+    neighbors[t, 0], neighbors[t, 1], neighbors[t, 2] = across_a, across_b, across_c
+
+
+@njit(cache=True)
+def relink(neighbors, u, old, new):
+    """The triangle ``u`` (none if negative), neighbour of ``old``, now sees ``new`` across that edge."""
+    if u >= 0:
+        neighbors[u, find(neighbors, u, old)] = new
 
 
 @njit(cache=True)

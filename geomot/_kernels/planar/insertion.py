@@ -21,7 +21,7 @@ builds the triangulation by Qhull.
 import numpy as np
 from numba import njit
 
-from .flips import find, flip, orient2d, violation
+from .flips import find, flip, orient2d, relink, set_triangle, violation
 
 _REL_TOL = 1e-14  # an orientation within this fraction of its magnitude bound is not decided
 
@@ -81,17 +81,11 @@ def insert_points(triangles, neighbors, count, y, z, points, max_walk):
         na, nb = neighbors[t, 0], neighbors[t, 1]
         t1, t2 = count, count + 1
         count += 2
-        triangles[t, 2] = p
-        neighbors[t, 0] = t1
-        neighbors[t, 1] = t2
-        triangles[t1, 0], triangles[t1, 1], triangles[t1, 2] = b, c, p
-        neighbors[t1, 0], neighbors[t1, 1], neighbors[t1, 2] = t2, t, na
-        triangles[t2, 0], triangles[t2, 1], triangles[t2, 2] = c, a, p
-        neighbors[t2, 0], neighbors[t2, 1], neighbors[t2, 2] = t, t1, nb
-        if na >= 0:
-            neighbors[na, find(neighbors, na, t)] = t1
-        if nb >= 0:
-            neighbors[nb, find(neighbors, nb, t)] = t2
+        set_triangle(triangles, neighbors, t, a, b, p, t1, t2, neighbors[t, 2])
+        set_triangle(triangles, neighbors, t1, b, c, p, t2, t, na)
+        set_triangle(triangles, neighbors, t2, c, a, p, t, t1, nb)
+        relink(neighbors, na, t, t1)
+        relink(neighbors, nb, t, t2)
         # the edges opposite p, each stacked as (triangle, index of p)
         top = 0
         for u in (t, t1, t2):
