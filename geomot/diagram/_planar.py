@@ -256,12 +256,10 @@ class PlanarCells:
         # the CSR slots, row by row in the new order
         degree = np.diff(self.indptr)[index]
         slot = _ring_edges(self.indptr[:-1][index], degree)
-        indices = relabel[self.indices[slot]]
-        slot = slot[np.argsort(np.repeat(np.arange(n) * len(relabel), degree) + indices, kind="stable")]
         new_slot = np.empty_like(slot)
         new_slot[slot] = np.arange(len(slot))
         other.indptr = np.r_[0, np.cumsum(degree)].astype(np.int64)
-        other.indices = relabel[self.indices[slot]]  # sorted in each row, as built
+        other.indices = relabel[self.indices[slot]]  # rows unsorted: the facet matrix sorts its own copy
         other.facets, other.mass_facets = self.facets[slot], self.mass_facets[slot]
         other.moments, other.volumes = self.moments[index], self.volumes[index]
         # each cell's ring block (its capacity, not only its vertices), labels to the new slots
