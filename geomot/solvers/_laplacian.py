@@ -19,14 +19,19 @@ handled one way, whatever the solver:
 Steps: connected (the usual case) the reduced system is solved by
 
 ``"ldl"``
-    sparse LDL^T with an AMD ordering (qdldl; faster than SuperLU on planar
-    Laplacians, ``docs/benchmarks.md``) and one step of iterative refinement; the
-    factor is kept: the next Hessians, close to it, are solved by conjugate
-    gradients preconditioned with it, and refactored only when that needs
-    more iterations than a refactoring is worth: a quarter of the
-    factorisation flops (``sum_j c_j^2`` over the column counts of L) over
-    the cost of one iteration (``2 nnz(L) + nnz(H)``), between 10 and 200 —
-    counted, not timed, so runs are reproducible.
+    a sparse Cholesky factor and one step of iterative refinement: CHOLMOD's
+    supernodal LL^T where cvxopt is installed (``geomot[cholmod]``: GPL,
+    hence optional; 3-4x faster factorisations than qdldl on planar
+    Laplacians at 1e5-1e6), else qdldl's LDL^T with an AMD ordering (faster
+    than SuperLU there, ``docs/benchmarks.md``). The factor is kept: the next
+    Hessians, close to it, are solved by conjugate gradients preconditioned
+    with it, and refactored only when that needs more iterations than a
+    refactoring is worth: for qdldl a quarter of the factorisation flops
+    (``sum_j c_j^2`` over the column counts of L) over the cost of one
+    iteration (``2 nnz(L) + nnz(H)``), between 10 and 200; for CHOLMOD,
+    whose factor cvxopt does not describe without a costly copy,
+    ``SUPERNODAL_MAXITER`` (10: measured against 20 and 40) — counted, not
+    timed, so runs are reproducible.
 ``"amg"``
     conjugate gradients preconditioned by a smoothed-aggregation algebraic
     multigrid V-cycle (pyamg), whose hierarchy is kept for the next Hessians
@@ -56,7 +61,7 @@ except ImportError:
     _cvxopt = _cholmod = None
 
 METHODS = ("ldl", "amg", "jacobi")
-SUPERNODAL_MAXITER = 10
+SUPERNODAL_MAXITER = 10  # PCG iterations with a kept CHOLMOD factor before refactoring (module docstring)
 
 
 class LaplacianSolver:

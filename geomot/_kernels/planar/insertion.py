@@ -11,12 +11,13 @@ An edge whose quadrilateral is not convex is left as it is (Edelsbrunner and
 Shah, "Incremental topological flipping works for regular triangulations",
 1996: later flips make it flippable, or a vertex has to disappear): the
 caller's last pass of :func:`~geomot._kernels.planar.flips.regular_flips`
-checks and repairs every edge. The kernel gives up, returning -1, on what
-its tolerance cannot decide or its 2-2 flips cannot do: a point outside the
-triangulation, on an edge or at a vertex (by the orientation test's rounding
-bound), whose lifted point is not clearly below its triangle's plane (its
-cell would be empty), or a walk longer than ``max_walk``. The caller then
-builds the triangulation by Qhull.
+checks and repairs every edge. The kernel gives up, returning a negative
+code, on what its tolerance cannot decide or its 2-2 flips cannot do: -1 a
+walk longer than ``max_walk``, -2 a point outside the triangulation, -3 a
+point on an edge or at a vertex (by the orientation test's rounding bound),
+-4 a point whose lifted point is not clearly below its triangle's plane
+(its cell would be empty). The caller then builds the triangulation by
+Qhull.
 """
 import numpy as np
 from numba import njit
@@ -45,7 +46,7 @@ def insert_points(triangles, neighbors, count, y, z, points, max_walk):
     ``triangles`` / ``neighbors``: int64 (m, 3) arrays as in
     :mod:`~geomot._kernels.planar.flips`, counter-clockwise, sized for the result
     (``count + 2 len(points)`` rows); ``z = -h``, the lifted coordinates.
-    Returns the new triangle count, or -1 (module docstring).
+    Returns the new triangle count, or a negative code (module docstring).
     """
     stack = np.empty(64, np.int64)
     t = 0
@@ -73,7 +74,7 @@ def insert_points(triangles, neighbors, count, y, z, points, max_walk):
             if not moved:
                 break
         if not inside:
-            return -3  # on or at a vertex
+            return -3  # on an edge or at a vertex
         a, b, c = triangles[t, 0], triangles[t, 1], triangles[t, 2]
         if not violation(a, b, c, p, y, z):
             return -4  # p' not clearly below the plane of a'b'c': its cell would be empty
