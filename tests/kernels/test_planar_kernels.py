@@ -1,6 +1,6 @@
 """numba kernels against plain NumPy twins."""
 import numpy as np
-from scipy.spatial import Delaunay
+from scipy.spatial import ConvexHull, Delaunay
 
 from geomot._kernels.planar.cells import adjacency_from_triangles, ring_moments
 
@@ -164,12 +164,16 @@ def test_insertion_builds_the_regular_triangulation():
     """Inserted points give Qhull's weighted Delaunay triangles, every edge regular in exact arithmetic."""
     from geomot.diagram._planar import inserted_triangulation, lower_hull
     rng = np.random.default_rng(4)
-    for n, spread in [(3000, 0.0), (3000, 0.05), (1500, 0.2)]:
+    for n, spread, shift in [(3000, 0.0, 0.0), (3000, 0.05, 0.0), (1500, 0.2, 0.0), (2000, 0.2, 100.0)]:
         y = rng.random((n, 2))
-        # heights that keep every cell (weights well under the squared spacing of close pairs)
-        h = -0.5 * (y ** 2).sum(1) + spread / n ** 2 * rng.random(n)
-        tri, nbr = inserted_triangulation(y, h)
-        want, _ = lower_hull(y, h)
+        # power weights psi = 2 h + |y|^2 that keep every cell (well under the squared spacing of close pairs)
+        psi = 2 * spread / n ** 2 * rng.random(n)
+        # far from the origin (the sample's hull is the points' own), against Qhull near it: translating the
+        # points with their power weights keeps the triangulation
+        far = y + shift
+        tri, nbr = inserted_triangulation(far, 0.5 * (psi - (far ** 2).sum(1)))
+        want, _ = lower_hull(y, 0.5 * (psi - (y ** 2).sum(1)))
+        h = 0.5 * (psi - (y ** 2).sum(1))
         assert len(np.unique(want)) == n
         assert {tuple(sorted(t)) for t in tri.tolist()} == {tuple(sorted(t)) for t in want.tolist()}
         a, b, c = y[tri[:, 0]], y[tri[:, 1]], y[tri[:, 2]]
@@ -179,7 +183,9 @@ def test_insertion_builds_the_regular_triangulation():
                 u = nbr[t, k]
                 if u >= 0:
                     assert {tri[t, (k + 1) % 3], tri[t, (k + 2) % 3]} <= set(tri[u].tolist())
-        assert (nbr < 0).sum() == len(np.unique(tri[nbr < 0]))  # hull edges: as many as hull vertices
+        t, k = np.nonzero(nbr < 0)  # the boundary: one closed cycle through the convex hull's vertices
+        ends = np.concatenate([tri[t, (k + 1) % 3], tri[t, (k + 2) % 3]])
+        assert len(t) == len(np.unique(ends)) == len(ConvexHull(y).vertices)
     assert _regular_by_exact_arithmetic(tri, nbr, y, h)
 
 
