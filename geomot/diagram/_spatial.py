@@ -41,7 +41,8 @@ from scipy.spatial import ConvexHull, QhullError, cKDTree
 
 from .._kernels.spatial.candidates import candidate_lists, facet_mismatch, replace_rows
 from .._kernels.spatial.celltree import build_tree, power_cells_tree
-from .._kernels.spatial.cells import PolyhedraOffsets, power_cells_3d, start_polyhedron
+from .._kernels.spatial.cells import PolyhedraOffsets, power_cells_3d
+from .._kernels.spatial.dualcell import dual_start
 from .._kernels.spatial.status import BELOW_FLOOR
 from ..errors import GeometryError
 from ._frame import CellsRejected, SolverPolicy, heights_from_halfweights, with_auxiliary_points
@@ -87,8 +88,8 @@ class UnitDomain:
         self.volume = self.space if density is None else 1.0
         self.normals = np.ascontiguousarray(normals, dtype=np.float64)
         self.offsets = np.ascontiguousarray((offsets - normals @ c) / s, dtype=np.float64)
-        self.start = start_polyhedron(self.normals, self.offsets, _START_HALF)
-        if len(self.start.flab) < 4:
+        self.start = dual_start(self.normals, self.offsets, _START_HALF)
+        if len(self.start.tri) < 4:
             raise GeometryError(f"the domain {domain!r} is empty or flat in its unit frame")
 
 

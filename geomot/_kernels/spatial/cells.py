@@ -32,9 +32,8 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
-from .status import OVERFLOW, OVERFLOWED, UNCHANGED
-
-SNAP = 1e-14  # |d| below SNAP times the size of its terms (~100 ulps) counts as on the plane
+from .dualcell import DualCell, DualStart, clip, dual_arrays, load, to_faces
+from .status import BROKEN, OK, OVERFLOW, OVERFLOWED, SNAP, UNCHANGED
 
 
 class Polyhedron(NamedTuple):
@@ -61,8 +60,10 @@ class ClipWork(NamedTuple):
 
 
 class CellWork(NamedTuple):
-    """Work arrays of one chunk of cells of :func:`power_cells_3d`: two polyhedra (clipped back and
-    forth), the clipping's work arrays, a plane's normal ``a`` and point ``mid`` (3,)."""
+    """Work arrays of one chunk of cells of :func:`power_cells_3d`: the cell in dual form, two polyhedra
+    (the face list, clipped back and forth where the dual form gives up: :func:`cut`), the face-list
+    clipping's work arrays, a plane's normal ``a`` and point ``mid`` (3,)."""
+    dual: DualCell
     P: Polyhedron
     P2: Polyhedron
     clip: ClipWork
@@ -118,10 +119,69 @@ def clip_arrays(cap_v):
 
 
 @njit(cache=True)
-def cell_work(cap_v, cap_f, cap_i):
-    """The work arrays (a :class:`CellWork`) of one chunk of cells."""
-    return CellWork(polyhedron_arrays(cap_v, cap_f, cap_i), polyhedron_arrays(cap_v, cap_f, cap_i),
-                    clip_arrays(cap_v), np.empty(3), np.empty(3))
+def capacities(start, planes):
+    """Work-array capacities ``(cap_p, cap_t, cap_v, cap_f, cap_i)`` for a cell clipped from the
+    :class:`~.dualcell.DualStart` ``start`` by at most ``planes`` planes: planes and vertices of the dual
+    form (a triangulated sphere on ``cap_p`` planes has ``2 cap_p - 4`` triangles), and the face list's."""
+    cap_p = start.label.shape[0] + planes + 2
+    cap_t = 2 * cap_p
+    return cap_p, cap_t, cap_t + 6 * cap_p + 16, cap_p, 3 * cap_t + 8 * cap_p + 32
+
+
+@njit(cache=True)
+def cell_work(cap_p, cap_t, cap_v, cap_f, cap_i):
+    """The work arrays (a :class:`CellWork`) of one chunk of cells (capacities from :func:`capacities`)."""
+    return CellWork(dual_arrays(cap_t, cap_p), polyhedron_arrays(cap_v, cap_f, cap_i),
+                    polyhedron_arrays(cap_v, cap_f, cap_i), clip_arrays(cap_v), np.empty(3), np.empty(3))
+
+
+@njit(cache=True, inline="always")
+def cut(cell, P, P2, work, dual, nv, nf, a, mid, b, label):
+    """Clip a cell by ``<x - mid, a> <= b`` (its new face labelled ``label``): in dual form
+    (:func:`~.dualcell.clip`) while ``dual``, where ``nv, nf`` count its vertices and planes; else the face
+    list ``P[:nv, :nf]`` (:func:`_cut_faces`). Where rounding breaks the dual form's cut, the cell goes on as a
+    face list from there.
+
+    Returns ``(dual, nv, nf, code)``: ``code`` ``UNCHANGED`` (the plane does not cut), ``OVERFLOW`` or
+    ``OK``; ``nf = 0`` if nothing is left. (Inlined: the cells' hottest call passes its arrays once.)
+    """
+    if dual:
+        nv2, nf2 = clip(cell, nv, nf, a, mid, b, label)
+        if nf2 == UNCHANGED or nf2 == OVERFLOW:
+            return True, nv, nf, nf2
+        if nf2 != BROKEN:
+            return True, nv2, nf2, OK
+    return _cut_faces(cell, P, P2, work, dual, nv, nf, a, mid, b, label)
+
+
+@njit(cache=True)
+def _cut_faces(cell, P, P2, work, dual, nv, nf, a, mid, b, label):
+    """:func:`cut` on the face list ``P`` (converted from the dual form first if ``dual``): :func:`clip_polyhedron`,
+    the result copied back into ``P`` (``P2, work`` its work arrays)."""
+    if dual:
+        nv, nf = to_faces(cell, nv, nf, P)
+        if nf < 0:
+            return False, nv, 0, OVERFLOW
+    nv2, nf2 = clip_polyhedron(P, nv, nf, a, mid, b, label, P2, work)
+    if nf2 == UNCHANGED or nf2 == OVERFLOW:
+        return False, nv, nf, nf2
+    V, fptr, fidx, flab = P
+    V2, fptr2, fidx2, flab2 = P2
+    if nf2 > 0:
+        V[:nv2] = V2[:nv2]
+        fptr[:nf2 + 1] = fptr2[:nf2 + 1]
+        fidx[:fptr2[nf2]] = fidx2[:fptr2[nf2]]
+        flab[:nf2] = flab2[:nf2]
+    return False, nv2, nf2, OK
+
+
+@njit(cache=True)
+def as_faces(cell, P, dual, nv, nf):
+    """The cell of :func:`cut`'s state ``(dual, nv, nf)`` as the face list ``P[:nv, :nf]``: returns
+    ``(nv, nf)``, ``nf < 0`` on overflow."""
+    if not dual or nf == 0:
+        return nv, nf
+    return to_faces(cell, nv, nf, P)
 
 
 @njit(cache=True)
@@ -658,8 +718,8 @@ def power_cells_3d(points, halfweights, indptr, indices, start, radius, n_cells,
         Unit-frame points and half power weights (``N - n_cells`` auxiliary points).
     indptr, indices : CSR adjacency of the weighted Delaunay tetrahedrisation.
         A row without neighbours is a hidden point: empty cell.
-    start : Polyhedron
-        The starting polyhedron (the domain, :func:`start_polyhedron`), faces labelled ``-1 - k``.
+    start : DualStart
+        The starting cell (the domain, :func:`~.dualcell.dual_start`), faces labelled ``-1 - k``.
     radius : float
         0 for a polytope domain; else the domain is the ball of this radius about the
         origin, the starting polyhedron contains it, and the integrals are those
@@ -685,9 +745,6 @@ def power_cells_3d(points, halfweights, indptr, indices, start, radius, n_cells,
         (the cell is then left empty);
         ``polyhedra``: the :class:`Polyhedra` (``keep`` only; else empty arrays).
     """
-    nv0 = start.V.shape[0]
-    nf0 = start.flab.shape[0]
-    ni0 = start.fidx.shape[0]
     moments = np.zeros((n_cells, 5))
     facets = np.zeros(indices.size)
     sizes = np.zeros((n_cells, 3), np.int64)
@@ -696,20 +753,18 @@ def power_cells_3d(points, halfweights, indptr, indices, start, radius, n_cells,
     longest = 0
     for i in range(n_cells):
         longest = max(longest, indptr[i + 1] - indptr[i])
-    cap_f = nf0 + longest + 2
-    cap_v = nv0 + 6 * cap_f + 16
-    cap_i = ni0 + 8 * cap_f + 32
+    cap_p, cap_t, cap_v, cap_f, cap_i = capacities(start, longest)
     n_chunks = max(1, min(n_cells, n_chunks))
     # the parallel loop sees arrays only and makes its named tuples itself (numba's parfors take no nested
     # tuples and lose writes made through a named tuple's attributes: numba issues 10140, 7135)
     cell_v, cell_fptr, cell_fidx, cell_flab = kept.vertices, kept.fptr, kept.fidx, kept.flab
     vert_off, face_off, idx_off = offsets.vert_off, offsets.face_off, offsets.idx_off
-    sv, sfptr, sfidx, sflab = start.V, start.fptr, start.fidx, start.flab
+    s_tri, s_pos, s_label, s_coincident = start.tri, start.pos, start.label, start.coincident
     for chunk in prange(n_chunks):
         chunk_out = CellsOut(moments, facets, sizes, status, Polyhedra(
             PolyhedraOffsets(vert_off, face_off, idx_off), cell_v, cell_fptr, cell_fidx, cell_flab))
-        chunk_start = Polyhedron(sv, sfptr, sfidx, sflab)
-        work = cell_work(cap_v, cap_f, cap_i)
+        chunk_start = DualStart(s_tri, s_pos, s_label, s_coincident)
+        work = cell_work(cap_p, cap_t, cap_v, cap_f, cap_i)
         for r in range(chunk * n_cells // n_chunks, (chunk + 1) * n_cells // n_chunks):
             _clipped_cell(order[r], points, halfweights, indptr, indices, chunk_start, radius, keep, chunk_out, work)
     return CellsOut(moments, facets, sizes, status, kept)
@@ -723,28 +778,27 @@ def _clipped_cell(i, points, halfweights, indptr, indices, start, radius, keep, 
     if lo == hi:
         return
     P = work.P
-    P2 = work.P2
-    clip = work.clip
     a = work.a
     mid = work.mid
-    nv, nf = load_polyhedron(start, P)
+    nv, nf = load(start, work.dual)
+    dual = True
     y = points[i]
     for s in range(lo, hi):
         j = indices[s]
         for c in range(3):
             a[c] = points[j, c] - y[c]
             mid[c] = 0.5 * (points[j, c] + y[c])
-        nv2, nf2 = clip_polyhedron(P, nv, nf, a, mid, halfweights[i] - halfweights[j], s, P2, clip)
-        if nf2 == UNCHANGED:
-            continue
-        if nf2 <= 0:
-            if nf2 == OVERFLOW:
-                out.status[i] = OVERFLOWED
-            nf = 0
+        dual, nv, nf, code = cut(work.dual, P, work.P2, work.clip, dual, nv, nf, a, mid,
+                                 halfweights[i] - halfweights[j], s)
+        if code == OVERFLOW:
+            out.status[i] = OVERFLOWED
+            return
+        if nf == 0:
             break
-        P, P2 = P2, P
-        nv = nv2
-        nf = nf2
+    nv, nf = as_faces(work.dual, P, dual, nv, nf)
+    if nf < 0:
+        out.status[i] = OVERFLOWED
+        return
     if nf < 4:
         return
     if radius > 0.0:

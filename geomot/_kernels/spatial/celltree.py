@@ -33,15 +33,17 @@ from .cells import (
     Polyhedra,
     PolyhedraOffsets,
     Polyhedron,
+    as_faces,
     ball_moments,
+    capacities,
     clip_arrays,
-    clip_polyhedron,
-    load_polyhedron,
+    cut,
     polyhedra_arrays,
     polyhedron_arrays,
     polyhedron_moments,
     store_polyhedron,
 )
+from .dualcell import DualCell, DualStart, dual_arrays, load
 from .status import BELOW_FLOOR, OK, OVERFLOW, OVERFLOWED, TOO_MANY, UNCHANGED
 
 LEAF = 8
@@ -64,11 +66,13 @@ class KdTree(NamedTuple):
 class TreeWork(NamedTuple):
     """Work arrays of one chunk of cells of :func:`power_cells_tree`.
 
-    ``P`` the cell (clipped in place), ``P2`` the clipping's output, ``clip``
-    its work arrays, ``a, mid`` (3,) a plane; ``slot`` (SLOTS,) the point of
-    every plane that cut the cell and ``area`` (SLOTS,) its facet's area;
-    ``stack`` (128,) the walk's; ``ball`` (7,) the cell's bounds (:func:`_bounding_ball`).
+    ``dual`` the cell in dual form, ``P`` the cell as a face list (where the
+    dual form gives up: :func:`~.cells.cut`), ``P2`` the face-list clipping's
+    output, ``clip`` its work arrays, ``a, mid`` (3,) a plane; ``slot`` (SLOTS,)
+    the point of every plane that cut the cell and ``area`` (SLOTS,) its facet's
+    area; ``stack`` (128,) the walk's; ``ball`` (7,) the cell's bounds (:func:`_bounding_ball`).
     """
+    dual: DualCell
     P: Polyhedron
     P2: Polyhedron
     clip: ClipWork
@@ -198,9 +202,10 @@ def _spread(ball, ux, uy, uz):
 
 
 @njit(cache=True)
-def tree_work(cap_v, cap_f, cap_i):
-    """The work arrays (a :class:`TreeWork`) of one chunk of cells."""
-    return TreeWork(polyhedron_arrays(cap_v, cap_f, cap_i), polyhedron_arrays(cap_v, cap_f, cap_i),
+def tree_work(cap_p, cap_t, cap_v, cap_f, cap_i):
+    """The work arrays (a :class:`TreeWork`) of one chunk of cells (capacities from :func:`~.cells.capacities`)."""
+    return TreeWork(dual_arrays(cap_t, cap_p), polyhedron_arrays(cap_v, cap_f, cap_i),
+                    polyhedron_arrays(cap_v, cap_f, cap_i),
                     clip_arrays(cap_v), np.empty(3), np.empty(3), np.empty(SLOTS, np.int64), np.empty(SLOTS),
                     np.empty(128, np.int64), np.empty(7))
 
@@ -235,9 +240,6 @@ def power_cells_tree(points, halfweights, tree, first, cells, start, radius, bud
     """
     n = points.shape[0]
     gmax = _node_weights(tree, halfweights)
-    nv0 = start.V.shape[0]
-    nf0 = start.flab.shape[0]
-    ni0 = start.fidx.shape[0]
     moments = np.zeros((n, 5))
     neighbors = np.empty((n, FACETS), np.int64)
     facets = np.zeros((n, FACETS))
@@ -245,9 +247,7 @@ def power_cells_tree(points, halfweights, tree, first, cells, start, radius, bud
     sizes = np.zeros((n, 3), np.int64)
     status = np.zeros(n, np.int64)
     kept = polyhedra_arrays(keep, offsets, n)
-    cap_f = nf0 + SLOTS + 2
-    cap_v = nv0 + 6 * cap_f + 16
-    cap_i = ni0 + 8 * cap_f + 32
+    cap_p, cap_t, cap_v, cap_f, cap_i = capacities(start, SLOTS)
     m = cells.size
     n_chunks = max(1, min(m, n_chunks))
     giveup = np.zeros(1, np.int64)
@@ -256,13 +256,13 @@ def power_cells_tree(points, halfweights, tree, first, cells, start, radius, bud
     cell_v, cell_fptr, cell_fidx, cell_flab = kept.vertices, kept.fptr, kept.fidx, kept.flab
     vert_off, face_off, idx_off = offsets.vert_off, offsets.face_off, offsets.idx_off
     perm, tstart, tstop, left, right, lo, hi = tree.perm, tree.start, tree.stop, tree.left, tree.right, tree.lo, tree.hi
-    sv, sfptr, sfidx, sflab = start.V, start.fptr, start.fidx, start.flab
+    s_tri, s_pos, s_label, s_coincident = start.tri, start.pos, start.label, start.coincident
     for chunk in prange(n_chunks):
         chunk_out = TreeCellsOut(moments, neighbors, facets, counts, sizes, status, Polyhedra(
             PolyhedraOffsets(vert_off, face_off, idx_off), cell_v, cell_fptr, cell_fidx, cell_flab))
         chunk_tree = KdTree(perm, tstart, tstop, left, right, lo, hi)
-        chunk_start = Polyhedron(sv, sfptr, sfidx, sflab)
-        work = tree_work(cap_v, cap_f, cap_i)  # allocated once per chunk of cells
+        chunk_start = DualStart(s_tri, s_pos, s_label, s_coincident)
+        work = tree_work(cap_p, cap_t, cap_v, cap_f, cap_i)  # allocated once per chunk of cells
         for r in range(chunk * m // n_chunks, (chunk + 1) * m // n_chunks):
             i = cells[r]
             if giveup[0]:  # another cell gave up, and so does the diagram (a racy read, harmless)
@@ -324,32 +324,26 @@ def _misses(j, y, gi, points, halfweights, V, nv, ball, a, mid):
 
 
 @njit(cache=True)
-def _cut(j, gi, halfweights, nv, nf, n_slots, P, P2, clip, a, mid, slot, ball):
-    """Clip the cell ``P`` (in place) by the plane of ``j``, which :func:`_misses` has just left in ``a, mid``
-    (the plane cuts it: some vertex is outside); ``P2, clip, slot, ball`` as in :class:`TreeWork`
-    (passed one by one, not as the whole ``TreeWork``: a numba call counts a reference to every
-    array it is passed, and this is the walk's most frequent call after :func:`_misses`).
+def _cut(j, gi, halfweights, dual, nv, nf, n_slots, work):
+    """Clip the cell (:func:`~.cells.cut`'s state ``(dual, nv, nf)``) by the plane of ``j``, which
+    :func:`_misses` has just left in ``work.a, work.mid`` (the plane cuts it: some vertex is outside);
+    record ``j`` in ``work.slot`` and update ``work.ball``.
 
-    Returns ``(nv, nf, n_slots, status)``; ``nf = 0`` if nothing is left.
+    Returns ``(dual, nv, nf, n_slots, status)``; ``nf = 0`` if nothing is left.
     """
     if n_slots >= SLOTS:
-        return nv, nf, n_slots, OVERFLOWED
-    V, fptr, fidx, flab = P
-    V2, fptr2, fidx2, flab2 = P2
-    nv2, nf2 = clip_polyhedron(P, nv, nf, a, mid, gi - halfweights[j], n_slots, P2, clip)
-    if nf2 == UNCHANGED:
-        return nv, nf, n_slots, OK
-    if nf2 == OVERFLOW:
-        return nv, 0, n_slots, OVERFLOWED
-    if nf2 == 0:
-        return 0, 0, n_slots, OK
-    slot[n_slots] = j
-    V[:nv2] = V2[:nv2]
-    fptr[:nf2 + 1] = fptr2[:nf2 + 1]
-    fidx[:fptr2[nf2]] = fidx2[:fptr2[nf2]]
-    flab[:nf2] = flab2[:nf2]
-    _bounding_ball(V, nv2, ball)
-    return nv2, nf2, n_slots + 1, OK
+        return dual, nv, nf, n_slots, OVERFLOWED
+    dual, nv, nf, code = cut(work.dual, work.P, work.P2, work.clip, dual, nv, nf, work.a, work.mid,
+                             gi - halfweights[j], n_slots)
+    if code == UNCHANGED:
+        return dual, nv, nf, n_slots, OK
+    if code == OVERFLOW:
+        return dual, nv, 0, n_slots, OVERFLOWED
+    if nf == 0:
+        return dual, 0, 0, n_slots, OK
+    work.slot[n_slots] = j
+    _bounding_ball(work.dual.pos if dual else work.P.V, nv, work.ball)
+    return dual, nv, nf, n_slots + 1, OK
 
 
 @njit(cache=True)
@@ -357,13 +351,14 @@ def _one_cell(i, points, halfweights, first, tree, gmax, start, radius, budget, 
     """Cell ``i`` of :func:`power_cells_tree`, written to ``out`` (a :class:`TreeCellsOut`); ``work`` a
     :class:`TreeWork`, ``gmax`` the largest half weight of every node of the :class:`KdTree` ``tree``."""
     perm, tstart, tstop, left, right, lo, hi = tree.perm, tree.start, tree.stop, tree.left, tree.right, tree.lo, tree.hi
-    P, P2, clip, a, mid = work.P, work.P2, work.clip, work.a, work.mid
+    P, a, mid = work.P, work.a, work.mid
     slot, area, stack, ball = work.slot, work.area, work.stack, work.ball
-    V = P.V
     neighbors = out.neighbors
     facets = out.facets
     area[:] = 0.0
-    nv, nf = load_polyhedron(start, P)
+    nv, nf = load(start, work.dual)
+    dual = True
+    V = work.dual.pos  # the vertices: the dual form's, or the face list's once the dual form gave up
     y = points[i]
     gi = halfweights[i]
     _bounding_ball(V, nv, ball)
@@ -373,7 +368,8 @@ def _one_cell(i, points, halfweights, first, tree, gmax, start, radius, budget, 
         j = first[i, q]
         if _misses(j, y, gi, points, halfweights, V, nv, ball, a, mid):
             continue
-        nv, nf, n_slots, code = _cut(j, gi, halfweights, nv, nf, n_slots, P, P2, clip, a, mid, slot, ball)
+        dual, nv, nf, n_slots, code = _cut(j, gi, halfweights, dual, nv, nf, n_slots, work)
+        V = work.dual.pos if dual else P.V
         if code != OK or nf == 0:
             break
     examined = 0
@@ -426,9 +422,14 @@ def _one_cell(i, points, halfweights, first, tree, gmax, start, radius, budget, 
                 done |= first[i, q] == j
             if done or _misses(j, y, gi, points, halfweights, V, nv, ball, a, mid):
                 continue
-            nv, nf, n_slots, code = _cut(j, gi, halfweights, nv, nf, n_slots, P, P2, clip, a, mid, slot, ball)
+            dual, nv, nf, n_slots, code = _cut(j, gi, halfweights, dual, nv, nf, n_slots, work)
+            V = work.dual.pos if dual else P.V
             if code != OK or nf == 0:
                 break
+    if code == OK:
+        nv, nf = as_faces(work.dual, P, dual, nv, nf)
+        if nf < 0:
+            code = OVERFLOWED
     out.status[i] = code
     if code != OK or nf < 4:
         return
