@@ -107,3 +107,15 @@ def unit_state(y, h, unit):
     frame = Frame.of(unit.frame, y)
     z = frame.points(y)
     return z, halfweights(z, frame.heights(y, h))
+
+
+def polytope_faces(normals, offsets, half):
+    """The polytope ``{x : normals @ x <= offsets} ∩ [-half, half]^3`` as a face-list ``Polyhedron`` of exact
+    sizes (the 3D kernels' starting cell, :func:`~geomot._kernels.spatial.dualcell.dual_start`, as a face list)."""
+    from geomot._kernels.spatial.cells import Polyhedron, polyhedron_arrays
+    from geomot._kernels.spatial.dualcell import dual_arrays, dual_start, load, to_faces
+    start = dual_start(np.asarray(normals, float), np.asarray(offsets, float), float(half))
+    cell = dual_arrays(max(8, 2 * len(start.label)), len(start.label))
+    P = polyhedron_arrays(max(8, 2 * len(start.label)), len(start.label), 8 * len(start.label) + 8)
+    nv, nf = to_faces(cell, *load(start, cell), P) if len(start.tri) else (0, 0)
+    return Polyhedron(P.V[:nv].copy(), P.fptr[:nf + 1].copy(), P.fidx[:P.fptr[nf]].copy(), P.flab[:nf].copy())

@@ -9,7 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import geomot as gm
-from geomot._kernels.spatial.cells import ball_moments, polyhedron_moments, start_polyhedron
+from geomot._kernels.spatial.cells import ball_moments, polyhedron_moments
+
+from ..cases import polytope_faces
 
 CENTER = np.array([1.0, -2.0, 0.5])
 RADIUS = 2.5
@@ -90,7 +92,7 @@ def test_kernel_reduces_to_the_polyhedron():
     rng = np.random.default_rng(0)
     normals = rng.standard_normal((12, 3))
     normals /= np.linalg.norm(normals, axis=1)[:, None]
-    P = start_polyhedron(normals, 0.5 + rng.random(12), 3.0)
+    P = polytope_faces(normals, 0.5 + rng.random(12), 3.0)
     nv, nf = len(P.V), len(P.flab)
     y = np.array([0.2, -0.1, 0.3])
     poly = np.zeros(5)

@@ -7,7 +7,7 @@ from scipy.spatial import ConvexHull
 
 import geomot as gm
 from ..cases import SPATIAL_DOMAINS as DOMAINS
-from ..cases import UNIT_CUBE, generic_heights, lattice, unit_state
+from ..cases import UNIT_CUBE, generic_heights, lattice, polytope_faces, unit_state
 from ..cases import random_points_in as random_points
 from ..reference3d import brute_force_cells
 
@@ -296,8 +296,8 @@ def test_bad_input_solve_and_locate():
 
 # ---------------------------------------------------------------- the clipping kernel on exact degenerate cuts
 def _polytope_volume(normals, offsets):
-    from geomot._kernels.spatial.cells import polyhedron_moments, start_polyhedron
-    start = start_polyhedron(np.asarray(normals, float), np.asarray(offsets, float), 2.0)
+    from geomot._kernels.spatial.cells import polyhedron_moments
+    start = polytope_faces(normals, offsets, 2.0)
     out = np.zeros(5)
     if len(start.flab) < 4:
         return 0.0, start.flab

@@ -40,8 +40,7 @@ class Polyhedron(NamedTuple):
     """A convex polyhedron (module docstring): vertices ``V`` (k, 3), faces ``fptr, fidx``, face labels ``flab``.
 
     As work arrays the capacities are the arrays' sizes and the counts ``nv, nf`` go alongside (the
-    polyhedron is ``V[:nv]``, faces ``:nf``); the starting polyhedron of :func:`start_polyhedron`
-    fills its arrays exactly (``nv = len(V)``, ``nf = len(flab)``).
+    polyhedron is ``V[:nv]``, faces ``:nf``).
     """
     V: np.ndarray
     fptr: np.ndarray
@@ -395,7 +394,7 @@ def _cap_by_angle(V, nv, on, a, fidx, pos):
     return pos + k
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def polyhedron_moments(P, nv, nf, y, out, facets):
     """Integrals over the polyhedron ``P[:nv, :nf]`` (a :class:`Polyhedron`) of 1, x (3 entries) and
     ``|x - y|^2``, written to ``out`` (5,).
@@ -809,18 +808,6 @@ def _clipped_cell(i, points, halfweights, indptr, indices, start, radius, keep, 
 
 
 @njit(cache=True)
-def load_polyhedron(start, P):
-    """Copy the polyhedron ``start`` into the work arrays ``P`` (both :class:`Polyhedron`); returns ``(nv, nf)``."""
-    nv = start.V.shape[0]
-    nf = start.flab.shape[0]
-    P.V[:nv] = start.V
-    P.fptr[:nf + 1] = start.fptr
-    P.fidx[:start.fidx.shape[0]] = start.fidx
-    P.flab[:nf] = start.flab
-    return nv, nf
-
-
-@njit(cache=True)
 def store_polyhedron(i, P, nv, nf, labels, keep, polyhedra, sizes):
     """Record the size of cell ``i``'s polyhedron ``P[:nv, :nf]`` in ``sizes`` and, with ``keep``, the polyhedron
     itself in ``polyhedra`` (a :class:`Polyhedra`) at its offsets.
@@ -841,49 +828,3 @@ def store_polyhedron(i, P, nv, nf, labels, keep, polyhedra, sizes):
         polyhedra.fidx[idx_off[i]:idx_off[i] + fptr[nf]] = fidx[:fptr[nf]]
         for k in range(nf):
             polyhedra.flab[face_off[i] + k] = labels[flab[k]] if flab[k] >= 0 else -1
-
-
-@njit(cache=True)
-def start_polyhedron(normals, offsets, half):
-    """The polytope ``{x : normals @ x <= offsets} ∩ [-half, half]^3`` as a :class:`Polyhedron` (exact sizes).
-
-    Built by clipping the cube with each half-space in turn (face of half-space
-    ``k`` labelled ``-1 - k``). Faces of the cube that survive keep label
-    ``-1 - m - c`` (``m`` = number of half-spaces); with ``half`` larger than
-    the domain none survives.
-    """
-    m = normals.shape[0]
-    V = np.empty((8, 3))
-    for v in range(8):
-        V[v, 0] = half if v & 1 else -half
-        V[v, 1] = half if v & 2 else -half
-        V[v, 2] = half if v & 4 else -half
-    # cube faces, counter-clockwise seen from outside
-    faces = np.array([[0, 4, 6, 2], [1, 3, 7, 5], [0, 1, 5, 4], [2, 6, 7, 3], [0, 2, 3, 1], [4, 5, 7, 6]], np.int64)
-    cap_f = 6 + m + 2
-    cap_v = 8 + 6 * cap_f + 16
-    cap_i = 24 + 8 * cap_f + 32
-    P = polyhedron_arrays(cap_v, cap_f, cap_i)
-    P.V[:8] = V
-    for f in range(6):
-        P.fptr[f] = 4 * f
-        P.fidx[4 * f:4 * f + 4] = faces[f]
-        P.flab[f] = -1 - m - f
-    P.fptr[6] = 24
-    nv = 8
-    nf = 6
-    P2 = polyhedron_arrays(cap_v, cap_f, cap_i)
-    work = clip_arrays(cap_v)
-    zero = np.zeros(3)
-    for k in range(m):
-        nv2, nf2 = clip_polyhedron(P, nv, nf, normals[k], zero, offsets[k], -1 - k, P2, work)
-        if nf2 == UNCHANGED:
-            continue
-        if nf2 <= 0:
-            nv = 0
-            nf = 0
-            break
-        P, P2 = P2, P
-        nv = nv2
-        nf = nf2
-    return Polyhedron(P.V[:nv].copy(), P.fptr[:nf + 1].copy(), P.fidx[:P.fptr[nf]].copy(), P.flab[:nf].copy())

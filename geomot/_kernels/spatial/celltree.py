@@ -176,7 +176,7 @@ def _node_weights(tree, g):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _bounding_ball(V, nv, ball):
     """Bounds of the polyhedron ``V[:nv]``, into ``ball`` (7,): the centre ``c`` of its bounding box,
     the largest vertex distance to ``c``, and the box's half extents."""
@@ -194,7 +194,7 @@ def _bounding_ball(V, nv, ball):
     ball[3] = np.sqrt(r2)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _spread(ball, ux, uy, uz):
     """Upper bound of ``<x - c, u>`` over the cell: the smaller of the ball's and the box's."""
     return min(ball[3] * np.sqrt(ux * ux + uy * uy + uz * uz),
@@ -277,7 +277,7 @@ def power_cells_tree(points, halfweights, tree, first, cells, start, radius, bud
     return TreeCellsOut(moments, neighbors, facets, counts, sizes, status, kept)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _node_misses(V, nv, y, gi, qlo, qhi, gq):
     """True if no point of the box ``[qlo, qhi]`` with half weights ``<= gq`` can cut the cell ``V[:nv]``."""
     for v in range(nv):
@@ -292,7 +292,7 @@ def _node_misses(V, nv, y, gi, qlo, qhi, gq):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _far(j, y, gi, points, halfweights, ball):
     """The security test of point ``j`` on the cell's ball and box: True if ``j`` cannot cut the cell."""
     pc = (ball[0] - y[0]) ** 2 + (ball[1] - y[1]) ** 2 + (ball[2] - y[2]) ** 2 - 2.0 * gi
@@ -301,7 +301,7 @@ def _far(j, y, gi, points, halfweights, ball):
     return pj - pc >= 2.0 * _spread(ball, y[0] - points[j, 0], y[1] - points[j, 1], y[2] - points[j, 2])
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _misses(j, y, gi, points, halfweights, V, nv, ball, a, mid):
     """True if a test proves that the plane of ``j`` cannot cut the cell ``V[:nv]``.
 
@@ -323,11 +323,12 @@ def _misses(j, y, gi, points, halfweights, V, nv, ball, a, mid):
     return dmax <= 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _cut(j, gi, halfweights, dual, nv, nf, n_slots, work):
     """Clip the cell (:func:`~.cells.cut`'s state ``(dual, nv, nf)``) by the plane of ``j``, which
     :func:`_misses` has just left in ``work.a, work.mid`` (the plane cuts it: some vertex is outside);
-    record ``j`` in ``work.slot`` and update ``work.ball``.
+    record ``j`` in ``work.slot`` and update ``work.ball``. (Inlined: the walk's most frequent call after
+    :func:`_misses` passes its arrays once.)
 
     Returns ``(dual, nv, nf, n_slots, status)``; ``nf = 0`` if nothing is left.
     """

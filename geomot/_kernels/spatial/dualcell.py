@@ -95,7 +95,7 @@ def load(start, cell):
     return nt, n_planes
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _link(cell, t):
     """Record vertex ``t``'s three directed dual edges in ``cell.edge``."""
     tri = cell.tri
