@@ -80,6 +80,7 @@ class UnitDomain:
         self.radius = 1.0 if sphere else 0.0
         self.triangulate = False
         self.search = None  # (points, k-d tree, nearest neighbours) of the last points seen
+        self.last = None  # (points, cells) of the last diagram built by the triangulation
         # ``density``: a non-uniform source that integrates the clipped cells itself (``polyhedron_integrals``);
         # its masses are probabilities already, so the unit "volume" dividing them is 1 (``space``: the
         # domain's unit-frame volume, which the certified cells' volumes sum to)
@@ -318,7 +319,11 @@ def build(unit, y, g, previous=None, floor=0.0, rebuild=True, suspects=None):
         if (_tree_pass(y, g, unit, suspects, volume_floor).status == BELOW_FLOOR).any():
             raise CellsRejected
     cells = None
-    if previous is not None and not unit.triangulate and unit.radius == 0:
+    if previous is None and unit.triangulate and unit.last is not None and unit.last[0] is y:
+        # Qhull in R^4 costs more than a failed candidate pass: even a cold diagram tries the last one's
+        # neighbours (clustered targets, 1e4: 26 -> 14 s; docs/benchmarks.md)
+        previous = unit.last[1]
+    if previous is not None and unit.radius == 0:
         cells = _candidate_cells(y, g, unit, previous, volume_floor)
     if cells is None and not unit.triangulate:
         cells = _tree_cells(y, g, unit, volume_floor)
@@ -328,6 +333,8 @@ def build(unit, y, g, previous=None, floor=0.0, rebuild=True, suspects=None):
     out = SpatialCells(unit, y, *cells)
     if floor > 0 and out.moments[:, 0].min() < floor:
         raise CellsRejected
+    if unit.triangulate:
+        unit.last = (y, out)
     return out
 
 

@@ -448,6 +448,30 @@ def test_tree_walk_gives_up_far_from_the_domain():
     np.testing.assert_allclose(fresh.masses, cells.moments[:, 0] / unit.volume, atol=1e-13)
 
 
+@pytest.mark.parametrize("move", [1e-6, 3e4])
+def test_after_the_walk_gave_up_a_cold_diagram_tries_the_last_neighbours(move, monkeypatch):
+    """Once the triangulation took over, a diagram built without a previous one (a Newton trial far from the
+    solution) first clips by the last diagram's neighbours, certified: a small move needs no Qhull, a large
+    one falls back to it; either way the cells are the triangulation's."""
+    from geomot.diagram import _spatial
+
+    rng = np.random.default_rng(8)
+    y = rng.random((500, 3))
+    h = -0.5 * (y ** 2).sum(1)
+    unit = _spatial.UnitDomain(UNIT_CUBE)
+    unit.triangulate = True  # as once a walk gave up (far or clustered targets)
+    yu, g = unit_state(y, h, unit)
+    first = _spatial.build(unit, yu, g)
+    assert unit.triangulate and unit.last[1] is first
+    _, g2 = unit_state(y, h + move * 1e-6 * rng.standard_normal(len(y)), unit)
+    calls = []
+    real = _spatial._triangulation_cells
+    monkeypatch.setattr(_spatial, "_triangulation_cells", lambda *a: calls.append(1) or real(*a))
+    cells = _spatial.build(unit, yu, g2)
+    assert bool(calls) == (move > 1e-3)
+    _assert_same_cells((cells.moments, cells.indptr, cells.indices, cells.facets), real(yu, g2, unit), len(y))
+
+
 @pytest.mark.parametrize("case", ["uniform", "spill", "lattice Voronoi", "perturbed lattice", "noisy heights",
                                   "polytope", "clusters"])
 @pytest.mark.parametrize("move", [1e-9, 1e-4, 1e-2])

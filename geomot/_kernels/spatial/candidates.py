@@ -24,7 +24,7 @@ def _merge_row(i, indptr, indices, facets, first, out):
     """Row ``i`` of :func:`candidate_lists` into ``out`` (if not empty); returns its length."""
     c = 0
     for s in range(indptr[i], indptr[i + 1]):
-        if facets[s] > 0.0:
+        if facets[s] > 0.0 and indices[s] < first.shape[0]:  # (a triangulation's auxiliary points: none)
             if out.size:
                 out[c] = indices[s]
             c += 1
@@ -45,7 +45,8 @@ def _merge_row(i, indptr, indices, facets, first, out):
 @njit(cache=True, parallel=True)
 def candidate_lists(indptr, indices, facets, first):
     """CSR ``(indptr, indices)``: row ``i`` holds the neighbours of positive facet in row ``i`` of
-    ``(indptr, indices, facets)`` and the points ``first[i]`` (``i`` itself left out), sorted."""
+    ``(indptr, indices, facets)`` and the points ``first[i]`` (``i`` itself left out), sorted; the
+    ``n = len(first)`` points only (a triangulation's rows list auxiliary points ``>= n`` too)."""
     n = indptr.size - 1
     counts = np.zeros(n, np.int64)
     none = np.empty(0, np.int64)
