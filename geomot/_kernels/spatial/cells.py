@@ -6,7 +6,10 @@ with the half-spaces of its weighted-Delaunay neighbours ``j``
 
     <x - (y_i + y_j)/2, y_j - y_i> <= g_i - g_j.
 
-A convex polyhedron is stored as
+The kernels clip each cell in dual form (:mod:`.dualcell`: a cut touches only
+the vertices it cuts off) and hand it on as a face list for the integrals;
+where rounding breaks a dual cut, the cell goes on as a face list
+(:func:`cut`). As a face list, a convex polyhedron is stored as
 
 - ``V`` (nv, 3): vertex coordinates;
 - ``fptr`` (nf + 1,), ``fidx``: face ``k`` is the polygon
