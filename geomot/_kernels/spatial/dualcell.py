@@ -151,8 +151,8 @@ def clip(cell, nt, n_planes, a, mid, b, label):
             o = edge[v, u]
             if dist[o] > 0.0:
                 continue
-            if bnext[u] >= 0 or m >= cap_t:
-                broken = True  # a plane met twice on the boundary (or no room: reported as an overflow)
+            if bnext[u] >= 0:  # a plane met twice on the boundary (so m < n_planes: fresh and ring have room)
+                broken = True
                 break
             bnext[u] = v
             ring[m] = u
@@ -181,7 +181,7 @@ def clip(cell, nt, n_planes, a, mid, b, label):
     for r in range(m):
         bnext[ring[r]] = -1
     if broken:
-        return nt, OVERFLOW if m >= cap_t else BROKEN
+        return nt, BROKEN
     if nt - k + m > cap_t:
         return nt, OVERFLOW
     # the new vertices take the conflict vertices' slots, then the end; leftover slots are filled from the end
