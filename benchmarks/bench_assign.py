@@ -2,17 +2,20 @@
 
 Prints samples/second and GFLOP/s (2 n d flops per sample) of
 
-- ``numba``: ``geomot._kernels.sampling.assign.top2_cpu`` (what the solvers use: SIMD lanes
-  below ``BLAS_MIN_DIM`` coordinates, BLAS blocks + a numba top-2 pass above, both
-  in single precision with the uncertain samples redone in double);
-- ``lanes`` / ``blas``: each of its two paths forced, to show the crossover;
-- ``double``: the double-precision kernels alone (no single-precision screen);
-- ``matmul``: the NumPy reference ``x @ y.T + h`` then ``argmax`` (argmax only: less work);
+- ``numba``: ``geomot._kernels.sampling.assign.top2_cpu``, what the solvers use: the
+  register-tiled kernel in single precision, the samples it cannot certify redone in
+  double (the float64 -> float32 copy and the screen included);
+- ``single`` / ``double``: the tiled kernel alone (``tile.top2_tiles``) in float32 / float64;
+- ``matmul32`` / ``matmul64``: NumPy's ``x @ y.T + h`` then ``argmax``, in blocks of 4096
+  samples (argmax only: less work), in float32 / float64;
 
-beside the machine's matrix-product rates (3000 x 3000 GEMMs, best of 3, in double
-and in single precision), the "FLOP bound" the issue compares with.
+beside the machine's matrix-product rates (3000 x 3000 GEMMs, best of 3, in double and
+in single precision), the bound the issue compares with. The last columns are ``numba``
+and ``single`` over the SGEMM rate, ``double`` over the DGEMM rate, and ``numba`` over
+``matmul32``. Each rate is the median of ``--repeat`` timed calls (the range in brackets
+with ``--ranges``).
 
-    python benchmarks/bench_assign.py [--targets 1e3 1e4 1e5] [--dims 2 8 16 32 64 128]
+    python benchmarks/bench_assign.py [--targets 1e3 1e4 1e5] [--dims 2 8 16 32 64 128] [--repeat 5]
 """
 import argparse
 import platform
@@ -20,40 +23,31 @@ import time
 
 import numpy as np
 
-from geomot._kernels.sampling import assign
+from geomot._kernels.sampling import assign, tile
 
 
-def best_time(f, repeat=3):
+def times(f, repeat):
     time.sleep(0.2)  # OpenBLAS's threads spin for a while after a product (the previous kernel's) and slow numba's
     f()
-    times = []
+    out = []
     for _ in range(repeat):
         t = time.perf_counter()
         f()
-        times.append(time.perf_counter() - t)
-    return min(times)
+        out.append(time.perf_counter() - t)
+    return np.array(out)
 
 
 def gemm_rate(dtype, size=3000):
     a = np.random.default_rng(0).random((size, size)).astype(dtype)
-    return 2 * size ** 3 / best_time(lambda: a @ a)
+    return 2 * size ** 3 / times(lambda: a @ a, 3).min()
 
 
-def forced(path):
-    """``top2_cpu`` with its path forced: ``"lanes"`` or ``"blas"`` (screened in single precision, as the solvers
-    run them), or ``"double"`` (the double-precision kernels alone, without the screen)."""
+def tiles(dtype):
     def run(x, y, h):
-        if path == "double":
-            m = len(x)
-            out = np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m)
-            assign._top2_dense(x, y, h, *out)
-            return out
-        saved = assign.BLAS_MIN_DIM
-        assign.BLAS_MIN_DIM = 0 if path == "blas" else 1 << 30
-        try:
-            return assign.top2_cpu(x, y, h)
-        finally:
-            assign.BLAS_MIN_DIM = saved
+        m = len(x)
+        out = np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m, dtype)
+        tile.top2_tiles(x, y, h, *out)
+        return out
     return run
 
 
@@ -62,14 +56,18 @@ def main():
     parser.add_argument("--targets", type=float, nargs="+", default=[1e3, 1e4, 1e5])
     parser.add_argument("--dims", type=int, nargs="+", default=[2, 8, 16, 32, 64, 128])
     parser.add_argument("--work", type=float, default=4e9, help="flops per timed call (sets the sample count)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed calls per kernel (the median is printed)")
+    parser.add_argument("--ranges", action="store_true", help="print each rate's range over the calls too")
     args = parser.parse_args()
-    peak, single = gemm_rate(np.float64), gemm_rate(np.float32)
+    dgemm, sgemm = gemm_rate(np.float64), gemm_rate(np.float32)
     print(f"# {platform.processor() or platform.machine()}, numpy {np.__version__}; "
-          f"GEMM (3000^3): {peak / 1e9:.1f} GFLOP/s float64, {single / 1e9:.1f} float32")
-    kernels = {"numba": assign.top2_cpu, "lanes": forced("lanes"), "blas": forced("blas"),
-               "double": forced("double"), "matmul": assign.assign_numpy}
-    print(f"{'n':>7} {'d':>4} {'samples':>8} " + " ".join(f"{k + ' /s':>11} {'GF':>5}" for k in kernels)
-          + f" {'numba/GEMM':>10} {'/SGEMM':>7} {'numba/matmul':>12}")
+          f"GEMM (3000^3): {dgemm / 1e9:.1f} GFLOP/s float64, {sgemm / 1e9:.1f} float32")
+    kernels = {"numba": (assign.top2_cpu, np.float64), "single": (tiles(np.float32), np.float32),
+               "double": (tiles(np.float64), np.float64), "matmul32": (assign.assign_numpy, np.float32),
+               "matmul64": (assign.assign_numpy, np.float64)}
+    width = 22 if args.ranges else 11
+    print(f"{'n':>7} {'d':>4} {'samples':>8} " + " ".join(f"{k + ' GF':>{width}}" for k in kernels)
+          + f" {'numba/SGEMM':>11} {'single/SGEMM':>12} {'double/DGEMM':>12} {'numba/matmul32':>14}")
     rng = np.random.default_rng(0)
     for n in map(int, args.targets):
         y = rng.random((n, max(args.dims)))
@@ -78,11 +76,16 @@ def main():
             m = int(np.clip(args.work / (2 * n * d), 1024, 1 << 20))
             x = rng.random((m, d))
             yd = np.ascontiguousarray(y[:, :d])
-            rates = {k: m / best_time(lambda f=f: f(x, yd, h)) for k, f in kernels.items()}
-            flops = {k: r * 2 * n * d for k, r in rates.items()}
-            print(f"{n:7d} {d:4d} {m:8d} " + " ".join(f"{rates[k]:11.3g} {flops[k] / 1e9:5.1f}" for k in kernels)
-                  + f" {flops['numba'] / peak:10.0%} {flops['numba'] / single:7.0%} {rates['numba'] / rates['matmul']:12.2f}",
-                  flush=True)
+            flops = {}
+            for name, (f, dtype) in kernels.items():
+                xs, ys, hs = x.astype(dtype), yd.astype(dtype), h.astype(dtype)
+                flops[name] = 2 * n * d * m / times(lambda: f(xs, ys, hs), args.repeat) / 1e9
+            cells = [f"{np.median(g):5.1f} [{g.min():5.1f}-{g.max():5.1f}]" if args.ranges else f"{np.median(g):.1f}"
+                     for g in flops.values()]
+            rate = {k: np.median(g) * 1e9 for k, g in flops.items()}
+            print(f"{n:7d} {d:4d} {m:8d} " + " ".join(f"{c:>{width}}" for c in cells)
+                  + f" {rate['numba'] / sgemm:11.0%} {rate['single'] / sgemm:12.0%} {rate['double'] / dgemm:12.0%}"
+                  + f" {rate['numba'] / rate['matmul32']:14.2f}", flush=True)
 
 
 if __name__ == "__main__":

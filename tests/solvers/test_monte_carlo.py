@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 
 import geomot as gm
-from geomot._kernels.sampling.assign import (BLAS_MIN_DIM, KDTREE_MIN_TARGETS, assign_cpu, assign_numpy, top2_cpu,
-                                             top2_numpy)
+from geomot._kernels.sampling.assign import KDTREE_MIN_TARGETS, assign_cpu, assign_numpy, top2_cpu, top2_numpy
 from geomot.solvers.monte_carlo import estimate, monte_carlo_masses, solve_monte_carlo
 from geomot.solvers.monte_carlo.estimate import Assigner as _Assigner
 
@@ -25,11 +24,12 @@ def single_precision_bound(x, y, h):
     return u / (1 - u) * (np.abs(g).max() + np.abs(x - center) @ np.abs(y - y.mean(axis=0)).max(axis=0))
 
 
-@pytest.mark.parametrize("d", [1, 2, 3, 7, 80, BLAS_MIN_DIM - 1, BLAS_MIN_DIM, BLAS_MIN_DIM + 17])
+@pytest.mark.parametrize("d", [1, 2, 3, 7, 80, 177, 600])
 @pytest.mark.parametrize("n", [1, 2, 5, 300, 2500, KDTREE_MIN_TARGETS + 1])
 def test_cpu_top2_equals_numpy_reference(d, n):
-    """Both CPU paths (SIMD lanes below BLAS_MIN_DIM, BLAS blocks above), odd sizes included: the best cell
-    exactly; the second and the gap up to single-precision rounding (the k-d tree path: exactly)."""
+    """The register tiles, odd sizes included (fewer targets than a tile, n not a multiple of it, 777 samples
+    not a multiple of a tile or a task, several target blocks from d = 177 on): the best cell exactly; the
+    second and the gap up to single-precision rounding (the k-d tree path: exactly)."""
     rng = np.random.default_rng(d * 1000 + n)
     x, y, h = rng.standard_normal((777, d)), rng.standard_normal((n, d)), rng.standard_normal(n)
     best, second, gap = top2_cpu(x, y, h)
@@ -38,7 +38,7 @@ def test_cpu_top2_equals_numpy_reference(d, n):
     tol = 0.0 if d <= 3 and n >= KDTREE_MIN_TARGETS else 2 * single_precision_bound(x, y, h)
     scores = np.sort(x @ y.T + h, axis=1)
     apart = scores[:, -2] - scores[:, -3] > tol if n > 2 else np.ones(len(x), bool)
-    assert apart.mean() > 0.99
+    assert apart.mean() > 0.95  # most samples tell their second from their third
     np.testing.assert_array_equal(second[apart], rsecond[apart])
     if n > 1:
         assert (np.abs(gap - rgap) <= tol * (1 + 1e-9) + 1e-12).all()
@@ -47,7 +47,7 @@ def test_cpu_top2_equals_numpy_reference(d, n):
         assert (second == -1).all() and np.isinf(gap).all()
 
 
-@pytest.mark.parametrize("d", [16, BLAS_MIN_DIM])
+@pytest.mark.parametrize("d", [16, 200])
 def test_single_precision_screen_redoes_exactly_the_uncertain_samples(d):
     """Generic samples stay in single precision; near ties (targets 1e-9 apart, which single precision cannot
     tell apart) and scores too large for it are redone in double precision, and agree with the reference."""

@@ -12,19 +12,18 @@ Implementations of one computation, tested against each other:
 ``top2_numpy``
     Reference: blocked matrix product and ``np.argsort`` (memory bounded).
 ``top2_cpu``
-    numba, chosen by the dimension (crossover measured by
-    ``benchmarks/bench_assign.py``): below ``BLAS_MIN_DIM`` a parallel loop
-    vectorised *across samples* (SIMD lanes hold 128 samples, the targets are
-    the outer loop, so the running maximum is a branch-free select); from
-    ``BLAS_MIN_DIM`` on, the scores of a block of samples against a block of
-    targets come from BLAS (``x @ y.T``) and a serial numba pass keeps the two
-    best (a parallel pass would fight BLAS's own threads). Both run in single
-    precision first (twice the SIMD lanes), and
-    the samples whose single-precision gap does not certify the winner are
-    redone in double precision (:func:`_top2_screened`): ``best`` is the
-    double-precision argmax; ``second`` and ``gap`` carry single-precision
-    rounding (``gap`` within the certified bound; ``second`` can differ only
-    where the second and third scores are that close).
+    numba: a parallel task per 128 samples, in register tiles of 6 targets
+    by 16 samples (:mod:`.tile`: the accumulators stay in SIMD registers
+    through the loop over the coordinates, as in a GEMM micro-kernel, and
+    the top two are updated from them with branch-free selects), the
+    targets in blocks that stay in cache. It runs in single precision first
+    (twice the SIMD lanes), and the samples whose single-precision gap does
+    not certify the winner are redone in double precision
+    (:func:`_top2_screened`): ``best`` is the double-precision argmax;
+    ``second`` and ``gap`` carry single-precision rounding (``gap`` within
+    the certified bound; ``second`` can differ only where the second and
+    third scores are that close). ``benchmarks/bench_assign.py`` measures it
+    against the machine's matrix-product rate and NumPy's ``x @ y.T`` + argmax.
 ``top2_kdtree``
     In 2D and 3D with many targets, a nearest-neighbour query: with
     ``psi_i = 2 h_i + |y_i|^2`` and ``C = max psi``, the points
@@ -46,13 +45,10 @@ import numpy as np
 from numba import cuda, njit, prange
 from scipy.spatial import cKDTree
 
-BLAS_MIN_DIM = 160
+from .tile import top2_tiles
+
 KDTREE_MIN_TARGETS = 3000
-_FAST = {"contract", "reassoc", "nsz", "arcp"}  # fastmath without "no infs": the top two start at -inf
 _F32 = np.finfo(np.float32)
-_LANES = 128
-_SAMPLE_BLOCK = 512
-_TARGET_BLOCK = 2048
 
 
 def top2_numpy(x, y, h, block=4096):
@@ -78,106 +74,6 @@ def assign_numpy(x, y, h, block=4096):
     for start in range(0, len(x), block):
         out[start:start + block] = np.argmax(x[start:start + block] @ y.T + h, axis=1)
     return out
-
-
-@njit(cache=True, fastmath=_FAST, inline="always")
-def _lane_scores(xc, yj, hj, v):
-    """``v[s] = hj + <x_s, yj>`` for the 128 lanes; four coordinates per pass over ``v`` (4 FMAs per load/store)."""
-    d = len(yj)
-    r = d % 4
-    if r == 0:
-        v[:] = hj
-    elif r == 1:
-        ya, xa = yj[0], xc[0]
-        for s in range(_LANES):
-            v[s] = hj + ya * xa[s]
-    elif r == 2:
-        ya, yb, xa, xb = yj[0], yj[1], xc[0], xc[1]
-        for s in range(_LANES):
-            v[s] = hj + ya * xa[s] + yb * xb[s]
-    else:
-        ya, yb, yc, xa, xb, xcc = yj[0], yj[1], yj[2], xc[0], xc[1], xc[2]
-        for s in range(_LANES):
-            v[s] = hj + ya * xa[s] + yb * xb[s] + yc * xcc[s]
-    for k in range(r, d, 4):
-        ya, yb, yc, yd = yj[k], yj[k + 1], yj[k + 2], yj[k + 3]
-        xa, xb, xcc, xd = xc[k], xc[k + 1], xc[k + 2], xc[k + 3]
-        for s in range(_LANES):
-            v[s] += ya * xa[s] + yb * xb[s] + yc * xcc[s] + yd * xd[s]
-
-
-@njit(cache=True, parallel=True, fastmath=_FAST)
-def _top2_lanes(xt, y, h, best, second, gap):
-    """Two best cells, SIMD across 128 samples per task (``xt`` is ``x`` transposed, shape (d, m)).
-
-    Runs in the precision of its arrays (float32 or float64, one for all).
-    """
-    d, m = xt.shape
-    n = y.shape[0]
-    for c in prange((m + _LANES - 1) // _LANES):
-        s0 = c * _LANES
-        w = min(m, s0 + _LANES) - s0
-        b1 = np.full(_LANES, -np.inf, xt.dtype)
-        b2 = np.full(_LANES, -np.inf, xt.dtype)
-        i1 = np.full(_LANES, -1, np.int64)
-        i2 = np.full(_LANES, -1, np.int64)
-        v = np.empty(_LANES, xt.dtype)
-        xc = np.zeros((d, _LANES), xt.dtype)
-        for k in range(d):
-            xc[k, :w] = xt[k, s0:s0 + w]
-        for j in range(n):
-            _lane_scores(xc, y[j], h[j], v)
-            for s in range(_LANES):  # branch-free top-2 update (selects)
-                val = v[s]
-                up = val > b1[s]
-                mid = val > b2[s]
-                b2[s] = b1[s] if up else (val if mid else b2[s])
-                i2[s] = i1[s] if up else (j if mid else i2[s])
-                b1[s] = val if up else b1[s]
-                i1[s] = j if up else i1[s]
-        for s in range(w):
-            best[s0 + s] = i1[s]
-            second[s0 + s] = i2[s]
-            gap[s0 + s] = b1[s] - b2[s]
-
-
-@njit(cache=True, fastmath=_FAST)
-def _top2_scores(scores, h, t0, b1, b2, i1, i2):
-    """Merge the scores of targets ``t0 .. t0 + w`` (rows: samples) into the running top two."""
-    m, w = scores.shape
-    for s in range(m):
-        p1, p2, q1, q2 = b1[s], b2[s], i1[s], i2[s]
-        for j in range(w):
-            v = scores[s, j] + h[t0 + j]
-            if v > p2:
-                if v > p1:
-                    p2, q2, p1, q1 = p1, q1, v, t0 + j
-                else:
-                    p2, q2 = v, t0 + j
-        b1[s], b2[s], i1[s], i2[s] = p1, p2, q1, q2
-
-
-def _top2_blas(x, y, h, best, second, gap):
-    yt = np.ascontiguousarray(y.T)
-    for a in range(0, len(x), _SAMPLE_BLOCK):
-        xb = x[a:a + _SAMPLE_BLOCK]
-        k = len(xb)
-        b1, b2 = np.full(k, -np.inf, x.dtype), np.full(k, -np.inf, x.dtype)
-        i1, i2 = np.full(k, -1, np.int64), np.full(k, -1, np.int64)
-        for t in range(0, len(y), _TARGET_BLOCK):
-            _top2_scores(xb @ yt[:, t:t + _TARGET_BLOCK], h, t, b1, b2, i1, i2)
-        best[a:a + k], second[a:a + k], gap[a:a + k] = i1, i2, b1 - b2
-
-
-def _top2_dense(x, y, h, best, second, gap):
-    """Every score, in the precision of ``x, y, h``: SIMD lanes below ``BLAS_MIN_DIM`` coordinates, BLAS above.
-
-    ``x`` may be a transposed view (the lanes take ``x.T`` as it is when it is contiguous).
-    """
-    if x.shape[1] >= BLAS_MIN_DIM:
-        _top2_blas(x, y, h, best, second, gap)
-    else:
-        _top2_lanes(np.ascontiguousarray(x.T), y, h, best, second, gap)
 
 
 @njit(cache=True, parallel=True)
@@ -220,16 +116,16 @@ def _top2_screened(x, y, h, best, second, gap):
     xt, scale = _shifted_single(x, center, np.abs(ys).max(axis=0))
     scale += np.abs(g).max()
     if not scale.max() < 1e30:
-        _top2_dense(x, y, h, best, second, gap)
+        top2_tiles(x, y, h, best, second, gap)
         return np.arange(m)
     gamma = (d + 3) * _F32.eps / 2 / (1 - (d + 3) * _F32.eps / 2)
     single = np.empty(m, np.float32)
-    _top2_dense(xt.T, ys.astype(np.float32), g.astype(np.float32), best, second, single)
+    top2_tiles(xt.T, ys.astype(np.float32), g.astype(np.float32), best, second, single)
     gap[:] = single
     redo = np.flatnonzero(~(gap > 2 * (gamma * scale + (d + 3) * float(_F32.tiny))))  # NaN (overflow) included
     if len(redo):
         b, s, gp = np.empty(len(redo), np.int64), np.empty(len(redo), np.int64), np.empty(len(redo))
-        _top2_dense(x[redo], y, h, b, s, gp)
+        top2_tiles(x[redo], y, h, b, s, gp)
         best[redo], second[redo], gap[redo] = b, s, gp
     return redo
 
@@ -244,7 +140,7 @@ def top2_kdtree(x, y, h):
 
 
 def top2_cpu(x, y, h):
-    """``(best, second, gap)`` on the CPU: k-d tree, or numba lanes / BLAS blocks screened in single precision
+    """``(best, second, gap)`` on the CPU: k-d tree, or numba register tiles screened in single precision
     (module docstring)."""
     x, y, h = (np.ascontiguousarray(a, dtype=np.float64) for a in (x, y, h))
     m = len(x)
