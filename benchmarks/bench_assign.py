@@ -73,7 +73,7 @@ def main():
         y = rng.random((n, max(args.dims)))
         h = rng.random(n)
         for d in args.dims:
-            m = int(np.clip(args.work / (2 * n * d), 1024, 1 << 20))
+            m = int(np.clip(args.work / (2 * n * d), 8192, 1 << 20))  # solvers call it on 65536
             x = rng.random((m, d))
             yd = np.ascontiguousarray(y[:, :d])
             flops = {}

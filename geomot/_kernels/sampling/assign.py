@@ -49,6 +49,7 @@ from .tile import top2_tiles
 
 KDTREE_MIN_TARGETS = 3000
 _F32 = np.finfo(np.float32)
+_CENTER_SAMPLES = 4096
 
 
 def top2_numpy(x, y, h, block=4096):
@@ -96,8 +97,8 @@ def _top2_screened(x, y, h, best, second, gap):
     r"""Single-precision scores, double precision where they cannot certify the winner; returns the redone rows.
 
     The scores are shifted first, which changes no difference between two
-    scores of a sample: with ``X = x - mean(x)``, ``Y = y - mean(y)`` and
-    ``g_j = h_j + <mean(x), y_j>`` (minus its largest value),
+    scores of a sample: with ``X = x - c`` (``c`` the mean of the first samples),
+    ``Y = y - mean(y)`` and ``g_j = h_j + <c, y_j>`` (minus its largest value),
     ``<x, y_j> + h_j = <X, Y_j> + g_j + (a term of the sample alone)``. In
     single precision (unit roundoff ``u = 2^-24``, inputs rounded too) every
     score of sample ``X`` is within
@@ -109,7 +110,7 @@ def _top2_screened(x, y, h, best, second, gap):
     whose scores could exceed ``1e30``.
     """
     m, d = x.shape
-    center = x.mean(axis=0)
+    center = x[:_CENTER_SAMPLES].mean(axis=0)  # any centre keeps the bound; the first samples' mean is one pass less
     ys = y - y.mean(axis=0)
     g = h + np.einsum("ij,j->i", y, center)  # einsum, not BLAS: OpenBLAS threads left spinning slow numba's 2x
     g -= g.max()
@@ -120,7 +121,7 @@ def _top2_screened(x, y, h, best, second, gap):
         return np.arange(m)
     gamma = (d + 3) * _F32.eps / 2 / (1 - (d + 3) * _F32.eps / 2)
     single = np.empty(m, np.float32)
-    top2_tiles(xt.T, ys.astype(np.float32), g.astype(np.float32), best, second, single)
+    top2_tiles(xt.T, ys, g, best, second, single)
     gap[:] = single
     redo = np.flatnonzero(~(gap > 2 * (gamma * scale + (d + 3) * float(_F32.tiny))))  # NaN (overflow) included
     if len(redo):

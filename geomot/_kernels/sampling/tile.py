@@ -162,12 +162,13 @@ def _top2_tiles(xt, y, h, best, second, gap):
 
 
 def top2_tiles(x, y, h, best, second, gap):
-    """The two best cells of every sample into ``best, second, gap``, in the precision of ``x, y, h``
-    (:func:`_top2_tiles`; ``x`` may be a transposed view)."""
+    """The two best cells of every sample into ``best, second, gap``, in the precision of ``x``
+    (:func:`_top2_tiles`; ``x`` may be a transposed view; ``y, h`` are converted to it while padded)."""
+    xt = np.ascontiguousarray(x.T)
     n, d = y.shape
     padded = -(-n // TARGETS) * TARGETS
-    yp = np.zeros((padded, d), y.dtype)
+    yp = np.zeros((padded, d), xt.dtype)
     yp[:n] = y
-    hp = np.full(padded, -np.inf, h.dtype)
+    hp = np.full(padded, -np.inf, xt.dtype)
     hp[:n] = h
-    _top2_tiles(np.ascontiguousarray(x.T), yp, hp, best, second, gap)
+    _top2_tiles(xt, yp, hp, best, second, gap)
