@@ -113,7 +113,12 @@ class Gaussian:
 
     def _stream(self, cube):
         if cube.engine is None:
-            return lambda k: self.mean + self.std * cube.rng.standard_normal((k, self.dim))
+            def normal(k):
+                x = cube.rng.standard_normal((k, self.dim))
+                x *= self.std
+                x += self.mean
+                return x
+            return normal
         tiny = np.finfo(float).tiny
         return lambda k: self.mean + self.std * special.ndtri(np.clip(cube(k), tiny, 1 - 2 ** -53))
 
