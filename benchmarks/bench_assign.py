@@ -5,7 +5,8 @@ Prints samples/second and GFLOP/s (2 n d flops per sample) of
 - ``numba``: ``geomot._kernels.sampling.assign.top2_cpu``, what the solvers use: the
   register-tiled kernel in single precision, the samples it cannot certify redone in
   double (the float64 -> float32 copy and the screen included);
-- ``single`` / ``double``: the tiled kernel alone (``tile.top2_tiles``) in float32 / float64;
+- ``single`` / ``double``: the tiled kernel alone (``tile.top2_tiles``) in float32 / float64
+  (the samples converted per task);
 - ``matmul32`` / ``matmul64``: NumPy's ``x @ y.T + h`` then ``argmax``, in blocks of 4096
   samples (argmax only: less work), in float32 / float64;
 

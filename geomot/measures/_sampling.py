@@ -111,7 +111,12 @@ class BlockSampler:
                 return self.measure._stream(UnitCube(dim, self._seed(e, b, p), False))(int(edges[p + 1] - edges[p]))
             if len(edges) <= 2:
                 return part(0)
-            return np.concatenate(list(_threads().map(part, range(len(edges) - 1))))
+            out = np.empty((k, dim))
+
+            def into(p):  # each thread copies its part too
+                out[edges[p]:edges[p + 1]] = part(p)
+            list(_threads().map(into, range(len(edges) - 1)))
+            return out
         parts = []
         for r, (m, stride) in enumerate(((k - k // 2, size - size // 2), (k // 2, size // 2))):
             if self.measure._maps_cube:

@@ -27,8 +27,6 @@ holes and 2400 targets, 70 for an annulus to two disks, 3000 targets, 113 for
 an L with a hole and 3000 targets over its bounding box, 156 for the square
 with two holes and 20000 targets, 207 s; from the Voronoi start, 265, 300+, 312).
 """
-import numpy as np
-
 from ..diagram import PowerDiagram
 from ..diagram._frame import CellsRejected
 from ..domains import Box

@@ -134,8 +134,9 @@ def test_cost_and_inverse_spacing_match_numpy():
     x, y = rng.random((1000, 7)), rng.random((40, 7))
     best, second = rng.integers(0, 40, 1000), rng.integers(-1, 40, 1000)
     second[second == best] = -1
-    cost, inv = cost_and_inverse_spacing(x, y, best, second)
-    np.testing.assert_allclose(cost, 0.5 * ((x - y[best]) ** 2).sum(), rtol=1e-12)
+    origin = rng.random(7)
+    cost, inv = cost_and_inverse_spacing(x, origin, y, best, second)
+    np.testing.assert_allclose(cost, 0.5 * ((x - origin - y[best]) ** 2).sum(), rtol=1e-12)
     has = second >= 0
     np.testing.assert_allclose(inv[has], 1 / np.linalg.norm(y[best[has]] - y[second[has]], axis=1), rtol=1e-12)
     assert (inv[second < 0] == 0).all() and (second < 0).any()
@@ -192,7 +193,7 @@ def test_insertion_builds_the_regular_triangulation():
 def test_insertion_gives_up_where_it_cannot_decide_or_a_cell_is_empty():
     """A lattice (points on edges) and a hidden point: no triangulation (the caller runs Qhull)."""
     from geomot._kernels.planar.insertion import insert_points
-    from geomot.diagram._planar import inserted_triangulation, lower_hull
+    from geomot.diagram._planar import inserted_triangulation
     g = np.arange(40.0)
     lattice = np.column_stack([np.repeat(g, 40), np.tile(g, 40)]) / 39
     assert inserted_triangulation(lattice, -0.5 * (lattice ** 2).sum(1)) is None

@@ -78,19 +78,16 @@ def assign_numpy(x, y, h, block=4096):
 
 
 @njit(cache=True, parallel=True)
-def _shifted_single(x, center, ymax):
-    """``(x - center)`` transposed in single precision, shape (d, m), and ``sum_k |x_k - center_k| ymax_k`` per row."""
+def _scale(x, center, ymax):
+    """``sum_k |x_k - center_k| ymax_k`` for each row of ``x``."""
     m, d = x.shape
-    xt = np.empty((d, m), np.float32)
-    scale = np.zeros(m)
+    out = np.zeros(m)
     for s in prange(m):
         acc = 0.0
         for k in range(d):
-            v = x[s, k] - center[k]
-            xt[k, s] = v
-            acc += abs(v) * ymax[k]
-        scale[s] = acc
-    return xt, scale
+            acc += abs(x[s, k] - center[k]) * ymax[k]
+        out[s] = acc
+    return out
 
 
 def _top2_screened(x, y, h, best, second, gap):
@@ -114,14 +111,13 @@ def _top2_screened(x, y, h, best, second, gap):
     ys = y - y.mean(axis=0)
     g = h + np.einsum("ij,j->i", y, center)  # einsum, not BLAS: OpenBLAS threads left spinning slow numba's 2x
     g -= g.max()
-    xt, scale = _shifted_single(x, center, np.abs(ys).max(axis=0))
-    scale += np.abs(g).max()
+    scale = _scale(x, center, np.abs(ys).max(axis=0)) + np.abs(g).max()
     if not scale.max() < 1e30:
         top2_tiles(x, y, h, best, second, gap)
         return np.arange(m)
     gamma = (d + 3) * _F32.eps / 2 / (1 - (d + 3) * _F32.eps / 2)
     single = np.empty(m, np.float32)
-    top2_tiles(xt.T, ys, g, best, second, single)
+    top2_tiles(x, ys, g, best, second, single, center)
     gap[:] = single
     redo = np.flatnonzero(~(gap > 2 * (gamma * scale + (d + 3) * float(_F32.tiny))))  # NaN (overflow) included
     if len(redo):

@@ -4,12 +4,13 @@ from numba import njit, prange
 
 
 @njit(cache=True, parallel=True)
-def cost_and_inverse_spacing(x, y, best, second):
-    r"""``(sum_s |x_s - y_{b_s}|^2 / 2, inv)`` with ``inv_s = 1 / |y_{b_s} - y_{c_s}|`` (0 where ``c_s < 0``).
+def cost_and_inverse_spacing(x, origin, y, best, second):
+    r"""``(sum_s |x_s - origin - y_{b_s}|^2 / 2, inv)`` with ``inv_s = 1 / |y_{b_s} - y_{c_s}|`` (0 where ``c_s < 0``).
 
     ``b = best``, ``c = second`` (the two best cells of each sample): the first
     is the transport cost of the samples, the second turns a sample's gap into
-    its distance to the bisector of ``y_b, y_c`` (the slab Hessian).
+    its distance to the bisector of ``y_b, y_c`` (the slab Hessian). ``origin``:
+    the targets are ``y + origin`` (the solvers centre them).
     """
     m, d = x.shape
     inv = np.zeros(m)
@@ -18,7 +19,7 @@ def cost_and_inverse_spacing(x, y, best, second):
         b, c = best[s], second[s]
         r2 = 0.0
         for k in range(d):
-            r2 += (x[s, k] - y[b, k]) ** 2
+            r2 += (x[s, k] - origin[k] - y[b, k]) ** 2
         total += 0.5 * r2
         if c >= 0:
             q2 = 0.0

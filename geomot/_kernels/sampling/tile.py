@@ -129,26 +129,29 @@ def tile_top2(typingctx, xt, y, h, l0, j0, b1, b2, i1, i2):
 
 
 @njit(cache=True, parallel=True)
-def _top2_tiles(xt, y, h, best, second, gap):
-    """Two best cells of the samples ``xt`` (transposed, shape (d, m)) by register tiles, a task per 128 samples.
+def _top2_tiles(x, center, y, h, best, second, gap):
+    """Two best cells of the samples ``x - center`` (rows) by register tiles, a task per 128 samples, in the
+    precision of ``y, h``.
 
     ``y, h`` padded to a multiple of ``TARGETS`` targets (heights ``-inf``).
-    The targets are taken in blocks of about 128 KiB, which stay in the
-    core's cache while every tile of the task's samples passes over them.
-    Runs in the precision of its arrays (float32 or float64, one for all).
+    Each task copies its samples, shifted and transposed (a coordinate's
+    samples side by side), into that precision. The targets are taken in
+    blocks of about 128 KiB, which stay in the core's cache while every tile
+    of the task's samples passes over them.
     """
-    d, m = xt.shape
+    m, d = x.shape
     n = y.shape[0]
-    width = 2 * VECTOR_BYTES // xt.itemsize  # samples per tile
-    block = max(TARGETS, (1 << 17) // (d * xt.itemsize) // TARGETS * TARGETS)
+    width = 2 * VECTOR_BYTES // y.itemsize  # samples per tile
+    block = max(TARGETS, (1 << 17) // (d * y.itemsize) // TARGETS * TARGETS)
     for c in prange((m + _TASK - 1) // _TASK):
         s0 = c * _TASK
         w = min(m, s0 + _TASK) - s0
-        xc = np.zeros((d, _TASK), xt.dtype)
-        for k in range(d):
-            xc[k, :w] = xt[k, s0:s0 + w]
-        b1 = np.full(_TASK, -np.inf, xt.dtype)
-        b2 = np.full(_TASK, -np.inf, xt.dtype)
+        xc = np.zeros((d, _TASK), y.dtype)
+        for s in range(w):
+            for k in range(d):
+                xc[k, s] = x[s0 + s, k] - center[k]
+        b1 = np.full(_TASK, -np.inf, y.dtype)
+        b2 = np.full(_TASK, -np.inf, y.dtype)
         i1 = np.full(_TASK, -1, np.int32)
         i2 = np.full(_TASK, -1, np.int32)
         for t0 in range(0, n, block):
@@ -161,14 +164,13 @@ def _top2_tiles(xt, y, h, best, second, gap):
             gap[s0 + s] = b1[s] - b2[s]
 
 
-def top2_tiles(x, y, h, best, second, gap):
-    """The two best cells of every sample into ``best, second, gap``, in the precision of ``x``
-    (:func:`_top2_tiles`; ``x`` may be a transposed view; ``y, h`` are converted to it while padded)."""
-    xt = np.ascontiguousarray(x.T)
+def top2_tiles(x, y, h, best, second, gap, center=None):
+    """The two best cells of the samples ``x - center`` (``center`` 0 by default) into ``best, second, gap``,
+    computed in the precision of ``gap`` (float32 or float64; ``y, h`` are converted to it while padded)."""
     n, d = y.shape
     padded = -(-n // TARGETS) * TARGETS
-    yp = np.zeros((padded, d), xt.dtype)
+    yp = np.zeros((padded, d), gap.dtype)
     yp[:n] = y
-    hp = np.full(padded, -np.inf, xt.dtype)
+    hp = np.full(padded, -np.inf, gap.dtype)
     hp[:n] = h
-    _top2_tiles(xt, yp, hp, best, second, gap)
+    _top2_tiles(np.ascontiguousarray(x), np.zeros(d) if center is None else center, yp, hp, best, second, gap)

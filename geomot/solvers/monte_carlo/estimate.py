@@ -118,8 +118,8 @@ class BlockJob:
         if self.draw.replicates == 2:  # the first k - k // 2 samples come from the first replicate
             out.first_size = k - k // 2
             out.first_counts = np.bincount(best[:out.first_size], minlength=n)
-        cost, inverse_spacing = cost_and_inverse_spacing(x if self.origin is None else x - self.origin, y, best,
-                                                         second)
+        cost, inverse_spacing = cost_and_inverse_spacing(x, np.zeros(d) if self.origin is None else self.origin, y,
+                                                         best, second)
         out.cost = np.array([cost])
         if self.moments:  # d bincounts: a loop over coordinates, not samples
             out.first = np.stack([np.bincount(best, weights=x[:, c], minlength=n) for c in range(d)], axis=1)[None]
