@@ -10,10 +10,10 @@ Prints samples/second and GFLOP/s (2 n d flops per sample) of
 - ``matmul32`` / ``matmul64``: NumPy's ``x @ y.T + h`` then ``argmax``, in blocks of 4096
   samples (argmax only: less work), in float32 / float64;
 
-beside the machine's matrix-product rates (3000 x 3000 GEMMs, best of 3, in double and
-in single precision), the bound the issue compares with. The last columns are ``numba``
-and ``single`` over the SGEMM rate, ``double`` over the DGEMM rate, and ``numba`` over
-``matmul32``. Each rate is the median of ``--repeat`` timed calls (the range in brackets
+beside the machine's matrix-product rates (3000 x 3000 GEMMs, the best of 5 before the
+kernels and 5 after, in double and in single precision), the bound the issue compares
+with. A second table gives ``numba`` and ``single`` over the SGEMM rate, ``double`` over
+the DGEMM rate, and ``numba`` over ``matmul32``. Each rate is the median of ``--repeat`` timed calls (the range in brackets
 with ``--ranges``).
 
     python benchmarks/bench_assign.py [--targets 1e3 1e4 1e5] [--dims 2 8 16 32 64 128] [--repeat 5]
@@ -38,9 +38,10 @@ def times(f, repeat):
     return np.array(out)
 
 
-def gemm_rate(dtype, size=3000):
+def gemm_rate(dtype, size=3000, repeat=5):
+    """The best rate of ``repeat`` products of two ``size x size`` matrices (this VM's speed drifts: best of 5)."""
     a = np.random.default_rng(0).random((size, size)).astype(dtype)
-    return 2 * size ** 3 / times(lambda: a @ a, 3).min()
+    return 2 * size ** 3 / times(lambda: a @ a, repeat).min()
 
 
 def tiles(dtype):
@@ -67,9 +68,9 @@ def main():
                "double": (tiles(np.float64), np.float64), "matmul32": (assign.assign_numpy, np.float32),
                "matmul64": (assign.assign_numpy, np.float64)}
     width = 22 if args.ranges else 11
-    print(f"{'n':>7} {'d':>4} {'samples':>8} " + " ".join(f"{k + ' GF':>{width}}" for k in kernels)
-          + f" {'numba/SGEMM':>11} {'single/SGEMM':>12} {'double/DGEMM':>12} {'numba/matmul32':>14}")
+    print(f"{'n':>7} {'d':>4} {'samples':>8} " + " ".join(f"{k + ' GF':>{width}}" for k in kernels))
     rng = np.random.default_rng(0)
+    rows = []
     for n in map(int, args.targets):
         y = rng.random((n, max(args.dims)))
         h = rng.random(n)
@@ -84,9 +85,14 @@ def main():
             cells = [f"{np.median(g):5.1f} [{g.min():5.1f}-{g.max():5.1f}]" if args.ranges else f"{np.median(g):.1f}"
                      for g in flops.values()]
             rate = {k: np.median(g) * 1e9 for k, g in flops.items()}
-            print(f"{n:7d} {d:4d} {m:8d} " + " ".join(f"{c:>{width}}" for c in cells)
-                  + f" {rate['numba'] / sgemm:11.0%} {rate['single'] / sgemm:12.0%} {rate['double'] / dgemm:12.0%}"
-                  + f" {rate['numba'] / rate['matmul32']:14.2f}", flush=True)
+            rows.append((n, d, m, cells, rate))
+            print(f"{n:7d} {d:4d} {m:8d} " + " ".join(f"{c:>{width}}" for c in cells), flush=True)
+    dgemm, sgemm = max(dgemm, gemm_rate(np.float64)), max(sgemm, gemm_rate(np.float32))
+    print(f"# GEMM, the best before and after: {dgemm / 1e9:.1f} GFLOP/s float64, {sgemm / 1e9:.1f} float32")
+    print(f"{'n':>7} {'d':>4} {'numba/SGEMM':>11} {'single/SGEMM':>12} {'double/DGEMM':>12} {'numba/matmul32':>14}")
+    for n, d, m, cells, rate in rows:
+        print(f"{n:7d} {d:4d} {rate['numba'] / sgemm:11.0%} {rate['single'] / sgemm:12.0%} {rate['double'] / dgemm:12.0%}"
+              f" {rate['numba'] / rate['matmul32']:14.2f}")
 
 
 if __name__ == "__main__":
