@@ -23,10 +23,10 @@ rejection, :attr:`~geomot.domains.Domain.maps_cube` false), every block has
 its own scrambles, seeded by ``(e, b, r)``: the gain of QMC is then that of
 one block.
 """
-import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
+import numba
 import numpy as np
 from scipy import stats
 
@@ -57,9 +57,10 @@ _POOL = []
 
 
 def _threads():
-    """The threads that draw the parts of blocks (one pool per process, made at first use)."""
+    """The threads that draw the parts of blocks (one pool per process, made at first use; no more threads than
+    numba's kernels use, ``NUMBA_NUM_THREADS``)."""
     if not _POOL:
-        _POOL.append(ThreadPoolExecutor(min(_PARTS, os.cpu_count() or 1)))
+        _POOL.append(ThreadPoolExecutor(min(_PARTS, numba.config.NUMBA_NUM_THREADS)))
     return _POOL[0]
 
 
