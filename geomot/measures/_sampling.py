@@ -1,12 +1,14 @@
 r"""Points of the unit cube (pseudo-random or scrambled Sobol), and the seeded blocks every sample is drawn in.
 
 The samples of one estimate are blocks ``b = 0, 1, ...`` of a fixed size
-``B`` (the last one cut short). Block ``b`` of the estimate numbered ``e`` is
-``P = min(4, ceil(k / 4096))`` consecutive parts of (nearly) equal size, part ``p``
-drawn from the generator seeded by ``SeedSequence(entropy, spawn_key=key + (e, b, p))``
-(``entropy, key`` those of the seed) and the parts drawn by threads (NumPy's
-generators release the GIL: a Gaussian block of 65536 x 16 took 23 ms in
-one thread, 7 ms in parts on 2 cores): a block depends on ``(seed, e, b)``
+``B`` (the last one cut short). Block ``b`` of the estimate numbered ``e``, of
+``k`` samples, is drawn from the generator seeded by
+``SeedSequence(entropy, spawn_key=key + (e, b))`` (``entropy, key`` those of
+the seed) when ``k <= 4096``; a larger block is ``P = min(4, ceil(k / 4096))``
+consecutive parts of (nearly) equal size, part ``p`` seeded by
+``key + (e, b, p)``, drawn by threads (NumPy's generators release the GIL: a
+Gaussian block of 65536 x 16 took 23 ms in one thread, 11 ms in parts on 2
+cores). A block depends on ``(seed, e, b)``
 only, never on which machine draws it, how many cores it has, nor on the blocks drawn before it, so
 an estimate spread over workers (:mod:`geomot.solvers.monte_carlo.estimate`)
 is the estimate drawn in one process.
@@ -108,10 +110,11 @@ class BlockSampler:
         if not self.qmc:
             edges = np.linspace(0, k, min(_PARTS, -(-k // _PART)) + 1).astype(np.int64)
 
+            if len(edges) <= 2:  # one part: the block's own seed
+                return self.measure._stream(UnitCube(dim, self._seed(e, b), False))(k)
+
             def part(p):
                 return self.measure._stream(UnitCube(dim, self._seed(e, b, p), False))(int(edges[p + 1] - edges[p]))
-            if len(edges) <= 2:
-                return part(0)
             out = np.empty((k, dim))
 
             def into(p):  # each thread copies its part too
