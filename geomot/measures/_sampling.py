@@ -104,22 +104,23 @@ class BlockSampler:
     def _seed(self, *key):
         return np.random.SeedSequence(self.root.entropy, spawn_key=self.root.spawn_key + key)
 
+    def _pseudo_random(self, k, *key):
+        """``k`` pseudo-random samples from the generator seeded by ``key`` (below the root seed)."""
+        return self.measure._stream(UnitCube(self.measure.dim, self._seed(*key), False))(k)
+
     def block(self, e, b, k, size):
         """Block ``b`` of estimate ``e``: its ``k <= size`` samples, shape (k, d), in blocks of ``size``."""
         dim = self.measure.dim
         if not self.qmc:
-            edges = np.linspace(0, k, min(_PARTS, -(-k // _PART)) + 1).astype(np.int64)
-
-            if len(edges) <= 2:  # one part: the block's own seed
-                return self.measure._stream(UnitCube(dim, self._seed(e, b), False))(k)
-
-            def part(p):
-                return self.measure._stream(UnitCube(dim, self._seed(e, b, p), False))(int(edges[p + 1] - edges[p]))
+            count = min(_PARTS, -(-k // _PART))
+            if count <= 1:  # one part: the block's own seed
+                return self._pseudo_random(k, e, b)
+            edges = np.linspace(0, k, count + 1).astype(np.int64)
             out = np.empty((k, dim))
 
-            def into(p):  # each thread copies its part too
-                out[edges[p]:edges[p + 1]] = part(p)
-            list(_threads().map(into, range(len(edges) - 1)))
+            def draw(p):  # each thread draws and copies its part
+                out[edges[p]:edges[p + 1]] = self._pseudo_random(int(edges[p + 1] - edges[p]), e, b, p)
+            list(_threads().map(draw, range(count)))
             return out
         parts = []
         for r, (m, stride) in enumerate(((k - k // 2, size - size // 2), (k // 2, size // 2))):
@@ -148,6 +149,10 @@ class UserSampler:
     def start(self):
         """Estimates are not numbered: 0."""
         return 0
+
+    def _pseudo_random(self, k, *key):
+        """``k`` pseudo-random samples from the generator seeded by ``key`` (below the root seed)."""
+        return self.measure._stream(UnitCube(self.measure.dim, self._seed(*key), False))(k)
 
     def block(self, e, b, k, size):
         """The next ``k`` samples (``e``, ``b``, ``size`` do not apply)."""

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import geomot as gm
-from geomot._kernels.sampling.assign import KDTREE_MIN_TARGETS, assign_cpu, assign_numpy, top2_cpu, top2_numpy
+from geomot._kernels.sampling.assign import (_CENTER_SAMPLES, KDTREE_MIN_TARGETS, assign_cpu, assign_numpy, top2_cpu,
+                                             top2_numpy)
 from geomot.solvers.monte_carlo import estimate, monte_carlo_masses, solve_monte_carlo
 from geomot.solvers.monte_carlo.estimate import Assigner as _Assigner
 
@@ -17,7 +18,7 @@ SQUARE = gm.Uniform(gm.Box([0, 0], [1, 1]))
 def single_precision_bound(x, y, h):
     """Per sample, the bound ``B`` on the single-precision error of its scores (``_top2_screened``'s docstring)."""
     d = x.shape[1]
-    center = x[:4096].mean(axis=0)
+    center = x[:_CENTER_SAMPLES].mean(axis=0)
     g = h + y @ center
     g -= g.max()
     u = (d + 3) * 2.0 ** -24
