@@ -54,3 +54,35 @@ def facet_laplacian(indptr, indices, facets, y, n, density):
                 diag -= v
         out_val[out_ptr[i]] = diag
     return out_ptr, out_idx, out_val, out_facet
+
+
+@njit(cache=True)
+def components(indptr, indices, data):
+    """``(count, label)``: the connected components of the graph of a symmetric CSR matrix's nonzero entries.
+
+    A breadth-first search, ``O(n + nnz)``: at n = 1e6 it takes milliseconds
+    where ``scipy.sparse.csgraph.connected_components`` (which symmetrises
+    its input first) took 0.6 s per Newton step. Labels are ``0 .. count - 1``
+    in the order of each component's smallest vertex.
+    """
+    n = len(indptr) - 1
+    label = np.full(n, -1, np.int64)
+    queue = np.empty(n, np.int64)
+    count = 0
+    for root in range(n):
+        if label[root] >= 0:
+            continue
+        label[root] = count
+        queue[0] = root
+        head, tail = 0, 1
+        while head < tail:
+            i = queue[head]
+            head += 1
+            for s in range(indptr[i], indptr[i + 1]):
+                j = indices[s]
+                if label[j] < 0 and data[s] != 0.0:
+                    label[j] = count
+                    queue[tail] = j
+                    tail += 1
+        count += 1
+    return count, label

@@ -51,8 +51,9 @@ import numpy as np
 import pyamg
 import qdldl
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import LinearOperator, cg
+
+from .._kernels.laplacian import components
 
 try:  # optional: supernodal CHOLMOD (GPL), 3-4x faster factorisations than qdldl's (docs/benchmarks.md)
     import cvxopt as _cvxopt
@@ -94,14 +95,21 @@ class LaplacianSolver:
         n = hessian.shape[0]
         if n == 1:
             return np.zeros(1)
-        n_comp, comp = (1, None) if self.connected else connected_components(hessian, directed=False)
-        keep = np.ones(n, bool)
-        d = np.zeros(n)
+        if self.connected:
+            n_comp, comp = 1, None
+        else:
+            hessian = sp.csr_array(hessian)
+            n_comp, comp = components(hessian.indptr, hessian.indices, hessian.data)
         if n_comp == 1:
             # the pinned equation, left unsolved, absorbs the rounding of sum(r) = 0 (~1e-16)
-            keep[self.by_priority[0]] = False
-            d[keep] = self._solve(sp.csr_array(hessian[keep][:, keep]), residual[keep], rtol)
+            pin = self.by_priority[0]
+            rhs = residual.copy()
+            rhs[pin] = 0.0
+            d = self._solve(_pinned(hessian, pin), rhs, rtol)
+            d[pin] = 0.0
             return d - d.mean()
+        keep = np.ones(n, bool)
+        d = np.zeros(n)
         size = np.bincount(comp, minlength=n_comp)
         mean_r = np.bincount(comp, weights=residual, minlength=n_comp) / size
         keep[self.by_priority[np.unique(comp[self.by_priority], return_index=True)[1]]] = False
@@ -157,13 +165,40 @@ class LaplacianSolver:
         return x
 
 
+def _pinned(hessian, k):
+    """``H`` with row and column ``k`` replaced by ``H_kk e_k``, its structure kept.
+
+    ``H' d = r`` with ``r_k = 0`` is the system with cell ``k``'s unknown
+    fixed at 0 and its equation dropped, without extracting the submatrix
+    (which took 1.5 s of a solve at n = 1e6). A connected Laplacian's
+    diagonal entries are positive, so ``H'`` is symmetric positive definite.
+    """
+    h = sp.csr_array(hessian)
+    row = slice(h.indptr[k], h.indptr[k + 1])
+    diagonal = np.flatnonzero(h.indices[row] == k)
+    if diagonal.size == 0:
+        raise ValueError(f"the Laplacian stores no diagonal entry in row {k}")
+    data = h.data.copy()
+    pivot = data[row][diagonal].sum()
+    data[row] = 0.0
+    data[h.indices == k] = 0.0
+    data[h.indptr[k] + diagonal[0]] = pivot
+    return sp.csr_array((data, h.indices, h.indptr), shape=h.shape)
+
+
 class _Supernodal:
-    """CHOLMOD's supernodal LL^T factor (through cvxopt), with ``solve`` as qdldl's."""
+    """CHOLMOD's supernodal LL^T factor (through cvxopt), with ``solve`` as qdldl's.
+
+    Its AMD ordering is computed afresh for every factor: the first factor's
+    ordering on a later Newton step's graph (a tenth of its edges flipped)
+    gave 5.5x the fill (n = 2e4, docs/benchmarks.md).
+    """
 
     def __init__(self, matrix):
-        lower = sp.tril(matrix, format="csc")
-        columns = np.repeat(np.arange(lower.shape[1]), np.diff(lower.indptr))
-        a = _cvxopt.spmatrix(lower.data, lower.indices.astype(int), columns.astype(int), lower.shape)
+        h = sp.csr_array(matrix)  # symmetric: row i's entries j >= i are column i of the lower triangle
+        rows = np.repeat(np.arange(h.shape[0]), np.diff(h.indptr))
+        lower = h.indices >= rows
+        a = _cvxopt.spmatrix(h.data[lower], h.indices[lower].astype(int), rows[lower], h.shape)
         self.factor = _cholmod.symbolic(a)
         _cholmod.numeric(a, self.factor)  # ArithmeticError: not numerically positive definite
 

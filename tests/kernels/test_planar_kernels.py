@@ -128,6 +128,34 @@ def test_facet_laplacian_matches_scipy_twin():
     np.testing.assert_allclose(sp.csr_array((facet, idx, ptr), shape=(n, n)).toarray(), f.toarray(), rtol=1e-14)
 
 
+def test_components_match_scipy():
+    """The breadth-first components equal scipy's (the same partition; labels in order of first vertex),
+    explicit zeros are not edges."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    from geomot._kernels.laplacian import components
+    rng = np.random.default_rng(8)
+    for n, m in [(1, 0), (7, 0), (50, 20), (300, 250), (300, 900)]:
+        i, j = rng.integers(0, n, m), rng.integers(0, n, m)
+        a = sp.coo_array((rng.random(m) + 0.5, (i, j)), shape=(n, n))
+        a = sp.csr_array(a + a.T)
+        graph = a.copy()  # explicit zeros, placed symmetrically, are not edges
+        rows = np.repeat(np.arange(n), np.diff(graph.indptr))
+        graph.data[np.minimum(rows, graph.indices) % 5 == 0] = 0.0
+        count, label = components(graph.indptr, graph.indices, graph.data)
+        edges = graph.copy()
+        edges.eliminate_zeros()
+        want_count, want = connected_components(edges, directed=False)
+        assert count == want_count
+        assert (n, m) == (1, 0) or graph.nnz > edges.nnz or m == 0
+        first = np.unique(label, return_index=True)[1]
+        assert np.array_equal(np.sort(first), first)  # labelled in order of their smallest vertex
+        # the same partition: a bijection between the labels
+        pairs = np.unique(np.column_stack([label, want]), axis=0)
+        assert len(pairs) == count
+
+
 def test_cost_and_inverse_spacing_match_numpy():
     from geomot._kernels.sampling.samples import cost_and_inverse_spacing
     rng = np.random.default_rng(5)
