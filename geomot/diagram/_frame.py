@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._kernels.auxiliary import auxiliary_heights
+
 
 class CellsRejected(Exception):
     """A trial diagram was refused on the way: a cell fell below the ``floor`` it was built with, or the
@@ -107,12 +109,21 @@ class Frame:
 
 def halfweights(y, h):
     """Half power weights ``g = k + |z|^2 / 2`` (the diagram's internal variable, unit frame)."""
-    return h + 0.5 * (y ** 2).sum(axis=1)
+    return h + _half_squares(y)
 
 
 def heights_from_halfweights(y, g):
     """Inverse of :func:`halfweights`."""
-    return g - 0.5 * (y ** 2).sum(axis=1)
+    return g - _half_squares(y)
+
+
+def _half_squares(y):
+    """``|y_k|^2 / 2``: the coordinates' squares summed in order, as ``(y ** 2).sum(axis=1)`` does, without
+    its slow reduction over a short axis (4x at n = 1e6)."""
+    total = y[:, 0] ** 2
+    for c in range(1, y.shape[1]):
+        total += y[:, c] ** 2
+    return 0.5 * total
 
 
 # vertices of a regular simplex of radius 2 about the unit ball: a triangle in 2D, a tetrahedron in 3D
@@ -133,7 +144,5 @@ def with_auxiliary_points(y, g):
     Returns ``(yy, gg)``, C-contiguous.
     """
     aux = _SIMPLEX[y.shape[1]]
-    h = heights_from_halfweights(y, g)
-    dist = np.sqrt(((y[:, None, :] - aux[None, :, :]) ** 2).sum(axis=2))
-    aux_h = (h[:, None] - dist).min(axis=0) - 1.0
+    aux_h = auxiliary_heights(y, g, aux)
     return np.ascontiguousarray(np.vstack([y, aux])), np.concatenate([g, halfweights(aux, aux_h)])

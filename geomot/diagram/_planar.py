@@ -20,6 +20,7 @@ from scipy.spatial import ConvexHull, QhullError
 from .._kernels.planar.cells import adjacency_from_triangles, power_cells, ring_moments
 from .._kernels.planar.flips import regular_flips
 from .._kernels.planar.insertion import insert_points
+from .._kernels.planar.permute import permuted_cells
 from ..errors import GeometryError
 from ._frame import CellsRejected, SolverPolicy, heights_from_halfweights, with_auxiliary_points
 
@@ -211,6 +212,10 @@ def build(unit, y, g, previous=None, floor=0.0, rebuild=True, suspects=None):
     return PlanarCells(unit, y, g, None if previous is None else previous.triangulation, floor, rebuild)
 
 
+# the attributes of PlanarCells that a permuted diagram relists on first use
+_RELISTED = frozenset({"indptr", "indices", "facets", "mass_facets", "rings", "triangulation", "boundary_geoms"})
+
+
 class PlanarCells:
     """The clipped cells of one 2D diagram (unit frame), read-only after construction.
 
@@ -246,36 +251,44 @@ class PlanarCells:
     def permuted(self, index, y, g):
         """The same cells listed in the order ``index`` (cell ``k`` is cell ``index[k]`` here), relabelled,
         not rebuilt: every number is the one this diagram computed (a solver's certified masses stay
-        what it judged). ``y``, ``g``: the points and half weights in that order (unused)."""
+        what it judged). ``y``, ``g``: the points and half weights in that order (unused).
+
+        The masses are relisted now, the rows and rings on first use
+        (:meth:`__getattr__`): a solve's result at n = 1e6 skips 1.5 s of
+        random-order copies that most callers never read.
+        """
+        other = object.__new__(PlanarCells)
+        other.unit = self.unit
+        other.moments, other.volumes = self.moments[index], self.volumes[index]
+        other._pending = (self, index)
+        return other
+
+    def __getattr__(self, name):
+        """The rows and rings of a :meth:`permuted` diagram, relisted the first time one is asked for."""
+        pending = self.__dict__.get("_pending")
+        if pending is None or name not in _RELISTED:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        del self._pending
+        self._relist(*pending)
+        return getattr(self, name)
+
+    def _relist(self, cells, index):
+        """Fill the rows and rings of cells ``index`` of ``cells`` (:meth:`permuted`)."""
         n = len(index)
         inv = np.empty(n, np.int64)
         inv[index] = np.arange(n)
-        relabel = np.concatenate([inv, np.arange(n, n + y.shape[1] + 1)])  # auxiliary points keep theirs
-        other = object.__new__(PlanarCells)
-        other.unit = self.unit
-        # the CSR slots, row by row in the new order
-        degree = np.diff(self.indptr)[index]
-        slot = _ring_edges(self.indptr[:-1][index], degree)
-        new_slot = np.empty_like(slot)
-        new_slot[slot] = np.arange(len(slot))
-        other.indptr = np.r_[0, np.cumsum(degree)].astype(np.int64)
-        other.indices = relabel[self.indices[slot]]  # rows unsorted: the facet matrix sorts its own copy
-        other.facets, other.mass_facets = self.facets[slot], self.mass_facets[slot]
-        other.moments, other.volumes = self.moments[index], self.volumes[index]
-        # each cell's ring block (its capacity, not only its vertices), labels to the new slots
-        offsets, counts, vertices, labels = self.rings
-        capacity = np.diff(offsets)[index]
-        block = _ring_edges(offsets[:-1][index], capacity)
-        new_offsets = np.r_[0, np.cumsum(capacity)].astype(np.int64)
-        used = np.arange(len(block)) - np.repeat(new_offsets[:-1], capacity) < np.repeat(counts[index], capacity)
-        labels = np.where(used, labels[block], -1)
-        labels = np.where(labels >= 0, new_slot[np.maximum(labels, 0)], labels)
-        other.rings = (new_offsets, counts[index], vertices[block], labels)
-        other.triangulation = None if self.triangulation is None else (
-            relabel[self.triangulation[0]], self.triangulation[1])
-        other.boundary_geoms = None if self.boundary_geoms is None else (
-            inv[self.boundary_geoms[0]], self.boundary_geoms[1])
-        return other
+        dim = cells.rings[2].shape[1]
+        relabel = np.concatenate([inv, np.arange(n, n + dim + 1)])  # auxiliary points keep theirs
+        offsets, counts, vertices, labels = cells.rings
+        (self.indptr, self.indices, self.facets, mass_facets, new_offsets, vertices,
+         labels) = permuted_cells(index, relabel, cells.indptr, cells.indices, cells.facets, cells.mass_facets,
+                                  offsets, counts, vertices, labels)  # rows unsorted: the facet matrix sorts its copy
+        self.mass_facets = self.facets if cells.mass_facets is cells.facets else mass_facets
+        self.rings = (new_offsets, counts[index], vertices, labels)
+        self.triangulation = None if cells.triangulation is None else (
+            relabel[cells.triangulation[0]], cells.triangulation[1])
+        self.boundary_geoms = None if cells.boundary_geoms is None else (
+            inv[cells.boundary_geoms[0]], cells.boundary_geoms[1])
 
     def _clip_to_polygon(self, y, indptr, indices, moments, facets):
         """Exact cells for a non-convex polygonal domain (in place).

@@ -9,7 +9,9 @@ handled one way, whatever the solver:
    (its unknown set to 0, its equation left unsolved: on a connected graph it
    absorbs the rounding of ``sum(r) = 0``, so the cell of largest target mass
    is pinned, where that is negligible relative to the mass): the reduced
-   system is symmetric positive definite, for any graph;
+   system is symmetric positive definite, for any graph (a factor solves it
+   without extracting it: the Laplacian grounded at that cell,
+   :func:`_grounded`, solves the same system);
 2. the solution is shifted to zero mean on each component;
 3. the mean residual of each component, which step 1 removed, moves its
    heights together by ``mean_c(r) / tau``: a gradient step between
@@ -100,16 +102,19 @@ class LaplacianSolver:
         else:
             hessian = sp.csr_array(hessian)
             n_comp, comp = components(hessian.indptr, hessian.indices, hessian.data)
-        if n_comp == 1:
-            # the pinned equation, left unsolved, absorbs the rounding of sum(r) = 0 (~1e-16)
-            pin = self.by_priority[0]
-            rhs = residual.copy()
-            rhs[pin] = 0.0
-            d = self._solve(_pinned(hessian, pin), rhs, rtol)
-            d[pin] = 0.0
-            return d - d.mean()
         keep = np.ones(n, bool)
         d = np.zeros(n)
+        if n_comp == 1:
+            # the pinned equation, left unsolved, absorbs the rounding of sum(r) = 0 (~1e-16); a factor solves
+            # the grounded Laplacian (no submatrix), AMG the reduced one: its V-cycle on the grounded matrix
+            # was not a positive definite preconditioner (CG diverged on a ball with clustered targets)
+            pin = self.by_priority[0]
+            if self.method == "ldl":
+                d = self._solve(_grounded(hessian, pin), residual, rtol)
+            else:
+                keep[pin] = False
+                d[keep] = self._solve(sp.csr_array(hessian[keep][:, keep]), residual[keep], rtol)
+            return d - d.mean()
         size = np.bincount(comp, minlength=n_comp)
         mean_r = np.bincount(comp, weights=residual, minlength=n_comp) / size
         keep[self.by_priority[np.unique(comp[self.by_priority], return_index=True)[1]]] = False
@@ -153,9 +158,9 @@ class LaplacianSolver:
         # the near-null space of a graph Laplacian is the constants exactly: nothing to improve; a forward
         # Gauss-Seidel sweep before and a backward one after keep the V-cycle symmetric at half the
         # smoothing of the default symmetric sweeps (both measured: docs/benchmarks.md)
-        ml = pyamg.smoothed_aggregation_solver(sp.csr_matrix(matrix), symmetry="symmetric", improve_candidates=None,
-                                               presmoother=("gauss_seidel", {"sweep": "forward"}),
-                                               postsmoother=("gauss_seidel", {"sweep": "backward"}))
+        ml = _seeded(lambda: pyamg.smoothed_aggregation_solver(
+            sp.csr_matrix(matrix), symmetry="symmetric", improve_candidates=None,
+            presmoother=("gauss_seidel", {"sweep": "forward"}), postsmoother=("gauss_seidel", {"sweep": "backward"})))
         self.factor, self.stale = ml, False
         x, info = cg(matrix, rhs, rtol=rtol, atol=0.0, maxiter=1000, M=ml.aspreconditioner())
         if info != 0:  # not expected for a connected Laplacian; the line search judges the step anyway
@@ -165,13 +170,32 @@ class LaplacianSolver:
         return x
 
 
-def _pinned(hessian, k):
-    """``H`` with row and column ``k`` replaced by ``H_kk e_k``, its structure kept.
+def _seeded(build):
+    """``build()`` with NumPy's global generator seeded, and the caller's state restored after.
 
-    ``H' d = r`` with ``r_k = 0`` is the system with cell ``k``'s unknown
-    fixed at 0 and its equation dropped, without extracting the submatrix
-    (which took 1.5 s of a solve at n = 1e6). A connected Laplacian's
-    diagonal entries are positive, so ``H'`` is symmetric positive definite.
+    pyamg starts the Lanczos estimate of a spectral radius (its prolongation
+    smoother's weight) from ``np.random.rand``: unseeded, the same solve gave
+    different heights from run to run, and a hierarchy now and then whose
+    V-cycle stalled CG.
+    """
+    state = np.random.get_state()
+    np.random.seed(0)
+    try:
+        return build()
+    finally:
+        np.random.set_state(state)
+
+
+def _grounded(hessian, k):
+    """``H + H_kk e_k e_k^T``: the Laplacian grounded at cell ``k`` (a copy; the structure is kept).
+
+    It is symmetric positive definite for a connected graph, and it solves
+    the pinned system: the columns of ``H`` sum to zero, so summing the
+    equations of ``(H + c e_k e_k^T) d = r`` gives ``c d_k = sum(r)``, which
+    is 0 up to rounding; the other equations are then those of ``H d = r``
+    with cell ``k``'s equation absorbing the rounding of ``sum(r)``. No
+    submatrix is extracted (1.5 s of a solve at n = 1e6), and a multigrid
+    hierarchy sees a Laplacian still (a zeroed row and column stalled AMG).
     """
     h = sp.csr_array(hessian)
     row = slice(h.indptr[k], h.indptr[k + 1])
@@ -179,10 +203,7 @@ def _pinned(hessian, k):
     if diagonal.size == 0:
         raise ValueError(f"the Laplacian stores no diagonal entry in row {k}")
     data = h.data.copy()
-    pivot = data[row][diagonal].sum()
-    data[row] = 0.0
-    data[h.indices == k] = 0.0
-    data[h.indptr[k] + diagonal[0]] = pivot
+    data[h.indptr[k] + diagonal[0]] += data[row][diagonal].sum()
     return sp.csr_array((data, h.indices, h.indptr), shape=h.shape)
 
 

@@ -158,3 +158,23 @@ def test_permuted_and_with_heights_are_the_diagrams_of_the_permuted_and_new_heig
     h2 = h + 1e-3 * rng.standard_normal(len(h))
     np.testing.assert_allclose(pd.with_heights(h2).masses, gm.PowerDiagram(y, h2, gm.Uniform(domain)).masses,
                                rtol=0, atol=1e-15)
+
+
+def test_permuted_density_diagram_relists_its_mass_facets_on_first_use():
+    """A source with a density weighs the Hessian by facet masses (not lengths): the relisted rows carry
+    them, and a permuted diagram fills its rows only when asked (its masses at once)."""
+    rng = np.random.default_rng(10)
+    y = rng.standard_normal((300, 2))
+    source = gm.Gaussian(2)
+    pd = gm.PowerDiagram(y, -0.5 * (y ** 2).sum(1) + 0.05 * rng.random(300), source)
+    p = rng.permutation(300)
+    moved = pd.permuted(p)
+    assert "_pending" in moved._cells.__dict__
+    np.testing.assert_array_equal(moved.masses, pd.masses[p])
+    assert "_pending" in moved._cells.__dict__  # the masses did not need the rows
+    fresh = gm.PowerDiagram(y[p], pd.heights[p], source)
+    np.testing.assert_allclose(moved.hessian().toarray(), fresh.hessian().toarray(), atol=1e-12)
+    np.testing.assert_allclose(moved.facet_measures, fresh.facet_measures, atol=1e-12)
+    assert "_pending" not in moved._cells.__dict__
+    with pytest.raises(AttributeError, match="no attribute 'absent'"):
+        moved._cells.absent

@@ -191,3 +191,20 @@ def test_kmt_step_from_a_shorter_first_step_keeps_the_smallest():
     calls.clear()
     kmt_step(lambda a: calls.append(a) or (2.0, None), 1.0, 1, first=0.25)  # the full step only: it is tried
     assert calls == [1.0]
+
+
+def test_multigrid_solve_is_the_same_whatever_numpy_global_generator():
+    """pyamg draws its spectral-radius start from np.random: the hierarchy is built seeded, so a solve is
+    reproducible bit for bit, and the caller's global state is left as it was."""
+    rng = np.random.default_rng(11)
+    H = random_connected(400, rng)
+    r = rng.standard_normal(400)
+    r -= r.mean()
+    solutions = []
+    for seed in (1, 2):
+        np.random.seed(seed)
+        solutions.append(LaplacianSolver(np.ones(400), "amg")(H, r, tau=1.0, rtol=1e-6))
+        after = np.random.rand()
+        np.random.seed(seed)
+        assert after == np.random.rand()  # the global state went on from where the caller left it
+    np.testing.assert_array_equal(solutions[0], solutions[1])
