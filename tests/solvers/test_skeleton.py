@@ -208,3 +208,20 @@ def test_multigrid_solve_is_the_same_whatever_numpy_global_generator():
         np.random.seed(seed)
         assert after == np.random.rand()  # the global state went on from where the caller left it
     np.testing.assert_array_equal(solutions[0], solutions[1])
+
+
+def test_pcg_converges_with_a_close_preconditioner_and_gives_up_early_with_a_poor_one():
+    """The kept factor's conjugate gradients: to rtol with a factor of a nearby matrix; with a preconditioner
+    that predicts more than maxiter iterations after 4, it stops there (the caller refactors)."""
+    rng = np.random.default_rng(12)
+    H = random_connected(500, rng)[1:, 1:]  # one cell pinned: SPD
+    b = rng.standard_normal(499)
+    near = _laplacian._factor(sp.csc_array(H + sp.diags_array(0.02 * H.diagonal())))
+    x, converged = _laplacian._pcg(H, b, near.solve, 1e-10, 50)
+    assert converged and np.linalg.norm(H @ x - b) <= 1e-10 * np.linalg.norm(b)
+    calls = []
+    x, converged = _laplacian._pcg(H, b, lambda r: calls.append(1) or r.copy(), 1e-10, 10)
+    assert not converged and len(calls) == 4  # the initial one and three more: stopped at k = 4
+    assert np.linalg.norm(H @ x - b) < np.linalg.norm(b)  # what it returns is still a CG iterate
+    x, converged = _laplacian._pcg(H, np.zeros(499), near.solve, 1e-10, 10)
+    assert converged and not x.any()
