@@ -60,29 +60,67 @@ def facet_laplacian(indptr, indices, facets, y, n, density):
 def components(indptr, indices, data):
     """``(count, label)``: the connected components of the graph of a symmetric CSR matrix's nonzero entries.
 
-    A breadth-first search, ``O(n + nnz)``: at n = 1e6 it takes milliseconds
-    where ``scipy.sparse.csgraph.connected_components`` (which symmetrises
-    its input first) took 0.6 s per Newton step. Labels are ``0 .. count - 1``
-    in the order of each component's smallest vertex.
+    Union-find over the rows in order (the root of a set is its smallest
+    vertex; path halving), ``O(nnz)`` in near-sequential memory: 5 ms at
+    n = 1e5 where ``scipy.sparse.csgraph.connected_components`` (which
+    symmetrises its input first) took 80 ms, and a breadth-first search 10.
+    Labels are ``0 .. count - 1`` in the order of each component's smallest vertex.
     """
     n = len(indptr) - 1
-    label = np.full(n, -1, np.int64)
-    queue = np.empty(n, np.int64)
+    parent = np.arange(n)
+    for i in range(n):
+        for s in range(indptr[i], indptr[i + 1]):
+            j = indices[s]
+            if j <= i or data[s] == 0.0:
+                continue
+            a = i
+            while parent[a] != a:
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            b = j
+            while parent[b] != b:
+                parent[b] = parent[parent[b]]
+                b = parent[b]
+            if a < b:
+                parent[b] = a
+            elif b < a:
+                parent[a] = b
+    label = np.empty(n, np.int64)
     count = 0
-    for root in range(n):
-        if label[root] >= 0:
-            continue
-        label[root] = count
-        queue[0] = root
-        head, tail = 0, 1
-        while head < tail:
-            i = queue[head]
-            head += 1
-            for s in range(indptr[i], indptr[i + 1]):
-                j = indices[s]
-                if label[j] < 0 and data[s] != 0.0:
-                    label[j] = count
-                    queue[tail] = j
-                    tail += 1
-        count += 1
+    for i in range(n):  # a root is its set's smallest vertex: labelled before the others
+        root = i
+        while parent[root] != root:
+            root = parent[root]
+        if root == i:
+            label[i] = count
+            count += 1
+        else:
+            label[i] = label[root]
     return count, label
+
+
+@njit(cache=True)
+def lower_triplets(indptr, indices, data):
+    """``(values, rows, columns)`` of the lower triangle of a symmetric CSR matrix, column by column.
+
+    Row ``i``'s entries ``j >= i`` are column ``i`` of the lower triangle
+    (CHOLMOD's input); one pass where NumPy's row expansion and mask took
+    0.4 s at n = 1e6.
+    """
+    n = len(indptr) - 1
+    count = 0
+    for i in range(n):
+        for s in range(indptr[i], indptr[i + 1]):
+            count += indices[s] >= i
+    values = np.empty(count)
+    rows = np.empty(count, np.int64)
+    columns = np.empty(count, np.int64)
+    k = 0
+    for i in range(n):
+        for s in range(indptr[i], indptr[i + 1]):
+            if indices[s] >= i:
+                values[k] = data[s]
+                rows[k] = indices[s]
+                columns[k] = i
+                k += 1
+    return values, rows, columns

@@ -156,6 +156,22 @@ def test_components_match_scipy():
         assert len(pairs) == count
 
 
+def test_lower_triplets_match_scipy_tril():
+    """CHOLMOD's input: the lower triangle of a symmetric CSR matrix with unsorted rows, as triplets."""
+    import scipy.sparse as sp
+
+    from geomot._kernels.laplacian import lower_triplets
+    rng = np.random.default_rng(9)
+    a = sp.random_array((200, 200), density=0.05, rng=rng)
+    a = sp.csr_array(a + a.T + sp.eye_array(200))
+    order = [rng.permutation(np.arange(lo, hi)) for lo, hi in zip(a.indptr[:-1], a.indptr[1:])]
+    shuffled = sp.csr_array((a.data[np.concatenate(order)], a.indices[np.concatenate(order)], a.indptr), a.shape)
+    values, rows, columns = lower_triplets(shuffled.indptr, shuffled.indices, shuffled.data)
+    got = sp.coo_array((values, (rows, columns)), shape=a.shape).toarray()
+    np.testing.assert_array_equal(got, sp.tril(a).toarray())
+    assert len(values) == sp.tril(a).nnz and (np.diff(columns) >= 0).all()
+
+
 def test_cost_and_inverse_spacing_match_numpy():
     from geomot._kernels.sampling.samples import cost_and_inverse_spacing
     rng = np.random.default_rng(5)
