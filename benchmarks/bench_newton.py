@@ -8,7 +8,9 @@ Problems (uniform source on the unit square, or cube with --dim 3, uniform targe
 Each peer runs in its own venv (set up with benchmarks/peers/setup_peers.sh) on the
 same arrays in the same run; its returned weights are checked by geomot's exact masses
 (column "checked"). Times are wall clock of the solve after an untimed warm-up
-(numba compilation, jax tracing), best of --repeat runs.
+(numba compilation, jax tracing): --repeat rounds, each running geomot and then every
+peer once (interleaved, so that a drift of the machine's speed reaches all of them), reported
+as the median and [min - max]; the ratio is of the medians.
 
     python benchmarks/bench_newton.py                      # n = 1e3 .. 1e5, peers if set up
     python benchmarks/bench_newton.py --sizes 1e6 --peers  # geomot alone at n = 1e6
@@ -50,25 +52,34 @@ def checked_error(y, weights):
     return float(np.max(np.abs(m * len(y) - 1)))
 
 
-def time_geomot(y, tol, repeat):
-    best, res = np.inf, None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        res = gm.solve(unit_cube(y.shape[1]), y, tol=tol)
-        best = min(best, time.perf_counter() - t)
-    return {"ok": res.converged, "seconds": best, "iterations": res.iterations, "max_rel_error": res.max_rel_error,
-            "checked": res.max_rel_error, "status": res.status.name}
+def time_geomot(y, tol):
+    t = time.perf_counter()
+    res = gm.solve(unit_cube(y.shape[1]), y, tol=tol)
+    return {"ok": res.converged, "seconds": time.perf_counter() - t, "iterations": res.iterations,
+            "max_rel_error": res.max_rel_error, "checked": res.max_rel_error, "status": res.status.name}
+
+
+def summary(runs):
+    """The last run's verdict with the median and range of the seconds of all runs (None: none ran)."""
+    if not runs:
+        return None
+    out = dict(runs[-1])
+    if all(r.get("seconds") is not None for r in runs):
+        times = [r["seconds"] for r in runs]
+        out.update(seconds=float(np.median(times)), low=min(times), high=max(times))
+    return out
 
 
 def fmt(r):
     if r is None:
         return "—"
     it = r.get("iterations")
+    spread = f" [{r['low']:.3g}-{r['high']:.3g}]" if r.get("high", 0) > r.get("low", 0) else ""
     if not r.get("ok"):
         if "status" in r:  # geomot's own verdict, e.g. PRECISION_FLOOR when tol is below what doubles allow
-            return f"{r['seconds']:.3f} s ({it} it, {r['checked']:.0e}, {r['status']})"
+            return f"{r['seconds']:.3f} s{spread} ({it} it, {r['checked']:.0e}, {r['status']})"
         return "failed: " + str(r.get("error") or "not converged")[:40]
-    return f"{r['seconds']:.3f} s ({it if it is not None else '?'} it, {r['checked']:.0e})"
+    return f"{r['seconds']:.3f} s{spread} ({it if it is not None else '?'} it, {r['checked']:.0e})"
 
 
 def main():
@@ -78,7 +89,7 @@ def main():
     ap.add_argument("--peers", nargs="*", default=None, help="peers to run (default: all set up)")
     ap.add_argument("--tol", type=float, default=1e-8)
     ap.add_argument("--dim", type=int, default=2, choices=(2, 3))
-    ap.add_argument("--repeat", type=int, default=3, help="timed runs for n <= 1e4 (1 above)")
+    ap.add_argument("--repeat", type=int, default=3, help="rounds of timed runs (geomot, then each peer)")
     ap.add_argument("--factor", choices=("auto", "qdldl"), default="auto",
                     help="the Newton systems' factor: CHOLMOD where cvxopt is installed (auto), or qdldl")
     args = ap.parse_args()
@@ -96,14 +107,23 @@ def main():
     for kind in args.problems:
         for n in (int(s) for s in args.sizes):
             y = problem(kind, n, args.dim)
-            repeat = args.repeat if n <= 10_000 else 1
-            ours = time_geomot(y, args.tol, repeat)
+            runs = {name: [] for name in ["geomot"] + peers}
+            for _ in range(args.repeat):
+                ours = time_geomot(y, args.tol)
+                runs["geomot"].append(ours)
+                for name in peers:
+                    if runs[name] and not runs[name][-1].get("ok"):
+                        continue  # a peer that failed (or was killed) is not run again
+                    r = run_peer(name, y, tol=args.tol, repeat=1, timeout=1800)
+                    if r.get("ok"):
+                        r["checked"] = checked_error(y, r["weights"])
+                    runs[name].append(r)
+            ours = summary(runs["geomot"])
             row = [kind, f"{n:.0e}", fmt(ours)]
             best_peer = np.inf
             for name in peers:
-                r = run_peer(name, y, tol=args.tol, repeat=repeat, timeout=1800)
-                if r.get("ok"):
-                    r["checked"] = checked_error(y, r["weights"])
+                r = summary(runs[name])
+                if r is not None and r.get("ok"):
                     best_peer = min(best_peer, r["seconds"])
                 row.append(fmt(r))
             row.append(f"{ours['seconds'] / best_peer:.2f}" if np.isfinite(best_peer) else "—")
