@@ -69,7 +69,14 @@ def as_points(points, dim):
     if np.abs(pts).max() > _COORDINATE_LIMIT:
         raise GeomotError(f"points have coordinates up to {show(float(np.abs(pts).max()))}, beyond "
                           f"{show(_COORDINATE_LIMIT)} (their squares overflow); rescale the problem")
-    order = np.lexsort(pts.T[::-1])
+    # coinciding points share their first coordinate: only the points whose first coordinate is not
+    # unique are sorted lexicographically (one sort of a column, where a lexsort of all took 0.6 s at 1e6)
+    first = np.argsort(pts[:, 0], kind="stable")
+    tie = pts[first[1:], 0] == pts[first[:-1], 0]
+    tied = np.zeros(len(pts), bool)
+    tied[first[1:][tie]] = tied[first[:-1][tie]] = True
+    candidates = np.flatnonzero(tied)
+    order = candidates[np.lexsort(pts[candidates].T[::-1])]
     same = np.all(pts[order[1:]] == pts[order[:-1]], axis=1)
     if same.any():
         k = int(np.flatnonzero(same)[0])

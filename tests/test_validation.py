@@ -26,6 +26,24 @@ def test_bad_points(points, match):
         gm.PowerDiagram(points, np.zeros(len(np.atleast_1d(points))), box)
 
 
+def test_coinciding_points_are_the_lexicographically_first_pair():
+    """Only points sharing a first coordinate are compared: the error names the same pair as a sort of all
+    the points would (lattices, repeated rows, points that differ in their last coordinate only)."""
+    from geomot._validate import as_points
+    rng = np.random.default_rng(2)
+    for _ in range(200):
+        d = int(rng.integers(1, 4))
+        pts = rng.integers(0, 4, (int(rng.integers(2, 60)), d)).astype(float)
+        order = np.lexsort(pts.T[::-1])
+        same = np.flatnonzero(np.all(pts[order[1:]] == pts[order[:-1]], axis=1))
+        if same.size == 0:
+            np.testing.assert_array_equal(as_points(pts, d), pts)
+            continue
+        i, j = sorted((int(order[same[0]]), int(order[same[0] + 1])))
+        with pytest.raises(gm.GeomotError, match=f"points {i} and {j} coincide"):
+            as_points(pts, d)
+
+
 @pytest.mark.parametrize("masses,match", [
     (np.full(9, 0.1), r"shape \(10\); got shape \(9,\)"),
     (np.r_[0.0, np.full(9, 1 / 9)], "positive"),
