@@ -227,8 +227,8 @@ def _grounded(hessian, k):
     equations of ``(H + c e_k e_k^T) d = r`` gives ``c d_k = sum(r)``, which
     is 0 up to rounding; the other equations are then those of ``H d = r``
     with cell ``k``'s equation absorbing the rounding of ``sum(r)``. No
-    submatrix is extracted (1.5 s of a solve at n = 1e6), and a multigrid
-    hierarchy sees a Laplacian still (a zeroed row and column stalled AMG).
+    submatrix is extracted (1.5 s of a solve at n = 1e6). The factor's input
+    only: AMG's V-cycle on it stalled CG (:meth:`LaplacianSolver.__call__`).
     """
     h = sp.csr_array(hessian)
     row = slice(h.indptr[k], h.indptr[k + 1])
