@@ -1,9 +1,11 @@
 """Time to max relative mass error <= tol: geomot's damped Newton beside pysdot and sdot.
 
-Problems (uniform source on the unit square, or cube with --dim 3, uniform target masses 1/n):
+Problems (uniform source on the unit square, or cube with --dim 3; target masses 1/n unless said):
   uniform  -- y = default_rng(0).random((n, d))            (targets inside the square)
   outside  -- y = default_rng(0).random((n, d)) + [2, 0..] (every target outside it)
   clustered -- five clusters of std 0.02 (centres in [0.1, 0.9]^d), clipped to [0.001, 0.999]^d
+  masses   -- the uniform targets with masses proportional to 0.2 + default_rng(1).random(n)
+              (ratios up to 6 between cells)
 
 Each peer runs in its own venv (set up with benchmarks/peers/setup_peers.sh) on the
 same arrays in the same run; its returned weights are checked by geomot's exact masses
@@ -46,15 +48,24 @@ def problem(kind, n, dim=2):
     return y
 
 
-def checked_error(y, weights):
+def target_masses(kind, n):
+    """The problem's target masses (None: uniform 1/n)."""
+    if kind != "masses":
+        return None
+    nu = 0.2 + np.random.default_rng(1).random(n)
+    return nu / nu.sum()
+
+
+def checked_error(y, weights, nu=None):
     """Max relative mass error of power weights psi (|x - y|^2 - psi), measured by geomot."""
     m = gm.PowerDiagram.from_weights(y, weights, unit_cube(y.shape[1])).masses
-    return float(np.max(np.abs(m * len(y) - 1)))
+    nu = np.full(len(y), 1 / len(y)) if nu is None else nu
+    return float(np.max(np.abs(m / nu - 1)))
 
 
-def time_geomot(y, tol):
+def time_geomot(y, tol, nu=None):
     t = time.perf_counter()
-    res = gm.solve(unit_cube(y.shape[1]), y, tol=tol)
+    res = gm.solve(unit_cube(y.shape[1]), y, nu, tol=tol)
     return {"ok": res.converged, "seconds": time.perf_counter() - t, "iterations": res.iterations,
             "max_rel_error": res.max_rel_error, "checked": res.max_rel_error, "status": res.status.name}
 
@@ -106,17 +117,17 @@ def main():
     print("|" + "---|" * len(head))
     for kind in args.problems:
         for n in (int(s) for s in args.sizes):
-            y = problem(kind, n, args.dim)
+            y, nu = problem(kind, n, args.dim), target_masses(kind, n)
             runs = {name: [] for name in ["geomot"] + peers}
             for _ in range(args.repeat):
-                ours = time_geomot(y, args.tol)
+                ours = time_geomot(y, args.tol, nu)
                 runs["geomot"].append(ours)
                 for name in peers:
                     if runs[name] and not runs[name][-1].get("ok"):
                         continue  # a peer that failed (or was killed) is not run again
-                    r = run_peer(name, y, tol=args.tol, repeat=1, timeout=1800)
+                    r = run_peer(name, y, masses=nu, tol=args.tol, repeat=1, timeout=1800)
                     if r.get("ok"):
-                        r["checked"] = checked_error(y, r["weights"])
+                        r["checked"] = checked_error(y, r["weights"], nu)
                     runs[name].append(r)
             ours = summary(runs["geomot"])
             row = [kind, f"{n:.0e}", fmt(ours)]
