@@ -150,10 +150,6 @@ class UserSampler:
         """Estimates are not numbered: 0."""
         return 0
 
-    def _pseudo_random(self, k, *key):
-        """``k`` pseudo-random samples from the generator seeded by ``key`` (below the root seed)."""
-        return self.measure._stream(UnitCube(self.measure.dim, self._seed(*key), False))(k)
-
     def block(self, e, b, k, size):
         """The next ``k`` samples (``e``, ``b``, ``size`` do not apply)."""
         return self(k)
