@@ -1,4 +1,5 @@
-"""The Hessian of the cell masses from facet measures: a graph Laplacian, in one pass (both backends)."""
+"""The Hessian of the cell masses from facet measures, a graph Laplacian in one pass (both backends); its graph's
+components and its lower triangle for CHOLMOD."""
 import numpy as np
 from numba import njit, prange
 

@@ -103,18 +103,17 @@ class LaplacianSolver:
         else:
             hessian = sp.csr_array(hessian)
             n_comp, comp = components(hessian.indptr, hessian.indices, hessian.data)
+        if n_comp == 1 and self.method == "ldl":
+            # a factor solves the Laplacian grounded at the pinned cell (no submatrix; the pinned equation
+            # absorbs the rounding of sum(r) = 0, ~1e-16); AMG the reduced matrix: its V-cycle on the grounded
+            # one was not a positive definite preconditioner (CG diverged on a ball with clustered targets)
+            d = self._solve(_grounded(hessian, self.by_priority[0]), residual, rtol)
+            return d - d.mean()
         keep = np.ones(n, bool)
         d = np.zeros(n)
         if n_comp == 1:
-            # the pinned equation, left unsolved, absorbs the rounding of sum(r) = 0 (~1e-16); a factor solves
-            # the grounded Laplacian (no submatrix), AMG the reduced one: its V-cycle on the grounded matrix
-            # was not a positive definite preconditioner (CG diverged on a ball with clustered targets)
-            pin = self.by_priority[0]
-            if self.method == "ldl":
-                d = self._solve(_grounded(hessian, pin), residual, rtol)
-            else:
-                keep[pin] = False
-                d[keep] = self._solve(sp.csr_array(hessian[keep][:, keep]), residual[keep], rtol)
+            keep[self.by_priority[0]] = False
+            d[keep] = self._solve(sp.csr_array(hessian[keep][:, keep]), residual[keep], rtol)
             return d - d.mean()
         size = np.bincount(comp, minlength=n_comp)
         mean_r = np.bincount(comp, weights=residual, minlength=n_comp) / size
