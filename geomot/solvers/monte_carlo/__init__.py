@@ -56,7 +56,7 @@ from ...result import OTResult
 from ._sampled import SampledRun, pow2
 from .adam import adam
 from .estimate import Assigner, estimate, monte_carlo_masses
-from .newton import newton
+from .newton import first_samples, newton
 from .starts import hierarchical_start, initial_heights
 
 __all__ = ["solve_monte_carlo", "monte_carlo_masses", "estimate", "MonteCarloOptions"]
@@ -142,7 +142,9 @@ def solve_monte_carlo(source, points, masses=None, *, optimizer="newton", tol=1e
         change that moves a cell's whole mass, estimated from the target spacing).
     initial_samples : int, optional
         Samples of the first estimate (Newton) or of each Adam step (default
-        ``100 / min(nu)`` resp. ``16 n``, rounded up to a power of two).
+        ``max(100 / min(nu), 400 n)`` resp. ``16 n``, rounded up to a power of
+        two: Newton's first Hessian needs about 40 samples per cell near its
+        facets, :func:`.newton.first_samples`).
     patience : int
         Adam: steps without improvement before the batch doubles.
     verbose : bool
@@ -189,7 +191,7 @@ def solve_monte_carlo(source, points, masses=None, *, optimizer="newton", tol=1e
     else:
         h = initial_heights(source, run.y, draw, run)
     if optimizer == "newton":
-        initial = opt.initial_samples or pow2(100 / nu.min())
+        initial = opt.initial_samples or first_samples(nu)
         reason, fields = newton(run, h, tol, maxiter, initial)
     else:
         initial = opt.initial_samples or pow2(16 * n)

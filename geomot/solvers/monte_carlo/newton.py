@@ -42,6 +42,19 @@ def _merit(est, nu, log_phase):
     return lin_merit(est.masses, nu) ** 2, scale * float(np.sum(w * (1 - w) / nu ** 2))
 
 
+def first_samples(nu):
+    """Samples of Newton's first estimate: ``100 / min(nu)`` and ``400 n``, rounded up to a power of two.
+
+    ``100 / min(nu)``: the smallest cell holds about 100 of them. ``400 n``: the
+    first Hessian has about 40 slab samples per cell (``p = 0.1`` of them,
+    :meth:`~.estimate.BlockJob.tally`). With 10 per cell (n = 1e4, 2^20
+    samples), a quarter of the facets had none and the Newton step from the
+    start emptied hundreds of cells; the solve then stalled at a max relative
+    error of 4.4 (``docs/benchmarks.md``, issue 21).
+    """
+    return pow2(max(100 / nu.min(), 400 * len(nu)))
+
+
 def newton(run, h, tol, maxiter, initial, line_samples=1 << 17, shortest=0.1):
     r"""Newton with Monte Carlo masses and Hessian, its steps shortened by the noise (module docstring).
 

@@ -4,7 +4,7 @@ from scipy.cluster.vq import kmeans2
 
 from .._start import similarity
 from ._sampled import SampledRun, pow2
-from .newton import newton
+from .newton import first_samples, newton
 
 
 def initial_heights(source, y, draw, run=None, samples=1 << 13):
@@ -66,7 +66,7 @@ def hierarchical_start(run, k, tol, rng, source):
     yc = np.stack([np.bincount(labels, weights=nu * y[:, c]) for c in range(y.shape[1])], axis=1) / nu_c[:, None]
     coarse = SampledRun(run.draw, yc, nu_c, run.assigner, run.batch, client=run.client)
     h0 = initial_heights(source, yc, run.draw, coarse)
-    newton(coarse, h0, max(tol, 0.05), 20, pow2(100 / nu_c.min()))
+    newton(coarse, h0, max(tol, 0.05), 20, first_samples(nu_c))
     hc = coarse.last[1]
     cells = coarse.estimate(hc, pow2(400 / nu_c.min()), moments=True)
     run.used += coarse.used
