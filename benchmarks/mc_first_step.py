@@ -1,0 +1,108 @@
+"""The Monte Carlo Newton solver's first log step, judged exactly: which estimate (masses or Hessian) spoils it.
+
+On a problem with an exact judge (``gaussian-subspace``: targets in a random 2D
+subspace, Gaussian source), at the solver's start heights
+(``gm.solve(..., maxiter=0)``), the log Newton direction ``H d = b``
+(``solvers/monte_carlo/newton.py:_direction``) is computed with the Hessian
+``H`` and the masses in ``b`` taken exactly (the 2D diagram of the subspace
+coordinates) or estimated (``estimate(..., hessian_samples=N)``), and
+``h + a d`` is judged exactly for ``a`` = 1, 1/2, 1/4: the max relative mass
+error and the number of empty cells. ``--slab`` also rebuilds the Hessian from
+the slabs of ``N`` fresh samples with other slab fractions ``p`` (the
+quantile over all of them; ``estimate`` takes it over its first block), and
+reports the off-diagonal entries' mean and rms relative error against the exact
+Hessian and the share of facets without a sample.
+
+    PYTHONPATH=. python benchmarks/mc_first_step.py --problem gaussian-subspace:16:10000 \\
+        --samples 20 22 24 --slab 0.1 0.3
+"""
+import argparse
+import time
+
+import numpy as np
+import scipy.sparse as sp
+
+import geomot as gm
+from geomot._kernels.sampling.assign import top2_cpu
+from geomot.measures import as_sampler
+from geomot.solvers._residuals import log_residual
+from geomot.solvers.monte_carlo.estimate import Assigner, estimate
+from geomot.solvers.monte_carlo.newton import LaplacianSolver, _direction
+
+import mc_problems
+
+STEPS = (1.0, 0.5, 0.25)
+
+
+def judged_steps(problem, h, d):
+    """``"err (empty)"`` of ``h + a d`` for each ``a`` in :data:`STEPS`, judged exactly."""
+    out = []
+    for a in STEPS:
+        w = problem.judge.masses(h + a * d)
+        out.append(f"{mc_problems.max_rel_error(w, problem.nu):8.3g} ({int((w == 0).sum())} empty)")
+    return " | ".join(out)
+
+
+def slab_hessian(index, second, dist, inverse_spacing, n, p, n_samples):
+    """The slab Hessian of ``estimate`` from per-sample arrays, slab half-width the ``p`` quantile of ``dist``."""
+    eps = np.quantile(dist, p)
+    sel = dist < eps
+    off = sp.coo_matrix((-inverse_spacing[sel] / (2 * n_samples * eps), (index[sel], second[sel])),
+                        shape=(n, n)).tocsr()
+    off = off + off.T
+    return (off - sp.diags(np.asarray(off.sum(axis=1)).ravel())).tocsr()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--problem", default="gaussian-subspace:16:10000")
+    parser.add_argument("--samples", type=int, nargs="+", default=[20, 22], help="log2 of the samples N")
+    parser.add_argument("--slab", type=float, nargs="*", default=[], help="slab fractions p to rebuild H with")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    problem = mc_problems.problem(args.problem, None)
+    if not problem.judge.exact:
+        raise SystemExit("the problem needs an exact judge (gaussian-subspace or cylinder)")
+    nu, n, dim = problem.nu, len(problem.nu), problem.points.shape[1]
+    h = gm.solve(problem.source, problem.points, method="monte-carlo", tol=0.1, seed=args.seed, maxiter=0).heights
+    exact = gm.PowerDiagram(problem.judge.z, h, problem.judge.source)
+    w, hessian = exact.masses, exact.hessian()
+    print(f"# {problem.label}: start judged {mc_problems.max_rel_error(w, nu):.3g}, {int(exact.empty.sum())} empty; "
+          f"h + a d judged at a = {STEPS}")
+    laplacian = LaplacianSolver(nu, "jacobi")
+    b_exact = log_residual(np.maximum(w, 1e-300), nu)
+    print(f"{'exact H, exact w':42s}", judged_steps(problem, h, _direction(laplacian, hessian, b_exact)))
+    y = problem.points - (problem.points.min(axis=0) + problem.points.max(axis=0)) / 2  # as the solver centres
+    draw = as_sampler(problem.source, dim, args.seed, False)
+    coo = hessian.tocoo()
+    off = coo.row != coo.col
+    for k in args.samples:
+        m = 1 << k
+        start = time.perf_counter()
+        est = estimate(draw, y, h, m, Assigner("cpu"), hessian_samples=m)
+        seconds = time.perf_counter() - start
+        b = log_residual(np.maximum(est.masses, 0.5 / m), nu)
+        print(f"# N = 2^{k} ({seconds:.1f} s)")
+        print(f"{'exact H, estimated w':42s}", judged_steps(problem, h, _direction(laplacian, hessian, b)))
+        print(f"{'estimated H, estimated w':42s}", judged_steps(problem, h, _direction(laplacian, est.hessian, b)))
+        print(f"{'estimated H, exact w':42s}", judged_steps(problem, h, _direction(laplacian, est.hessian, b_exact)))
+        if not args.slab:
+            continue
+        parts = []
+        for block in range(0, m, 1 << 18):
+            x = draw(min(1 << 18, m - block))
+            best, second, gap = top2_cpu(x, y, h)[:3]
+            inverse_spacing = 1 / np.linalg.norm(y[best] - y[second], axis=1)
+            parts.append((best, second, gap * inverse_spacing, inverse_spacing))
+        index, second, dist, inverse_spacing = (np.concatenate(c) for c in zip(*parts))
+        for p in args.slab:
+            slabbed = slab_hessian(index, second, dist, inverse_spacing, n, p, m)
+            rel = np.asarray(slabbed[coo.row[off], coo.col[off]]).ravel() / coo.data[off] - 1
+            label = f"slab p = {p}, exact w"
+            print(f"{label:42s}", judged_steps(problem, h, _direction(laplacian, slabbed, b_exact)),
+                  f"   [{p * m / n:.1f} slab samples per cell; off-diagonal error mean {rel.mean():+.3f}, "
+                  f"rms {np.sqrt(np.mean(rel ** 2)):.3f}; facets without a sample {np.mean(rel == -1):.3f}]")
+
+
+if __name__ == "__main__":
+    main()
