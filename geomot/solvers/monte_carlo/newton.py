@@ -43,12 +43,12 @@ def _merit(est, nu, log_phase):
 
 
 def first_samples(nu):
-    """Samples of Newton's first estimate: ``100 / min(nu)`` and ``400 n``, rounded up to a power of two.
+    """Samples of Newton's first estimate: the larger of ``100 / min(nu)`` and ``400 n``, rounded up to a power of two.
 
     ``100 / min(nu)``: the smallest cell holds about 100 of them. ``400 n``: the
     first Hessian has about 40 slab samples per cell (``p = 0.1`` of them,
     :meth:`~.estimate.BlockJob.tally`). With 10 per cell (n = 1e4, 2^20
-    samples), a quarter of the facets had none and the Newton step from the
+    samples), a fifth of the facets had none and the Newton step from the
     start emptied hundreds of cells; the solve then stalled at a max relative
     error of 4.4 (``docs/benchmarks.md``, issue 21).
     """
