@@ -11,16 +11,20 @@ error and the number of empty cells. ``--slab`` also rebuilds the Hessian from
 the slabs of ``N`` fresh samples with other slab fractions ``p`` (the
 quantile over all of them; ``estimate`` takes it over its first block), and
 reports the off-diagonal entries' mean and rms relative error against the exact
-Hessian and the share of facets without a sample.
+Hessian and the share of facets without a sample; with ``--nearest`` also
+with each sample counted at the nearest bisector among its cell's exact
+neighbours instead of its second best cell's (an oracle: it measures the bias
+of the top-two attribution).
 
     PYTHONPATH=. python benchmarks/mc_first_step.py --problem gaussian-subspace:16:10000 \\
-        --samples 20 22 24 --slab 0.1 0.3
+        --samples 20 22 --slab 0.1 0.3 0.5 --nearest
 """
 import argparse
 import time
 
 import numpy as np
 import scipy.sparse as sp
+from numba import njit, prange
 
 import geomot as gm
 from geomot._kernels.sampling.assign import top2_cpu
@@ -53,11 +57,46 @@ def slab_hessian(index, second, dist, inverse_spacing, n, p, n_samples):
     return (off - sp.diags(np.asarray(off.sum(axis=1)).ravel())).tocsr()
 
 
+@njit(parallel=True)
+def nearest_bisectors(x, y, h, best, indptr, indices):
+    """``(j, distance, 1 / |y_i - y_j|)`` of the nearest bisector of each sample's cell ``i = best`` among the
+    cell's neighbours (CSR rows ``indptr, indices``; the diagonal skipped): ``(s_i - s_j) / |y_i - y_j|``,
+    ``s = <x, y> + h``."""
+    m, d = x.shape
+    out_j, out_dist, out_inv = np.full(m, -1, np.int64), np.full(m, np.inf), np.zeros(m)
+    for s in prange(m):
+        i = best[s]
+        score_i = h[i]
+        for c in range(d):
+            score_i += x[s, c] * y[i, c]
+        for t in range(indptr[i], indptr[i + 1]):
+            j = indices[t]
+            if j == i:
+                continue
+            score_j, q = h[j], 0.0
+            for c in range(d):
+                score_j += x[s, c] * y[j, c]
+                q += (y[i, c] - y[j, c]) ** 2
+            inv = 1 / np.sqrt(q)
+            if (score_i - score_j) * inv < out_dist[s]:
+                out_j[s], out_dist[s], out_inv[s] = j, (score_i - score_j) * inv, inv
+    return out_j, out_dist, out_inv
+
+
+def report(problem, h, laplacian, b, coo, off, label, slabbed, p, m, n):
+    """One slab Hessian's line: the judged steps and its entries' errors against the exact Hessian."""
+    rel = np.asarray(slabbed[coo.row[off], coo.col[off]]).ravel() / coo.data[off] - 1
+    print(f"{label:42s}", judged_steps(problem, h, _direction(laplacian, slabbed, b)),
+          f"   [{p * m / n:.1f} slab samples per cell; off-diagonal error mean {rel.mean():+.3f}, "
+          f"rms {np.sqrt(np.mean(rel ** 2)):.3f}; facets without a sample {np.mean(rel == -1):.3f}]")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--problem", default="gaussian-subspace:16:10000")
     parser.add_argument("--samples", type=int, nargs="+", default=[20, 22], help="log2 of the samples N")
     parser.add_argument("--slab", type=float, nargs="*", default=[], help="slab fractions p to rebuild H with")
+    parser.add_argument("--nearest", action="store_true", help="also the nearest-bisector attribution (oracle)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     problem = mc_problems.problem(args.problem, None)
@@ -66,7 +105,7 @@ def main():
     nu, n, dim = problem.nu, len(problem.nu), problem.points.shape[1]
     h = gm.solve(problem.source, problem.points, method="monte-carlo", tol=0.1, seed=args.seed, maxiter=0).heights
     exact = gm.PowerDiagram(problem.judge.z, h, problem.judge.source)
-    w, hessian = exact.masses, exact.hessian()
+    w, hessian = exact.masses, exact.hessian().tocsr()
     print(f"# {problem.label}: start judged {mc_problems.max_rel_error(w, nu):.3g}, {int(exact.empty.sum())} empty; "
           f"h + a d judged at a = {STEPS}")
     laplacian = LaplacianSolver(nu, "jacobi")
@@ -93,16 +132,17 @@ def main():
             x = draw(min(1 << 18, m - block))
             best, second, gap = top2_cpu(x, y, h)[:3]
             inverse_spacing = 1 / np.linalg.norm(y[best] - y[second], axis=1)
-            parts.append((best, second, gap * inverse_spacing, inverse_spacing))
-        index, second, dist, inverse_spacing = (np.concatenate(c) for c in zip(*parts))
+            near = nearest_bisectors(x, y, h, best, hessian.indptr, hessian.indices) if args.nearest else ()
+            parts.append((best, second, gap * inverse_spacing, inverse_spacing) + near)
+        index, second, dist, inverse_spacing, *near = (np.concatenate(c) for c in zip(*parts))
+        if near:
+            print(f"# samples whose nearest bisector is not their second best cell's: {np.mean(near[0] != second):.3f}")
         for p in args.slab:
-            slabbed = slab_hessian(index, second, dist, inverse_spacing, n, p, m)
-            rel = np.asarray(slabbed[coo.row[off], coo.col[off]]).ravel() / coo.data[off] - 1
-            label = f"slab p = {p}, exact w"
-            print(f"{label:42s}", judged_steps(problem, h, _direction(laplacian, slabbed, b_exact)),
-                  f"   [{p * m / n:.1f} slab samples per cell; off-diagonal error mean {rel.mean():+.3f}, "
-                  f"rms {np.sqrt(np.mean(rel ** 2)):.3f}; facets without a sample {np.mean(rel == -1):.3f}]")
-
+            report(problem, h, laplacian, b_exact, coo, off, f"slab p = {p}, exact w",
+                   slab_hessian(index, second, dist, inverse_spacing, n, p, m), p, m, n)
+            if near:
+                report(problem, h, laplacian, b_exact, coo, off, "  nearest bisector, exact w",
+                       slab_hessian(index, *near, n, p, m), p, m, n)
 
 if __name__ == "__main__":
     main()
