@@ -23,15 +23,15 @@ import argparse
 import time
 
 import numpy as np
-import scipy.sparse as sp
 from numba import njit, prange
 
 import geomot as gm
 from geomot._kernels.sampling.assign import top2_cpu
 from geomot.measures import as_sampler
+from geomot.solvers._laplacian import LaplacianSolver
 from geomot.solvers._residuals import log_residual
-from geomot.solvers.monte_carlo.estimate import Assigner, estimate
-from geomot.solvers.monte_carlo.newton import LaplacianSolver, _direction
+from geomot.solvers.monte_carlo.estimate import Assigner, estimate, slab_hessian
+from geomot.solvers.monte_carlo.newton import _direction
 
 import mc_problems
 
@@ -47,14 +47,12 @@ def judged_steps(problem, h, d):
     return " | ".join(out)
 
 
-def slab_hessian(index, second, dist, inverse_spacing, n, p, n_samples):
-    """The slab Hessian of ``estimate`` from per-sample arrays, slab half-width the ``p`` quantile of ``dist``."""
+def slab_fraction_hessian(index, second, dist, inverse_spacing, n, p, n_samples):
+    """:func:`~geomot.solvers.monte_carlo.estimate.slab_hessian` of per-sample arrays, its half-width the ``p``
+    quantile of ``dist`` over all of them."""
     eps = np.quantile(dist, p)
     sel = dist < eps
-    off = sp.coo_matrix((-inverse_spacing[sel] / (2 * n_samples * eps), (index[sel], second[sel])),
-                        shape=(n, n)).tocsr()
-    off = off + off.T
-    return (off - sp.diags(np.asarray(off.sum(axis=1)).ravel())).tocsr()
+    return slab_hessian(index[sel], second[sel], inverse_spacing[sel], n, n_samples, eps)
 
 
 @njit(parallel=True)
@@ -139,10 +137,11 @@ def main():
             print(f"# samples whose nearest bisector is not their second best cell's: {np.mean(near[0] != second):.3f}")
         for p in args.slab:
             report(problem, h, laplacian, b_exact, coo, off, f"slab p = {p}, exact w",
-                   slab_hessian(index, second, dist, inverse_spacing, n, p, m), p, m, n)
+                   slab_fraction_hessian(index, second, dist, inverse_spacing, n, p, m), p, m, n)
             if near:
                 report(problem, h, laplacian, b_exact, coo, off, "  nearest bisector, exact w",
-                       slab_hessian(index, *near, n, p, m), p, m, n)
+                       slab_fraction_hessian(index, *near, n, p, m), p, m, n)
+
 
 if __name__ == "__main__":
     main()

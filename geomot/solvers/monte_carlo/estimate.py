@@ -154,6 +154,16 @@ def merge(tallies):
                  next((t.width for t in tallies if t.width is not None), None))
 
 
+def slab_hessian(rows, cols, weights, n, seen, width):
+    """The slab estimate of ``H = dw/dh`` (CSR): ``-1 / (2 N_H eps)`` times the slab samples' weights
+    ``1 / |y_i - y_j|`` at ``(i, j) = (rows, cols)``, symmetrised, its diagonal minus the row sums;
+    ``seen = N_H`` the samples that could enter a slab, ``width = eps`` the slab half-width."""
+    scale = -1.0 / (2 * seen * width) if width > 0 else 0.0
+    off = sp.coo_matrix((scale * weights, (rows, cols)), shape=(n, n)).tocsr()
+    off = off + off.T
+    return (off - sp.diags(np.asarray(off.sum(axis=1)).ravel())).tocsr()
+
+
 def reduce(tallies, n, d, job):
     r"""The :class:`Estimate` from the tallies of all the blocks of ``job`` (one per block, or merged), in block
     order.
@@ -205,11 +215,8 @@ def reduce(tallies, n, d, job):
     if job.moments:
         out.first_moments, out.second_moments = first / n_samples, second / n_samples
     if seen:
-        i, j, wt = np.concatenate(rows), np.concatenate(cols), np.concatenate(weights)
-        scale = -1.0 / (2 * seen * width) if width > 0 else 0.0
-        off = sp.coo_matrix((scale * wt, (i, j)), shape=(n, n)).tocsr()
-        off = off + off.T
-        out.hessian = (off - sp.diags(np.asarray(off.sum(axis=1)).ravel())).tocsr()
+        out.hessian = slab_hessian(np.concatenate(rows), np.concatenate(cols), np.concatenate(weights), n, seen,
+                                   width)
     elif job.hessian_samples:
         out.hessian = sp.csr_matrix((n, n))
     return out
