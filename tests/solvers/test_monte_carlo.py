@@ -409,3 +409,29 @@ def test_merit_noise_is_the_expected_squared_merit_at_the_solution(log_phase):
         r2, noise2 = _merit(est, exact.target_masses, log_phase)
         ratios.append(r2 / noise2)
     assert 0.85 < np.mean(ratios) < 1.15, ratios
+
+
+def test_the_revival_gives_each_empty_cell_about_its_mass():
+    """Cells emptied by lowering their heights (a Voronoi diagram of 400 targets in the square, 12 cells pushed
+    under the envelope) are raised by the revival: exact 2D cells at the new heights give each about its
+    target mass (the quantile of 2^14 samples' gaps: about 40 samples per cell), whatever it did to its
+    neighbours."""
+    from geomot.solvers.monte_carlo._sampled import SampledRun
+    from geomot.solvers.monte_carlo.estimate import Assigner
+    from geomot.solvers.monte_carlo.newton import _revival
+    from geomot.measures import as_sampler
+
+    rng = np.random.default_rng(7)
+    y = rng.random((400, 2))
+    nu = np.full(400, 1 / 400)
+    h = -0.5 * (y ** 2).sum(1)
+    empty = np.sort(rng.choice(400, 12, replace=False))
+    h[empty] -= 0.05  # far under the envelope (a neighbour's height difference is about 0.05 * 0.05)
+    assert (gm.PowerDiagram(y, h, SQUARE).masses[empty] == 0).all()
+    run = SampledRun(as_sampler(SQUARE, 2, 0, False), y, nu, Assigner("cpu"), 1 << 16)
+    h[empty] += _revival(run, h, empty)
+    masses = gm.PowerDiagram(y, h, SQUARE).masses[empty]
+    assert (masses > 0).all()
+    np.testing.assert_allclose(np.median(masses / nu[empty]), 1, atol=0.25)
+    assert (masses / nu[empty]).min() > 0.3 and (masses / nu[empty]).max() < 3
+    assert run.used == 1 << 14
