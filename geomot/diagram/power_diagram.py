@@ -193,10 +193,12 @@ class PowerDiagram:
         Hessian), the standard deviation of the change: no solver can bring
         ``|w_i - nu_i|`` reliably below it.
         """
-        delta = np.finfo(float).eps * (np.abs(self._g) + np.abs(self.heights) / self._frame.height_scale)
-        off = self.unit_hessian().tocsr() ** 2
-        off.setdiag(0)
-        return np.sqrt(off @ delta ** 2 + (off @ np.ones(len(delta))) * delta ** 2)
+        def compute():
+            delta = np.finfo(float).eps * (np.abs(self._g) + np.abs(self.heights) / self._frame.height_scale)
+            off = self.unit_hessian().tocsr() ** 2
+            off.setdiag(0)
+            return np.sqrt(off @ delta ** 2 + (off @ np.ones(len(delta))) * delta ** 2)
+        return self._cached("rounding_error", compute).copy()
 
     def permuted(self, index):
         """The same diagram with its cells listed in the order ``index``: cell ``k`` is cell ``index[k]`` here."""
