@@ -85,25 +85,33 @@ def test_iterates_that_meet_tol_but_whose_certificate_misses_it_stop_at_the_floo
     assert res.status == gm.Status.BUDGET_EXHAUSTED and res.iterations == 30
 
 
-@pytest.mark.parametrize("seed,certificates", [(3, 1), (13, 2)])
+@pytest.mark.parametrize("seed,near_miss", [(3, False), (13, True)])
 def test_a_certificate_that_misses_tol_within_the_floor_ends_the_solve_unless_it_is_a_near_miss(monkeypatch, seed,
-                                                                                                 certificates):
+                                                                                                 near_miss):
     """tol 1e-10 under the floor (about 4e-10 here): seed 3's first certificate misses it at 2.2e-10, more than
     twice tol and within the floor, and the solve stops there (a further step only draws the rounding again;
-    at 1e6 targets that cost two Newton steps); seed 13's misses it at 1.05e-10, a near miss, and the next
-    iterate's certificate meets tol."""
+    at 1e6 targets that cost two Newton steps); seed 13's misses it at 1.05e-10, a near miss, and the solve
+    goes on. (What the later certificates draw is the rounding of the machine: on one the second met tol, on
+    another the third.)"""
     from geomot.solvers import newton
 
-    calls = []
+    errors = []
     certified = newton._certified
-    monkeypatch.setattr(newton, "_certified", lambda pd: calls.append(1) or certified(pd))
+
+    def recorded(pd):
+        out = certified(pd)
+        errors.append(float(np.max(np.abs(out.masses * len(pd.masses) - 1))))
+        return out
+    monkeypatch.setattr(newton, "_certified", recorded)
     y = np.random.default_rng(seed).random((20000, 2))
     res = gm.solve(SQUARE, y, tol=1e-10)
-    assert len(calls) == certificates
-    if certificates == 1:
+    assert (1e-10 < errors[0] <= 2e-10) == near_miss and errors[0] > 1e-10, errors
+    if not near_miss:
+        assert len(errors) == 1
         assert res.status == gm.Status.PRECISION_FLOOR and 2e-10 < res.max_rel_error <= res.precision_floor
     else:
-        assert res.converged and res.max_rel_error <= 1e-10
+        assert len(errors) >= 2
+        assert res.converged and res.max_rel_error <= 1e-10 or res.status == gm.Status.PRECISION_FLOOR, res.message
     assert _fresh_error(res)[0] == pytest.approx(res.max_rel_error, rel=1e-3)
 
 
