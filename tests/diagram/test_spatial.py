@@ -329,7 +329,7 @@ def test_cap_by_angle_orders_a_scrambled_ring():
     square = np.array([[0, 0, 0], [1, 1, 0], [1, 0, 0], [0, 1, 0], [5, 5, 5]], float)
     on = np.array([True, True, True, True, False])
     out = np.full(8, -1, np.int64)
-    end = _cap_by_angle(square, 5, on, np.array([0, 0, 2.0]), out, 2)
+    end = _cap_by_angle(square, 5, on, np.array([0, 0, 2.0]), out, 2, np.empty(5, np.int64), np.empty(5))
     assert end == 6
     ring = square[out[2:6]]
     normal = np.cross(ring[1:-1] - ring[0], ring[2:] - ring[0]).sum(0) / 2

@@ -52,13 +52,16 @@ class Polyhedron(NamedTuple):
 
 
 class ClipWork(NamedTuple):
-    """Work arrays of :func:`clip_polyhedron`, of the vertex capacity (``ekey`` (capacity, 2))."""
+    """Work arrays of :func:`clip_polyhedron`, of the vertex capacity (``ekey`` (capacity, 2); ``ring, angle``:
+    :func:`_cap_by_angle`'s)."""
     dist: np.ndarray
     newid: np.ndarray
     on: np.ndarray
     nxt: np.ndarray
     ekey: np.ndarray
     evert: np.ndarray
+    ring: np.ndarray
+    angle: np.ndarray
 
 
 class CellWork(NamedTuple):
@@ -117,7 +120,8 @@ def polyhedron_arrays(cap_v, cap_f, cap_i):
 def clip_arrays(cap_v):
     """The work arrays (a :class:`ClipWork`) of :func:`clip_polyhedron` for ``cap_v`` vertices."""
     return ClipWork(np.empty(cap_v), np.empty(cap_v, np.int64), np.empty(cap_v, np.bool_), np.empty(cap_v, np.int64),
-                    np.empty((cap_v, 2), np.int64), np.empty(cap_v, np.int64))
+                    np.empty((cap_v, 2), np.int64), np.empty(cap_v, np.int64), np.empty(cap_v, np.int64),
+                    np.empty(cap_v))
 
 
 @njit(cache=True)
@@ -137,7 +141,7 @@ def cell_work(cap_p, cap_t, cap_v, cap_f, cap_i):
                     polyhedron_arrays(cap_v, cap_f, cap_i), clip_arrays(cap_v), np.empty(3), np.empty(3))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False)
 def cut(cell, P, P2, work, dual, nv, nf, a, mid, b, label):
     """Clip a cell by ``<x - mid, a> <= b`` (its new face labelled ``label``): in dual form
     (:func:`~.dualcell.clip`) while ``dual``, where ``nv, nf`` count its vertices and planes; else the face
@@ -145,7 +149,13 @@ def cut(cell, P, P2, work, dual, nv, nf, a, mid, b, label):
     face list from there.
 
     Returns ``(dual, nv, nf, code)``: ``code`` ``UNCHANGED`` (the plane does not cut), ``OVERFLOW`` or
-    ``OK``; ``nf = 0`` if nothing is left. (Inlined: the cells' hottest call passes its arrays once.)
+    ``OK``; ``nf = 0`` if nothing is left.
+
+    Compiled without numba's reference counting (``_nrt=False``), as is every
+    function on the cells' hot path: a numba call, and every inlined one, counts
+    a reference to each array it is passed, atomically, and the cell's work
+    arrays are some 30 (3D cells at n = 1e5: 0.59-0.63 -> 0.39-0.40 s a pass on 2 threads,
+    docs/benchmarks.md). Such functions allocate nothing.
     """
     if dual:
         nv2, nf2 = clip(cell, nv, nf, a, mid, b, label)
@@ -156,7 +166,7 @@ def cut(cell, P, P2, work, dual, nv, nf, a, mid, b, label):
     return _cut_faces(cell, P, P2, work, dual, nv, nf, a, mid, b, label)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _cut_faces(cell, P, P2, work, dual, nv, nf, a, mid, b, label):
     """:func:`cut` on the face list ``P`` (converted from the dual form first if ``dual``): :func:`clip_polyhedron`,
     the result copied back into ``P`` (``P2, work`` its work arrays)."""
@@ -170,10 +180,15 @@ def _cut_faces(cell, P, P2, work, dual, nv, nf, a, mid, b, label):
     V, fptr, fidx, flab = P
     V2, fptr2, fidx2, flab2 = P2
     if nf2 > 0:
-        V[:nv2] = V2[:nv2]
-        fptr[:nf2 + 1] = fptr2[:nf2 + 1]
-        fidx[:fptr2[nf2]] = fidx2[:fptr2[nf2]]
-        flab[:nf2] = flab2[:nf2]
+        for v in range(nv2):
+            for x in range(3):
+                V[v, x] = V2[v, x]
+        for f in range(nf2 + 1):
+            fptr[f] = fptr2[f]
+        for k in range(fptr2[nf2]):
+            fidx[k] = fidx2[k]
+        for f in range(nf2):
+            flab[f] = flab2[f]
     return False, nv2, nf2, OK
 
 
@@ -196,7 +211,7 @@ def polyhedra_arrays(keep, offsets, n):
                      np.empty(0, np.int64))
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def clip_polyhedron(P, nv, nf, a, mid, b, label, out, work):
     """Clip the convex polyhedron ``P[:nv, :nf]`` (a :class:`Polyhedron`) by ``<x - mid, a> <= b``.
 
@@ -209,7 +224,7 @@ def clip_polyhedron(P, nv, nf, a, mid, b, label, out, work):
     """
     V, fptr, fidx, flab = P
     V2, fptr2, fidx2, flab2 = out
-    dist, newid, on, nxt, ekey, evert = work
+    dist, newid, on, nxt, ekey, evert, ring, angle = work
     cap_v = V2.shape[0]
     cap_i = fidx2.shape[0]
     cap_f = flab2.shape[0]
@@ -328,7 +343,7 @@ def clip_polyhedron(P, nv, nf, a, mid, b, label, out, work):
                 break
     if not ok:
         pos = start
-        pos = _cap_by_angle(V2, nv2, on, a, fidx2, pos)
+        pos = _cap_by_angle(V2, nv2, on, a, fidx2, pos, ring, angle)
         if pos < 0:
             return 0, OVERFLOW
     if pos - start >= 3:
@@ -340,12 +355,12 @@ def clip_polyhedron(P, nv, nf, a, mid, b, label, out, work):
     return nv2, nf2
 
 
-@njit(cache=True)
-def _cap_by_angle(V, nv, on, a, fidx, pos):
+@njit(cache=True, _nrt=False)
+def _cap_by_angle(V, nv, on, a, fidx, pos, ids, ang):
     """Fallback cap (if rounding broke the chain): the on-plane vertices sorted by angle about ``a``.
 
     Writes the ring at ``fidx[pos:]`` counter-clockwise seen from the side ``a``
-    points to; returns the new end position (-1 on overflow).
+    points to; returns the new end position (-1 on overflow). ``ids, ang``: work arrays of ``nv`` entries.
     """
     k = 0
     cx = 0.0
@@ -380,20 +395,23 @@ def _cap_by_angle(V, nv, on, a, fidx, pos):
     fx = ny * ez - nz * ey
     fy = nz * ex - nx * ez
     fz = nx * ey - ny * ex
-    ids = np.empty(k, np.int64)
-    ang = np.empty(k)
     k = 0
     for v in range(nv):
         if on[v]:
             px = V[v, 0] - cx
             py = V[v, 1] - cy
             pz = V[v, 2] - cz
-            ids[k] = v
-            ang[k] = np.arctan2(px * fx + py * fy + pz * fz, px * ex + py * ey + pz * ez)
+            t = np.arctan2(px * fx + py * fy + pz * fz, px * ex + py * ey + pz * ez)
+            q = k  # insertion sort by angle (a cap has few vertices)
+            while q > 0 and ang[q - 1] > t:
+                ang[q] = ang[q - 1]
+                ids[q] = ids[q - 1]
+                q -= 1
+            ang[q] = t
+            ids[q] = v
             k += 1
-    order = np.argsort(ang)
     for r in range(k):
-        fidx[pos + r] = ids[order[r]]
+        fidx[pos + r] = ids[r]
     return pos + k
 
 
@@ -468,13 +486,13 @@ def polyhedron_moments(P, nv, nf, y, out, facets):
     out[4] = m2 + 2.0 * (dx * m1x + dy * m1y + dz * m1z) + (dx * dx + dy * dy + dz * dz) * vol
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _cross_dot(ax, ay, az, bx, by, bz, nx, ny, nz):
     """``(a x b) . n``."""
     return (ay * bz - az * by) * nx + (az * bx - ax * bz) * ny + (ax * by - ay * bx) * nz
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def ball_moments(P, nv, nf, y, radius, out, facets):
     r"""Integrals over ``P ∩ B`` (``P[:nv, :nf]`` the polyhedron, a :class:`Polyhedron`; ``B`` the ball of
     ``radius`` about the origin).
@@ -772,17 +790,15 @@ def power_cells_3d(points, halfweights, indptr, indices, start, radius, n_cells,
     return CellsOut(moments, facets, sizes, status, kept)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _clipped_cell(i, points, halfweights, indptr, indices, start, radius, keep, out, work):
     """Cell ``i`` of :func:`power_cells_3d`, written to ``out`` (a :class:`CellsOut`); ``work`` a :class:`CellWork`."""
     lo = indptr[i]
     hi = indptr[i + 1]
     if lo == hi:
         return
-    P = work.P
-    a = work.a
-    mid = work.mid
-    nv, nf = load(start, work.dual)
+    cell, P, P2, clip_work, a, mid = work
+    nv, nf = load(start, cell)
     dual = True
     y = points[i]
     for s in range(lo, hi):
@@ -790,14 +806,13 @@ def _clipped_cell(i, points, halfweights, indptr, indices, start, radius, keep, 
         for c in range(3):
             a[c] = points[j, c] - y[c]
             mid[c] = 0.5 * (points[j, c] + y[c])
-        dual, nv, nf, code = cut(work.dual, P, work.P2, work.clip, dual, nv, nf, a, mid,
-                                 halfweights[i] - halfweights[j], s)
+        dual, nv, nf, code = cut(cell, P, P2, clip_work, dual, nv, nf, a, mid, halfweights[i] - halfweights[j], s)
         if code == OVERFLOW:
             out.status[i] = OVERFLOWED
             return
         if nf == 0:
             break
-    nv, nf = as_faces(work.dual, P, dual, nv, nf)
+    nv, nf = as_faces(cell, P, dual, nv, nf)
     if nf < 0:
         out.status[i] = OVERFLOWED
         return
@@ -810,7 +825,7 @@ def _clipped_cell(i, points, halfweights, indptr, indices, start, radius, keep, 
     store_polyhedron(i, P, nv, nf, indices, keep, out.polyhedra, out.sizes)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def store_polyhedron(i, P, nv, nf, labels, keep, polyhedra, sizes):
     """Record the size of cell ``i``'s polyhedron ``P[:nv, :nf]`` in ``sizes`` and, with ``keep``, the polyhedron
     itself in ``polyhedra`` (a :class:`Polyhedra`) at its offsets.
@@ -824,10 +839,13 @@ def store_polyhedron(i, P, nv, nf, labels, keep, polyhedra, sizes):
     sizes[i, 1] = nf
     sizes[i, 2] = fptr[nf]
     if keep and vert_off[i + 1] - vert_off[i] == nv and face_off[i + 1] - face_off[i] == nf:
-        polyhedra.vertices[vert_off[i]:vert_off[i] + nv] = V[:nv]
+        for v in range(nv):
+            for x in range(3):
+                polyhedra.vertices[vert_off[i] + v, x] = V[v, x]
         base = face_off[i] + i
         for k in range(nf + 1):
             polyhedra.fptr[base + k] = fptr[k]
-        polyhedra.fidx[idx_off[i]:idx_off[i] + fptr[nf]] = fidx[:fptr[nf]]
+        for k in range(fptr[nf]):
+            polyhedra.fidx[idx_off[i] + k] = fidx[k]
         for k in range(nf):
             polyhedra.flab[face_off[i] + k] = labels[flab[k]] if flab[k] >= 0 else -1

@@ -308,8 +308,7 @@ def _misses(j, y, gi, points, halfweights, V, nv, ball, a, mid):
     Tests, cheapest first: the security test on the cell's ball and box, then
     the sign of the plane at every vertex. Leaves the plane
     ``<x - mid, a> <= gi - halfweights[j]`` in ``a, mid`` (3,) once the first test is passed.
-    Apart from :func:`_cut`, which it spares most planes: a numba call counts a reference
-    to every array it is passed, and this one takes few.
+    Apart from :func:`_cut`, which it spares most planes.
     """
     if _far(j, y, gi, points, halfweights, ball):
         return True
@@ -323,12 +322,12 @@ def _misses(j, y, gi, points, halfweights, V, nv, ball, a, mid):
     return dmax <= 0.0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False)
 def _cut(j, gi, halfweights, dual, nv, nf, n_slots, work):
     """Clip the cell (:func:`~.cells.cut`'s state ``(dual, nv, nf)``) by the plane of ``j``, which
     :func:`_misses` has just left in ``work.a, work.mid`` (the plane cuts it: some vertex is outside);
-    record ``j`` in ``work.slot`` and update ``work.ball``. (Inlined: the walk's most frequent call after
-    :func:`_misses` passes its arrays once.)
+    record ``j`` in ``work.slot`` and update ``work.ball``. (Without reference counting, as
+    :func:`~.cells.cut`.)
 
     Returns ``(dual, nv, nf, n_slots, status)``; ``nf = 0`` if nothing is left.
     """
@@ -347,7 +346,7 @@ def _cut(j, gi, halfweights, dual, nv, nf, n_slots, work):
     return dual, nv, nf, n_slots + 1, OK
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _one_cell(i, points, halfweights, first, tree, gmax, start, radius, budget, keep, out, work):
     """Cell ``i`` of :func:`power_cells_tree`, written to ``out`` (a :class:`TreeCellsOut`); ``work`` a
     :class:`TreeWork`, ``gmax`` the largest half weight of every node of the :class:`KdTree` ``tree``."""
