@@ -192,7 +192,7 @@ def _cut_faces(cell, P, P2, work, dual, nv, nf, a, mid, b, label):
     return False, nv2, nf2, OK
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def as_faces(cell, P, dual, nv, nf):
     """The cell of :func:`cut`'s state ``(dual, nv, nf)`` as the face list ``P[:nv, :nf]``: returns
     ``(nv, nf)``, ``nf < 0`` on overflow."""

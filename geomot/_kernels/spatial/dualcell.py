@@ -80,12 +80,13 @@ def dual_arrays(cap_t, cap_p):
                     np.zeros(1, np.int64))
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def load(start, cell):
     """Copy the :class:`DualStart` ``start`` into the :class:`DualCell` ``cell``; returns ``(nt, np)``."""
     nt = start.tri.shape[0]
     n_planes = start.label.shape[0]
-    cell.label[:n_planes] = start.label
+    for p in range(n_planes):
+        cell.label[p] = start.label[p]
     cell.coincident[0] = start.coincident[0]
     for t in range(nt):
         for k in range(3):
