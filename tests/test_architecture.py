@@ -98,3 +98,28 @@ def test_the_contract_of_the_redesign():
     assert type(gm.PowerDiagram([[0.5, 0.5, 0.5]], [0.0], gm.Box([0, 0, 0], [1, 1, 1]))) is gm.PowerDiagram
     assert set(gm.__all__) <= set(dir(gm))
     assert "solve" in gm.__all__ and inspect.signature(gm.solve).parameters["method"].default == "newton"
+
+
+@pytest.mark.parametrize("name,path", [m for m in modules() if m[0].startswith("geomot._kernels")],
+                         ids=lambda m: m if isinstance(m, str) else m.name)
+def test_what_a_kernel_without_reference_counting_calls_is_without_it_too(name, path):
+    """A numba function compiled with ``_nrt=False`` compiles its callees without reference counting too when
+    they are not in the cache yet (a cold cache: a fresh clone), where a callee that allocates, or copies a
+    slice, fails to compile; with a warm cache it links their compiled versions and works. So every numba
+    function such a function calls, and is not inlined into it, is declared ``_nrt=False`` itself."""
+    import importlib
+
+    from numba.core.registry import CPUDispatcher
+
+    module = importlib.import_module(name)
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        caller = getattr(module, node.name, None)
+        if not isinstance(caller, CPUDispatcher) or caller.targetoptions.get("_nrt", True):
+            continue
+        for call in ast.walk(node):
+            callee = getattr(module, call.func.id, None) if isinstance(call, ast.Call) and isinstance(
+                call.func, ast.Name) else None
+            if isinstance(callee, CPUDispatcher) and callee.targetoptions.get("inline", "never") != "always":
+                assert callee.targetoptions.get("_nrt", True) is False, f"{name}.{node.name} calls {call.func.id}"
