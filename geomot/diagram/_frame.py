@@ -1,4 +1,4 @@
-r"""The unit frame, half power weights and auxiliary points shared by both backends.
+r"""The unit frame, half power weights, auxiliary points and kernel chunks shared by both backends.
 
 Every diagram is computed in a unit frame (:class:`Frame`): the domain's for
 the source, ``x' = (x - c) / s``, where the domain lies in the unit ball, and
@@ -11,6 +11,7 @@ Neither backend imports the other; both import this module.
 """
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from .._kernels.auxiliary import auxiliary_heights
@@ -146,3 +147,8 @@ def with_auxiliary_points(y, g):
     aux = _SIMPLEX[y.shape[1]]
     aux_h = auxiliary_heights(y, g, aux)
     return np.ascontiguousarray(np.vstack([y, aux])), np.concatenate([g, halfweights(aux, aux_h)])
+
+
+def chunks():
+    """Chunks of cells for the parallel cell kernels: enough to balance the threads' load."""
+    return 32 * numba.get_num_threads()

@@ -22,7 +22,7 @@ from .._kernels.planar.flips import regular_flips
 from .._kernels.planar.insertion import insert_points
 from .._kernels.planar.permute import permuted_cells
 from ..errors import GeometryError
-from ._frame import CellsRejected, SolverPolicy, heights_from_halfweights, with_auxiliary_points
+from ._frame import CellsRejected, SolverPolicy, chunks, heights_from_halfweights, with_auxiliary_points
 
 # from this many points on, a triangulation without a previous one is built by inserting the points into Qhull's
 # triangulation of a sample (inserted_triangulation): 0.01 / 0.13 / 1.8 s at n = 1e4 / 1e5 / 1e6 against Qhull's
@@ -235,7 +235,7 @@ class PlanarCells:
         indptr = indptr[:n + 1]
         indices = indices[:indptr[-1]]
         offsets, counts, vertices, labels, moments, facets = power_cells(
-            yy, gg, indptr, indices, unit.start, n, unit.disk)
+            yy, gg, indptr, indices, unit.start, n, unit.disk, chunks())
         self.rings = (offsets, counts, vertices, labels)
         self.boundary_geoms = None
         if unit.polygon is not None:

@@ -34,7 +34,6 @@ cones from the centre, cut by the sphere, in closed form).
 """
 import math
 
-import numba
 import numpy as np
 import scipy.sparse as sp
 from scipy.spatial import ConvexHull, QhullError, cKDTree
@@ -45,7 +44,7 @@ from .._kernels.spatial.cells import PolyhedraOffsets, power_cells_3d
 from .._kernels.spatial.dualcell import dual_start
 from .._kernels.spatial.status import BELOW_FLOOR
 from ..errors import GeometryError
-from ._frame import CellsRejected, SolverPolicy, heights_from_halfweights, with_auxiliary_points
+from ._frame import CellsRejected, SolverPolicy, chunks, heights_from_halfweights, with_auxiliary_points
 
 # Far from the solution a quarter of the neighbours change and checking the previous ones costs more than it
 # saves: trial diagrams reuse them below an error of 1, and otherwise screen the cells likeliest to fall below
@@ -149,7 +148,7 @@ def _triangulation_cells(y, g, unit):
     indptr, indices = _adjacency(tets, len(yy))
     indptr = indptr[:n + 1]
     indices = indices[:indptr[-1]]
-    args = (yy, gg, indptr, indices, unit.start, unit.radius, n, np.arange(n), _chunks())
+    args = (yy, gg, indptr, indices, unit.start, unit.radius, n, np.arange(n), chunks())
     out = power_cells_3d(*args, False, _NO_OFFSETS)
     if out.status.any():
         raise GeometryError(f"3D cell clipping overflowed its work arrays for cells "
@@ -193,13 +192,8 @@ def _tree_pass(y, g, unit, cells, floor, keep=False, offsets=_NO_OFFSETS):
     """:func:`~geomot._kernels.spatial.celltree.power_cells_tree` on ``cells`` (int64, the order of processing):
     its :class:`~geomot._kernels.spatial.celltree.TreeCellsOut`."""
     tree, first = _search(y, unit)
-    return power_cells_tree(y, g, tree, first, cells, unit.start, unit.radius, _BUDGET, floor, _chunks(), keep,
+    return power_cells_tree(y, g, tree, first, cells, unit.start, unit.radius, _BUDGET, floor, chunks(), keep,
                             offsets)
-
-
-def _chunks():
-    """Chunks of cells for the parallel kernels: enough to balance the threads' load."""
-    return 32 * numba.get_num_threads()
 
 
 def _tree_cells(y, g, unit, floor=0.0):
@@ -247,8 +241,8 @@ def _candidate_cells(y, g, unit, previous, floor=0.0):
     tree, first = _search(y, unit)
     indptr, indices = candidate_lists(previous.indptr, previous.indices, previous.facets,
                                       np.ascontiguousarray(first[:, :_CANDIDATE_NN]))
-    chunks = _chunks()
-    args = (y, g, indptr, indices, unit.start, 0.0, n, tree.perm, chunks)
+    n_chunks = chunks()
+    args = (y, g, indptr, indices, unit.start, 0.0, n, tree.perm, n_chunks)
     out = power_cells_3d(*args, False, _NO_OFFSETS)
     if out.status.any():
         return None
@@ -276,7 +270,7 @@ def _candidate_cells(y, g, unit, previous, floor=0.0):
                                                walk.counts)
     if abs(math.fsum(moments[:, 0]) - unit.space) > _VOLUME_RTOL * unit.space:
         return None
-    args = (y, g, indptr, indices, unit.start, 0.0, n, tree.perm, chunks)  # the certified rows
+    args = (y, g, indptr, indices, unit.start, 0.0, n, tree.perm, n_chunks)  # the certified rows
 
     def cell_pass():
         # the certified rows hold every facet: clipping by them gives the cells (the sizes
@@ -361,7 +355,7 @@ class SpatialCells:
         self._polyhedra = None
         if unit.density is not None:
             self.moments, self.mass_facets = unit.density.polyhedron_integrals(
-                self._unit_polyhedra(), y, unit.frame, indptr, indices, _chunks())
+                self._unit_polyhedra(), y, unit.frame, indptr, indices, chunks())
             self.mass_facets[facets == 0.0] = 0.0
 
     def permuted(self, index, y, g):

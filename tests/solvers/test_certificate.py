@@ -105,7 +105,7 @@ def test_a_certificate_that_misses_tol_within_the_floor_ends_the_solve_unless_it
     monkeypatch.setattr(newton, "_certified", recorded)
     y = np.random.default_rng(seed).random((20000, 2))
     res = gm.solve(SQUARE, y, tol=1e-10)
-    assert (1e-10 < errors[0] <= 2e-10) == near_miss and errors[0] > 1e-10, errors
+    assert errors[0] > 1e-10 and (errors[0] <= 2e-10) == near_miss, errors
     if not near_miss:
         assert len(errors) == 1
         assert res.status == gm.Status.PRECISION_FLOOR and 2e-10 < res.max_rel_error <= res.precision_floor

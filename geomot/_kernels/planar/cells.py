@@ -174,11 +174,8 @@ def _clip(ring, labels, m, ax, ay, mx, my, b, slot, out_ring, out_labels):
     return out
 
 
-_CHUNKS = 256  # chunks of cells of :func:`power_cells`: enough to balance the threads' load
-
-
 @njit(cache=True, parallel=True)
-def power_cells(points, halfweights, indptr, indices, start, n_cells, disk):
+def power_cells(points, halfweights, indptr, indices, start, n_cells, disk, n_chunks):
     """Clip every cell ``i < n_cells`` and integrate it.
 
     Parameters
@@ -194,6 +191,8 @@ def power_cells(points, halfweights, indptr, indices, start, n_cells, disk):
     disk : bool
         If true the domain is the unit disk (``start`` being a polygon that
         contains it) and integrals are taken over cell ∩ disk.
+    n_chunks : int
+        Cells are built in that many chunks, in parallel, each allocating its work rings once.
 
     Returns
     -------
@@ -208,12 +207,11 @@ def power_cells(points, halfweights, indptr, indices, start, n_cells, disk):
     facets : (indices.size,) float64
         Length of the facet between ``i`` and ``indices[slot]`` seen from cell ``i`` (∩ disk).
 
-    The cells are built in chunks, each allocating its work rings once, by
-    :func:`_planar_cell`, compiled without numba's reference counting (a numba
-    call counts a reference to every array it is passed, atomically; so did
-    the inlined helpers and the rings allocated per cell: the Voronoi cells of
-    1e6 uniform points, median of 7 passes on 2 threads, 0.63-0.66 -> 0.52-0.53 s,
-    identical results).
+    Each cell is built by :func:`_planar_cell`, compiled without numba's
+    reference counting (a numba call counts a reference to every array it is
+    passed, atomically; so did the inlined helpers and the rings allocated per
+    cell: the Voronoi cells of 1e6 uniform points, median of 7 passes on 2
+    threads, 0.63-0.66 -> 0.52-0.53 s, identical results).
     """
     nv = start.shape[0]
     offsets = np.empty(n_cells + 1, np.int64)
@@ -228,7 +226,7 @@ def power_cells(points, halfweights, indptr, indices, start, n_cells, disk):
     moments = np.zeros((n_cells, 4))
     facets = np.zeros(indices.size)
     size = nv + longest
-    n_chunks = max(1, min(n_cells, _CHUNKS))
+    n_chunks = max(1, min(n_cells, n_chunks))
     for chunk in prange(n_chunks):
         ring = np.empty((size, 2))
         lab = np.empty(size, np.int64)
