@@ -51,12 +51,13 @@ which keeps the convergence quadratic).
 import warnings
 
 import numpy as np
-import pyamg
 import qdldl
 import scipy.sparse as sp
 from scipy.sparse.linalg import cg
 
 from .._kernels.laplacian import components, lower_triplets
+from .._kernels.multigrid import matvec, without
+from ._multigrid import Multigrid
 
 try:  # optional: supernodal CHOLMOD (GPL), 3-4x faster factorisations than qdldl's (docs/benchmarks.md)
     import cvxopt as _cvxopt
@@ -65,6 +66,7 @@ except ImportError:
     _cvxopt = _cholmod = None
 
 METHODS = ("ldl", "amg", "jacobi")
+AMG_MAXITER = 40  # PCG iterations with a kept AMG hierarchy before a new one is built
 SUPERNODAL_MAXITER = 10  # PCG iterations with a kept CHOLMOD factor before refactoring (module docstring)
 
 
@@ -112,8 +114,12 @@ class LaplacianSolver:
         keep = np.ones(n, bool)
         d = np.zeros(n)
         if n_comp == 1:
-            keep[self.by_priority[0]] = False
-            d[keep] = self._solve(sp.csr_array(hessian[keep][:, keep]), residual[keep], rtol)
+            pinned = self.by_priority[0]
+            keep[pinned] = False
+            h = sp.csr_array(hessian)
+            indptr, indices, data = without(h.indptr.astype(np.int64), h.indices.astype(np.int64), h.data, pinned)
+            reduced = sp.csr_array((data, indices, indptr), shape=(n - 1, n - 1))
+            d[keep] = self._solve(reduced, residual[keep], rtol)
             return d - d.mean()
         size = np.bincount(comp, minlength=n_comp)
         mean_r = np.bincount(comp, weights=residual, minlength=n_comp) / size
@@ -130,7 +136,7 @@ class LaplacianSolver:
         if self.method == "jacobi":
             return cg(matrix, rhs, rtol=rtol, maxiter=2000, M=sp.diags_array(1 / matrix.diagonal()))[0]
         if self.factor is not None and self.factor_shape == matrix.shape:
-            x, converged = _pcg(matrix, rhs, self.factor.solve, rtol, self.maxiter)
+            x, converged, _ = _pcg(matrix.__matmul__, rhs, self.factor.solve, rtol, self.maxiter)
             if converged:
                 return x
         self.factor, x = _factor_and_solve(matrix, rhs)
@@ -145,34 +151,34 @@ class LaplacianSolver:
 
     def _multigrid(self, matrix, rhs, rtol):
         """Conjugate gradients preconditioned by an AMG V-cycle (the kept hierarchy first)."""
-        if self.factor is not None and self.factor.levels[0].A.shape == matrix.shape and not self.stale:
-            count = []
-            x, info = cg(matrix, rhs, rtol=rtol, atol=0.0, maxiter=40, M=self.factor.aspreconditioner(),
-                         callback=count.append)
+        if self.factor is not None and self.factor.shape == matrix.shape and not self.stale:
+            multigrid = self.factor
+            x, converged, iterations = _pcg(_product(matrix), rhs, multigrid.v_cycle, rtol, AMG_MAXITER)
             # a hierarchy built for an older Hessian costs iterations: past 15 (a fresh one takes about 10
             # at n = 1e5, its setup as much as 15), the next solve builds a new one
-            self.stale = len(count) > 15
-            if info == 0:
+            self.stale = iterations > 15
+            if converged:
                 return x
-        # the near-null space of a graph Laplacian is the constants exactly: nothing to improve; a forward
-        # Gauss-Seidel sweep before and a backward one after keep the V-cycle symmetric at half the
-        # smoothing of the default symmetric sweeps (both measured: docs/benchmarks.md)
-        ml = _seeded(lambda: pyamg.smoothed_aggregation_solver(
-            sp.csr_matrix(matrix), symmetry="symmetric", improve_candidates=None,
-            presmoother=("gauss_seidel", {"sweep": "forward"}), postsmoother=("gauss_seidel", {"sweep": "backward"})))
-        self.factor, self.stale = ml, False
-        x, info = cg(matrix, rhs, rtol=rtol, atol=0.0, maxiter=1000, M=ml.aspreconditioner())
-        if info != 0:  # not expected for a connected Laplacian; the line search judges the step anyway
+        self.factor, self.stale = Multigrid(matrix), False
+        x, converged, _ = _pcg(self.factor.matvec, rhs, self.factor.v_cycle, rtol, 1000, give_up=False)
+        if not converged:  # not expected for a connected Laplacian; the line search judges the step anyway
             warnings.warn(f"AMG-preconditioned CG stopped before rtol={rtol:.1e} "
                           f"(residual {np.linalg.norm(matrix @ x - rhs) / np.linalg.norm(rhs):.1e})",
                           RuntimeWarning, stacklevel=4)
         return x
 
 
-def _pcg(matrix, rhs, precondition, rtol, maxiter):
-    """Preconditioned conjugate gradients from 0 to ``|b - A x| <= rtol |b|``: ``(x, converged)``.
+def _product(matrix):
+    """``x -> A x`` for a CSR matrix, on both cores."""
+    a = sp.csr_array(matrix)
+    arrays = (a.indptr.astype(np.int64), a.indices.astype(np.int64), a.data)
+    return lambda x: matvec(*arrays, x, np.empty_like(x))
 
-    Given up as soon as the mean contraction of the first ``k >= 4``
+
+def _pcg(product, rhs, precondition, rtol, maxiter, give_up=True):
+    """Preconditioned conjugate gradients from 0 to ``|b - A x| <= rtol |b|``: ``(x, converged, iterations)``.
+
+    ``product(p)`` is ``A p``, ``precondition(r)`` ``M^{-1} r``. With ``give_up``, given up as soon as the mean contraction of the first ``k >= 4``
     iterations, ``(|r_k| / |b|)^(1/k)``, predicts more than ``maxiter``
     iterations: a kept factor that has drifted too far from the Hessian is
     refactored after 4 triangular solves instead of ``maxiter`` (the
@@ -185,37 +191,21 @@ def _pcg(matrix, rhs, precondition, rtol, maxiter):
     rz = r @ z
     norm_b = np.linalg.norm(rhs)
     if norm_b == 0.0:
-        return x, True
+        return x, True, 0
     for k in range(1, maxiter + 1):
-        q = matrix @ p
+        q = product(p)
         alpha = rz / (p @ q)
         x += alpha * p
         r -= alpha * q
         ratio = np.linalg.norm(r) / norm_b
         if ratio <= rtol:
-            return x, True
-        if k >= 4 and k * np.log(rtol) < maxiter * np.log(ratio):  # k log(rtol) / log(ratio) > maxiter
-            return x, False
+            return x, True, k
+        if give_up and k >= 4 and k * np.log(rtol) < maxiter * np.log(ratio):  # k log(rtol) / log(ratio) > maxiter
+            return x, False, k
         z = precondition(r)
         rz, rz_old = r @ z, rz
         p = z + (rz / rz_old) * p
-    return x, False
-
-
-def _seeded(build):
-    """``build()`` with NumPy's global generator seeded, and the caller's state restored after.
-
-    pyamg starts the Lanczos estimate of a spectral radius (its prolongation
-    smoother's weight) from ``np.random.rand``: unseeded, the same solve gave
-    different heights from run to run, and a hierarchy now and then whose
-    V-cycle stalled CG.
-    """
-    state = np.random.get_state()
-    np.random.seed(0)
-    try:
-        return build()
-    finally:
-        np.random.set_state(state)
+    return x, False, maxiter
 
 
 def _grounded(hessian, k):

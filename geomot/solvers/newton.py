@@ -41,6 +41,7 @@ from ..diagram._frame import Frame, halfweights
 from ..diagram.power_diagram import backend
 from ..measures import as_exact_source
 from ..result import OTResult
+from ._blas import one_blas_thread
 from ._laplacian import LaplacianSolver
 from ._linesearch import kmt_step
 from ._residuals import LOG_UNTIL, lin_merit, lin_residual, log_merit, log_residual
@@ -85,6 +86,7 @@ def _suspects(pd, d):
     return np.sort(np.argpartition(-risk, min(k, len(d) - 1))[:k]).astype(np.int64)
 
 
+@one_blas_thread
 def solve_newton(source, points, masses=None, *, tol=1e-10, maxiter=100, heights0=None, normalize=False,
                  verbose=False, callback=None):
     """Damped Newton on exact 2D and 3D diagrams (module docstring); ``gm.solve(..., method="newton")``.

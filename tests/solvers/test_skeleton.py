@@ -217,11 +217,11 @@ def test_pcg_converges_with_a_close_preconditioner_and_gives_up_early_with_a_poo
     H = random_connected(500, rng)[1:, 1:]  # one cell pinned: SPD
     b = rng.standard_normal(499)
     near = _laplacian._factor(sp.csc_array(H + sp.diags_array(0.02 * H.diagonal())))
-    x, converged = _laplacian._pcg(H, b, near.solve, 1e-10, 50)
+    x, converged, _ = _laplacian._pcg(H.__matmul__, b, near.solve, 1e-10, 50)
     assert converged and np.linalg.norm(H @ x - b) <= 1e-10 * np.linalg.norm(b)
     calls = []
-    x, converged = _laplacian._pcg(H, b, lambda r: calls.append(1) or r.copy(), 1e-10, 10)
-    assert not converged and len(calls) == 4  # the initial one and three more: stopped at k = 4
+    x, converged, iterations = _laplacian._pcg(H.__matmul__, b, lambda r: calls.append(1) or r.copy(), 1e-10, 10)
+    assert not converged and len(calls) == 4 and iterations == 4  # the initial one and three more: stopped at k = 4
     assert np.linalg.norm(H @ x - b) < np.linalg.norm(b)  # what it returns is still a CG iterate
-    x, converged = _laplacian._pcg(H, np.zeros(499), near.solve, 1e-10, 10)
+    x, converged, _ = _laplacian._pcg(H.__matmul__, np.zeros(499), near.solve, 1e-10, 10)
     assert converged and not x.any()
