@@ -38,7 +38,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.spatial import ConvexHull, QhullError, cKDTree
 
-from .._kernels.spatial.candidates import candidate_lists, facet_mismatch, replace_rows
+from .._kernels.spatial.candidates import candidate_lists, facet_mismatch, replace_rows, ring_lists
 from .._kernels.spatial.celltree import build_tree, power_cells_tree
 from .._kernels.spatial.cells import PolyhedraOffsets, power_cells_3d
 from .._kernels.spatial.dualcell import dual_start
@@ -256,18 +256,30 @@ def _candidate_cells(y, g, unit, previous, floor=0.0):
             break
         redo = flags & ~exact
         # many neighbours changed (the walk on all cells is cheaper), or the walk's cells disagree
-        if attempt == 3 or redo.sum() > 0.4 * n or not redo.any():
+        if attempt == 3 or (redo.sum() > 0.4 * n and not unit.triangulate) or not redo.any():
             return None
         cells = np.flatnonzero(redo)
-        walk = _tree_pass(y, g, unit, cells, floor)
-        if (walk.status == BELOW_FLOOR).any():
+        walk = None if unit.triangulate else _tree_pass(y, g, unit, cells, floor)
+        if walk is not None and (walk.status == BELOW_FLOOR).any():
             raise CellsRejected
-        if walk.status.any():
-            return None
-        moments[cells] = walk.moments[cells]
-        exact |= redo
-        indptr, indices, facets = replace_rows(indptr, indices, facets, redo, walk.neighbors, walk.facets,
-                                               walk.counts)
+        if walk is not None and not walk.status.any():
+            moments[cells] = walk.moments[cells]
+            exact |= redo
+            rows = _rows(walk.neighbors, walk.facets, walk.counts)
+        else:
+            # the walk gave up (tight clusters): clipped by every cell two facets away instead, certified as
+            # the others
+            ring_ptr, ring_idx = ring_lists(indptr, indices, facets, np.ascontiguousarray(first[:, :_CANDIDATE_NN]),
+                                            redo)
+            ring = power_cells_3d(y, g, ring_ptr, ring_idx, unit.start, 0.0, n, tree.perm, n_chunks, False,
+                                  _NO_OFFSETS)
+            if ring.status.any():
+                return None
+            if ring.moments[cells, 0].min() < floor:
+                raise CellsRejected
+            moments[cells] = ring.moments[cells]
+            rows = ring_ptr, ring_idx, ring.facets
+        indptr, indices, facets = replace_rows(indptr, indices, facets, redo, *rows)
     if abs(math.fsum(moments[:, 0]) - unit.space) > _VOLUME_RTOL * unit.space:
         return None
     args = (y, g, indptr, indices, unit.start, 0.0, n, tree.perm, n_chunks)  # the certified rows

@@ -13,7 +13,9 @@ other point cuts it. The result is then certified for all cells at once:
   the missed part differ from those cells' facets with ``i``
   (:func:`facet_mismatch` flags both cells of every unmatched facet).
 
-Flagged cells are recomputed by the k-d tree walk and the checks repeated.
+Flagged cells are recomputed by the k-d tree walk, or where the walk gives up (tight clusters, whose
+walks meet too many points), clipped by every cell two facets away (:func:`ring_lists`), and the checks
+repeated.
 """
 import numpy as np
 from numba import njit, prange
@@ -62,6 +64,63 @@ def candidate_lists(indptr, indices, facets, first):
     return out_ptr, out
 
 
+@njit(cache=True)
+def _ring_row(i, indptr, indices, facets, first, out):
+    """The points two facets away from cell ``i`` or nearer, and its points ``first[i]``, into ``out`` (sized by
+    :func:`ring_lists`'s first pass), sorted, each once, ``i`` left out; returns their count."""
+    c = 0
+    for s in range(indptr[i], indptr[i + 1]):
+        j = indices[s]
+        if facets[s] > 0.0 and j < first.shape[0]:
+            out[c] = j
+            c += 1
+            for r in range(indptr[j], indptr[j + 1]):
+                if facets[r] > 0.0 and indices[r] < first.shape[0]:
+                    out[c] = indices[r]
+                    c += 1
+    for q in range(first.shape[1]):
+        out[c] = first[i, q]
+        c += 1
+    row = np.sort(out[:c])
+    k = 0
+    for t in range(c):
+        if row[t] != i and (k == 0 or row[t] != out[k - 1]):
+            out[k] = row[t]
+            k += 1
+    return k
+
+
+@njit(cache=True, parallel=True)
+def ring_lists(indptr, indices, facets, first, redo):
+    """CSR ``(indptr, indices)``: for each cell ``i`` with ``redo[i]``, the cells two facets of positive area
+    away or nearer in ``(indptr, indices, facets)`` and the points ``first[i]`` (``i`` left out, sorted); the
+    other rows empty. The candidates of a cell whose neighbours changed more than the previous ones and the
+    nearest points hold: a neighbour's neighbour."""
+    n = indptr.size - 1
+    bound = np.zeros(n, np.int64)
+    for i in prange(n):
+        if redo[i]:
+            b = first.shape[1]
+            for s in range(indptr[i], indptr[i + 1]):
+                j = indices[s]
+                if j < n:
+                    b += 1 + indptr[j + 1] - indptr[j]
+            bound[i] = b
+    counts = np.zeros(n, np.int64)
+    for i in prange(n):
+        if redo[i]:
+            counts[i] = _ring_row(i, indptr, indices, facets, first, np.empty(bound[i], np.int64))
+    out_ptr = np.zeros(n + 1, np.int64)
+    out_ptr[1:] = np.cumsum(counts)
+    out = np.empty(out_ptr[n], np.int64)
+    for i in prange(n):
+        if redo[i]:
+            row = np.empty(bound[i], np.int64)
+            _ring_row(i, indptr, indices, facets, first, row)
+            out[out_ptr[i]:out_ptr[i + 1]] = row[:counts[i]]
+    return out_ptr, out
+
+
 @njit(cache=True, parallel=True)
 def facet_mismatch(indptr, indices, facets, volumes, atol):
     """Cells with a facet that the cell on its other side does not report alike.
@@ -93,20 +152,22 @@ def facet_mismatch(indptr, indices, facets, volumes, atol):
 
 
 @njit(cache=True)
-def replace_rows(indptr, indices, facets, redo, neighbors, new_facets, counts):
-    """CSR ``(indptr, indices, facets)`` with row ``i`` replaced by ``neighbors[i, :counts[i]]`` where ``redo[i]``."""
+def replace_rows(indptr, indices, facets, redo, new_ptr, new_idx, new_fac):
+    """CSR ``(indptr, indices, facets)`` with row ``i`` replaced by row ``i`` of ``(new_ptr, new_idx, new_fac)``
+    where ``redo[i]``."""
     n = indptr.size - 1
     out_ptr = np.zeros(n + 1, np.int64)
     for i in range(n):
-        out_ptr[i + 1] = out_ptr[i] + (counts[i] if redo[i] else indptr[i + 1] - indptr[i])
+        src = new_ptr if redo[i] else indptr
+        out_ptr[i + 1] = out_ptr[i] + src[i + 1] - src[i]
     out_idx = np.empty(out_ptr[n], np.int64)
     out_fac = np.empty(out_ptr[n])
     for i in range(n):
         a = out_ptr[i]
         if redo[i]:
-            for q in range(counts[i]):
-                out_idx[a + q] = neighbors[i, q]
-                out_fac[a + q] = new_facets[i, q]
+            for s in range(new_ptr[i], new_ptr[i + 1]):
+                out_idx[a + s - new_ptr[i]] = new_idx[s]
+                out_fac[a + s - new_ptr[i]] = new_fac[s]
         else:
             for s in range(indptr[i], indptr[i + 1]):
                 out_idx[a + s - indptr[i]] = indices[s]
