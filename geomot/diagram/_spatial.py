@@ -224,7 +224,7 @@ def _rows(neighbors, facets, counts):
     return indptr, neighbors[full], facets[full]
 
 
-def _candidate_cells(y, g, unit, previous, floor=0.0):
+def _candidate_cells(y, g, unit, previous, floor=0.0, suspects=None):
     """Cells clipped by their previous neighbours and 8 nearest points, certified
     (:mod:`geomot._kernels.spatial.candidates`).
 
@@ -235,13 +235,24 @@ def _candidate_cells(y, g, unit, previous, floor=0.0):
     :func:`_tree_cells`, or ``None`` if the certificate fails (the caller then
     builds every cell by the walk). Raises
     :class:`CellsRejected` when a cell's volume is below ``floor``
-    (clipped cells contain the true ones: a small one is small).
+    (clipped cells contain the true ones: a small one is small), the cells
+    ``suspects`` (int64) clipped and checked first, on their own.
     """
     n = len(y)
     tree, first = _search(y, unit)
     indptr, indices = candidate_lists(previous.indptr, previous.indices, previous.facets,
                                       np.ascontiguousarray(first[:, :_CANDIDATE_NN]))
     n_chunks = chunks()
+    if floor > 0 and suspects is not None:
+        some = np.zeros(n, np.bool_)
+        some[suspects] = True
+        sizes = np.where(some, np.diff(indptr), 0)
+        some_ptr = np.zeros(n + 1, np.int64)
+        np.cumsum(sizes, out=some_ptr[1:])
+        check = power_cells_3d(y, g, some_ptr, indices[np.repeat(some, np.diff(indptr))], unit.start, 0.0, n,
+                               tree.perm, n_chunks, False, _NO_OFFSETS)
+        if not check.status.any() and check.moments[suspects, 0].min() < floor:
+            raise CellsRejected
     args = (y, g, indptr, indices, unit.start, 0.0, n, tree.perm, n_chunks)
     out = power_cells_3d(*args, False, _NO_OFFSETS)
     if out.status.any():
@@ -321,16 +332,17 @@ def build(unit, y, g, previous=None, floor=0.0, rebuild=True, suspects=None):
     the 2D flips and unused here (every path here builds its cells afresh).
     """
     volume_floor = floor if unit.density is None else 0.0
-    if volume_floor > 0 and suspects is not None and not unit.triangulate:
-        if (_tree_pass(y, g, unit, suspects, volume_floor).status == BELOW_FLOOR).any():
-            raise CellsRejected
-    cells = None
     if previous is None and unit.triangulate and unit.last is not None and unit.last[0] is y:
         # Qhull in R^4 costs more than a failed candidate pass: even a cold diagram tries the last one's
         # neighbours (clustered targets, 1e4: 26 -> 14 s; docs/benchmarks.md)
         previous = unit.last[1]
-    if previous is not None and unit.radius == 0:
-        cells = _candidate_cells(y, g, unit, previous, volume_floor)
+    candidates = previous is not None and unit.radius == 0
+    if volume_floor > 0 and suspects is not None and not unit.triangulate and not candidates:
+        if (_tree_pass(y, g, unit, suspects, volume_floor).status == BELOW_FLOOR).any():
+            raise CellsRejected
+    cells = None
+    if candidates:
+        cells = _candidate_cells(y, g, unit, previous, volume_floor, suspects)
     if cells is None and not unit.triangulate:
         cells = _tree_cells(y, g, unit, volume_floor)
     if cells is None:

@@ -497,6 +497,34 @@ def test_after_the_walk_gave_up_changed_cells_are_clipped_by_their_neighbours_ne
     _assert_same_cells((cells.moments, cells.indptr, cells.indices, cells.facets), real(yu, g2, unit), len(y))
 
 
+def test_a_suspect_below_the_floor_rejects_a_candidate_diagram_before_the_other_cells_are_clipped(monkeypatch):
+    """A line search's trial on a triangulating unit: the suspects are clipped by their candidates first (each
+    clipped cell contains the true one, so a small one is small) and one below the floor refuses the step
+    without the pass over every cell (clustered targets, 3D, 1e5: 47 refused trials 16.5 -> 8.7 s)."""
+    from geomot.diagram import _spatial
+    from geomot.diagram._frame import CellsRejected
+
+    rng = np.random.default_rng(11)
+    y = rng.random((400, 3))
+    h = -0.5 * (y ** 2).sum(1)
+    unit = _spatial.UnitDomain(UNIT_CUBE)
+    unit.triangulate = True
+    yu, g = unit_state(y, h, unit)
+    previous = _spatial.build(unit, yu, g)
+    g2 = g.copy()
+    g2[17] -= 0.05  # cell 17 under its neighbours: (nearly) empty
+    rows = []
+    real = _spatial.power_cells_3d
+    monkeypatch.setattr(_spatial, "power_cells_3d", lambda *a: rows.append(int((np.diff(a[2]) > 0).sum())) or real(*a))
+    floor = 0.5 * previous.moments[:, 0].min()
+    with pytest.raises(CellsRejected):
+        _spatial.build(unit, yu, g2, previous, floor=floor, suspects=np.array([3, 17, 250]))
+    assert rows == [3]
+    rows.clear()
+    cells = _spatial.build(unit, yu, g2, previous, floor=0.0, suspects=np.array([3, 17, 250]))
+    assert cells.moments[17, 0] < floor and rows[0] == len(y)  # no floor: no screening, the cell is that small
+
+
 def test_ring_lists_hold_the_cells_two_facets_away_and_the_nearest_points():
     from geomot._kernels.spatial.candidates import ring_lists
 
