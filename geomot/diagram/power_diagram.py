@@ -116,19 +116,24 @@ class PowerDiagram:
         return cls(points, 0.5 * (weights - (points ** 2).sum(axis=1)), source)
 
     @classmethod
-    def _from_unit(cls, points, source, unit, frame, z, g, previous=None, **build):
+    def _from_unit(cls, points, source, unit, frame, z, g, previous=None, centred=False, **build):
         """A diagram from validated points, their frame and unit-frame half weights (``build``: the backend's
-        options)."""
+        options); ``centred``: of the mean-zero user heights they round to instead, kept exactly."""
         self = object.__new__(cls)
         heights = frame.user_heights(points, heights_from_halfweights(z, g))
+        if centred:
+            heights -= np.mean(heights)
+            g = halfweights(z, frame.heights(points, heights))
         cells = backend(z.shape[1]).build(unit, z, g, previous, **build)
         self._assign(points, heights, source, unit, frame, z, g, cells)
+        self._centred = centred
         return self
 
     def _assign(self, points, heights, source, unit, frame, z, g, cells):
         self.points, self.heights, self.source = points, heights, source
         self._unit, self._frame, self._y, self._g, self._cells = unit, frame, z, g, cells
         self._cache = {}
+        self._centred = False  # built from mean-zero heights, kept exactly (with_halfweights)
 
     def _cached(self, key, compute):
         """The one cache of derived data (the diagram never changes after construction)."""
@@ -155,17 +160,20 @@ class PowerDiagram:
         """The Hessian ``dw/dk`` in the unit frame's heights (CSR; :meth:`hessian` is in the user's)."""
         return self._laplacian()[0]
 
-    def with_halfweights(self, g, *, warm=True, floor=0.0, rebuild=True, suspects=None):
+    def with_halfweights(self, g, *, warm=True, floor=0.0, rebuild=True, suspects=None, centred=False):
         """The diagram of the same points and source at unit-frame half weights ``g``.
 
         ``warm``: start from this diagram's combinatorics (2D: flips of its
         triangulation; 3D: its neighbours, certified). A cell of mass below
         ``floor`` raises the solvers' ``CellsRejected``, and so do stuck flips
         with ``rebuild=False``; ``suspects`` (3D): cells to check first.
+        ``centred``: the diagram of the user heights of ``g`` less their mean,
+        built from them as a fresh diagram would be (the heights a solve returns:
+        such a diagram is its own certificate).
         """
         return self._from_unit(self.points, self.source, self._unit, self._frame, self._y, g,
-                               self._cells if warm else None, floor=floor * self._unit.volume, rebuild=rebuild,
-                               suspects=suspects)
+                               self._cells if warm else None, centred, floor=floor * self._unit.volume,
+                               rebuild=rebuild, suspects=suspects)
 
     def with_heights(self, heights, *, warm=True):
         """The diagram of the same points and source at the user heights ``heights``, kept exactly as given.

@@ -96,10 +96,11 @@ class Blend:
     def unit_hessian(self):
         return (1 - self.t) * self.box.unit_hessian() + self.t * self.domain.unit_hessian()
 
-    def with_halfweights(self, g, *, warm=True, floor=0.0, rebuild=True, suspects=None):
-        """Both diagrams at half weights ``g``; a blended cell mass below ``floor`` refuses them."""
-        out = Blend(self.box.with_halfweights(g, warm=warm, rebuild=rebuild),
-                    self.domain.with_halfweights(g, warm=warm, rebuild=rebuild), self.t)
+    def with_halfweights(self, g, *, warm=True, floor=0.0, rebuild=True, suspects=None, centred=False):
+        """Both diagrams at half weights ``g`` (``centred``: at the mean-zero user heights they round to); a
+        blended cell mass below ``floor`` refuses them."""
+        out = Blend(self.box.with_halfweights(g, warm=warm, rebuild=rebuild, centred=centred),
+                    self.domain.with_halfweights(g, warm=warm, rebuild=rebuild, centred=centred), self.t)
         if out.masses.min() < floor:
             raise CellsRejected
         return out

@@ -161,3 +161,23 @@ def test_monte_carlo_far_targets_converge_as_near_ones():
     assert np.max(np.abs(exact - far.target_masses) / far.target_masses) < 4e-2
     # |x - y - t|^2 / 2 = |x - y|^2 / 2 - <x - y, t> + |t|^2 / 2, t = (1e7, 1e7)
     assert far.cost == pytest.approx(near.cost - (0.5 - y.mean(axis=0)).sum() * 1e7 + 1e14, rel=1e-9)
+
+
+@pytest.mark.parametrize("dim", [2, 3])
+def test_iterates_far_above_the_floor_are_built_at_the_returned_heights_and_certify_themselves(dim, monkeypatch):
+    """With the floor far below tol, every trial diagram is that of the mean-zero user heights the solve would
+    return, built from them: the last iterate is the certificate (no diagram built after it) and a fresh
+    diagram of the returned heights has its masses. With tol below the floor, the certificate is built."""
+    y = np.random.default_rng(5).random((600, dim))
+    source = SQUARE if dim == 2 else UNIT_CUBE
+    built = []
+    real = gm.PowerDiagram.with_heights
+    monkeypatch.setattr(gm.PowerDiagram, "with_heights", lambda self, *a, **k: built.append(1) or real(self, *a, **k))
+    res = gm.solve(source, y, tol=1e-8)
+    assert res.converged and not built
+    err, fresh = _fresh_error(res)
+    assert err == pytest.approx(res.max_rel_error, rel=1e-3, abs=1e-15)
+    np.testing.assert_allclose(fresh.masses, res.masses, rtol=0, atol=1e-15)
+    assert abs(res.heights.mean()) <= 1e-15 * np.abs(res.heights).max()
+    res = gm.solve(source, y, tol=1e-300)
+    assert res.status == gm.Status.PRECISION_FLOOR and built
