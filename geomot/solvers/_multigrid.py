@@ -56,11 +56,12 @@ class Multigrid:
             sp.csr_matrix(matrix), symmetry="symmetric", improve_candidates=None, keep=False))
         self.levels = [_Level(level) for level in ml.levels[:-1]]
         self.coarsest = np.linalg.pinv(ml.levels[-1].A.toarray())
+        self.a = _arrays(matrix)
         self.shape = matrix.shape
 
     def matvec(self, x):
         """``A x`` for the finest level's matrix."""
-        return matvec(*self.levels[0].a, x, np.empty_like(x))
+        return matvec(*self.a, x, np.empty_like(x))
 
     def v_cycle(self, b):
         """One V-cycle from ``x = 0`` on ``A x = b``: the preconditioner ``M^{-1} b``."""

@@ -77,6 +77,9 @@ def test_a_matrix_of_one_level_is_solved_by_its_pseudo_inverse():
     mg = Multigrid(a)
     b = np.arange(5.0)
     assert mg.levels == [] and np.allclose(a @ mg.v_cycle(b), b)
+    np.testing.assert_allclose(mg.matvec(b), a @ b, rtol=1e-14)
+    x, converged, iterations = _pcg(mg.matvec, b, mg.v_cycle, 1e-12, 10, give_up=False)
+    assert converged and iterations == 1
 
 
 def test_the_cycle_does_not_depend_on_the_number_of_threads():
