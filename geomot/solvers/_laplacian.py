@@ -57,7 +57,7 @@ from scipy.sparse.linalg import cg
 
 from .._kernels.laplacian import components, lower_triplets
 from .._kernels.multigrid import matvec, without
-from ._multigrid import Multigrid
+from ._multigrid import Multigrid, csr_arrays
 
 try:  # optional: supernodal CHOLMOD (GPL), 3-4x faster factorisations than qdldl's (docs/benchmarks.md)
     import cvxopt as _cvxopt
@@ -117,7 +117,7 @@ class LaplacianSolver:
             pinned = self.by_priority[0]
             keep[pinned] = False
             h = sp.csr_array(hessian)
-            indptr, indices, data = without(h.indptr.astype(np.int64), h.indices.astype(np.int64), h.data, pinned)
+            indptr, indices, data = without(*csr_arrays(h), pinned)
             reduced = sp.csr_array((data, indices, indptr), shape=(n - 1, n - 1))
             d[keep] = self._solve(reduced, residual[keep], rtol)
             return d - d.mean()
@@ -170,8 +170,7 @@ class LaplacianSolver:
 
 def _product(matrix):
     """``x -> A x`` for a CSR matrix, on both cores."""
-    a = sp.csr_array(matrix)
-    arrays = (a.indptr.astype(np.int64), a.indices.astype(np.int64), a.data)
+    arrays = csr_arrays(matrix)
     return lambda x: matvec(*arrays, x, np.empty_like(x))
 
 

@@ -32,9 +32,9 @@ class _Level:
     """One level of the hierarchy: CSR arrays of ``A``, ``P`` and ``R``, the smoother's blocks, work vectors."""
 
     def __init__(self, level):
-        self.a = _arrays(level.A)
-        self.p = _arrays(level.P)
-        self.r = _arrays(level.R)
+        self.a = csr_arrays(level.A)
+        self.p = csr_arrays(level.P)
+        self.r = csr_arrays(level.R)
         n = level.A.shape[0]
         blocks = 1 if n < _SERIAL_BELOW else BLOCKS
         self.bounds = (np.arange(blocks + 1) * n) // blocks
@@ -42,9 +42,11 @@ class _Level:
         self.res = np.empty(n)
 
 
-def _arrays(matrix):
+def csr_arrays(matrix):
+    """``(indptr, indices, data)`` of a sparse matrix as CSR, int64 indices (copied only where they are not)."""
     m = sp.csr_array(matrix)
-    return (m.indptr.astype(np.int64), m.indices.astype(np.int64), np.ascontiguousarray(m.data, dtype=float))
+    return (np.asarray(m.indptr, dtype=np.int64), np.asarray(m.indices, dtype=np.int64),
+            np.ascontiguousarray(m.data, dtype=float))
 
 
 class Multigrid:
@@ -56,7 +58,7 @@ class Multigrid:
             sp.csr_matrix(matrix), symmetry="symmetric", improve_candidates=None, keep=False))
         self.levels = [_Level(level) for level in ml.levels[:-1]]
         self.coarsest = np.linalg.pinv(ml.levels[-1].A.toarray())
-        self.a = _arrays(matrix)
+        self.a = self.levels[0].a if self.levels else csr_arrays(matrix)
         self.shape = matrix.shape
 
     def matvec(self, x):
