@@ -230,8 +230,10 @@ def _candidate_cells(y, g, unit, previous, floor=0.0, suspects=None):
 
     Polytope domains only (on a ball the volumes carry more rounding than the
     certificate allows). Cells whose facets disagree with their neighbours' are
-    rebuilt by the k-d tree walk, up to three rounds; then the volumes must sum
-    to the domain's to ``1e-14`` of it. Returns the cells as
+    rebuilt by the k-d tree walk, or once the walk has given up
+    (``unit.triangulate``: tight clusters) clipped by every cell two facets away
+    (:func:`~geomot._kernels.spatial.candidates.ring_lists`), up to three rounds;
+    then the volumes must sum to the domain's to ``1e-14`` of it. Returns the cells as
     :func:`_tree_cells`, or ``None`` if the certificate fails (the caller then
     builds every cell by the walk). Raises
     :class:`CellsRejected` when a cell's volume is below ``floor``
@@ -266,7 +268,8 @@ def _candidate_cells(y, g, unit, previous, floor=0.0, suspects=None):
         if not flags.any():
             break
         redo = flags & ~exact
-        # many neighbours changed (the walk on all cells is cheaper), or the walk's cells disagree
+        # many neighbours changed (the walk on all cells is cheaper; without the walk, Qhull is not), or the
+        # rebuilt cells still disagree
         if attempt == 3 or (redo.sum() > 0.4 * n and not unit.triangulate) or not redo.any():
             return None
         cells = np.flatnonzero(redo)

@@ -37,9 +37,10 @@ Steps: connected (the usual case) the reduced system is solved by
     give up after 4 iterations whose contraction predicts more than that.
 ``"amg"``
     conjugate gradients preconditioned by a smoothed-aggregation algebraic
-    multigrid V-cycle (pyamg), whose hierarchy is kept for the next Hessians
-    and rebuilt after a solve that needed more than 15 iterations (3D: the
-    LDL^T factor fills in too much).
+    multigrid V-cycle (pyamg's hierarchy, our cycle on both cores:
+    :mod:`._multigrid`), whose hierarchy is kept for the next Hessians and
+    rebuilt after a solve that needed more than 15 iterations or a kept one
+    that gives up (3D: the LDL^T factor fills in too much).
 ``"jacobi"``
     Jacobi-preconditioned conjugate gradients (Monte Carlo Hessians, whose
     noise makes a precise solve pointless).
@@ -177,7 +178,8 @@ def _product(matrix):
 def _pcg(product, rhs, precondition, rtol, maxiter, give_up=True):
     """Preconditioned conjugate gradients from 0 to ``|b - A x| <= rtol |b|``: ``(x, converged, iterations)``.
 
-    ``product(p)`` is ``A p``, ``precondition(r)`` ``M^{-1} r``. With ``give_up``, given up as soon as the mean contraction of the first ``k >= 4``
+    ``product(p)`` is ``A p``, ``precondition(r)`` ``M^{-1} r``. With ``give_up``,
+    given up as soon as the mean contraction of the first ``k >= 4``
     iterations, ``(|r_k| / |b|)^(1/k)``, predicts more than ``maxiter``
     iterations: a kept factor that has drifted too far from the Hessian is
     refactored after 4 triangular solves instead of ``maxiter`` (the

@@ -54,6 +54,8 @@ class Multigrid:
     the preconditioner, ``matvec(x)`` the matrix."""
 
     def __init__(self, matrix):
+        # the near-null space of a graph Laplacian is the constants exactly: nothing to improve (pyamg's
+        # smoothers are not used: the cycle is ours)
         ml = _seeded(lambda: pyamg.smoothed_aggregation_solver(
             sp.csr_matrix(matrix), symmetry="symmetric", improve_candidates=None, keep=False))
         self.levels = [_Level(level) for level in ml.levels[:-1]]

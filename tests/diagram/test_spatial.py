@@ -472,6 +472,19 @@ def test_after_the_walk_gave_up_a_cold_diagram_tries_the_last_neighbours(move, m
     _assert_same_cells((cells.moments, cells.indptr, cells.indices, cells.facets), real(yu, g2, unit), len(y))
 
 
+def _triangulating_unit(n, rng):
+    """``(unit, y, h, yu, g, diagram)``: the Voronoi diagram of n uniform targets in the cube on a unit whose walk
+    has given up (as after tight clusters: the candidate path repairs without it)."""
+    from geomot.diagram import _spatial
+
+    y = rng.random((n, 3))
+    h = -0.5 * (y ** 2).sum(1)
+    unit = _spatial.UnitDomain(UNIT_CUBE)
+    unit.triangulate = True
+    yu, g = unit_state(y, h, unit)
+    return unit, y, h, yu, g, _spatial.build(unit, yu, g)
+
+
 @pytest.mark.parametrize("scale", [1e-4, 1e-3])
 def test_after_the_walk_gave_up_changed_cells_are_clipped_by_their_neighbours_neighbours(scale, monkeypatch):
     """With the walk out (tight clusters), the cells whose facets disagree are clipped by every cell two facets
@@ -481,12 +494,7 @@ def test_after_the_walk_gave_up_changed_cells_are_clipped_by_their_neighbours_ne
     from geomot.diagram import _spatial
 
     rng = np.random.default_rng(9)
-    y = rng.random((500, 3))
-    h = -0.5 * (y ** 2).sum(1)
-    unit = _spatial.UnitDomain(UNIT_CUBE)
-    unit.triangulate = True
-    yu, g = unit_state(y, h, unit)
-    previous = _spatial.build(unit, yu, g)
+    unit, y, h, yu, g, previous = _triangulating_unit(500, rng)
     _, g2 = unit_state(y, h + scale * rng.standard_normal(len(y)), unit)
     calls, rings = [], []
     real, ring_lists = _spatial._triangulation_cells, _spatial.ring_lists
@@ -504,13 +512,7 @@ def test_a_suspect_below_the_floor_rejects_a_candidate_diagram_before_the_other_
     from geomot.diagram import _spatial
     from geomot.diagram._frame import CellsRejected
 
-    rng = np.random.default_rng(11)
-    y = rng.random((400, 3))
-    h = -0.5 * (y ** 2).sum(1)
-    unit = _spatial.UnitDomain(UNIT_CUBE)
-    unit.triangulate = True
-    yu, g = unit_state(y, h, unit)
-    previous = _spatial.build(unit, yu, g)
+    unit, y, h, yu, g, previous = _triangulating_unit(400, np.random.default_rng(11))
     g2 = g.copy()
     g2[17] -= 0.05  # cell 17 under its neighbours: (nearly) empty
     rows = []
