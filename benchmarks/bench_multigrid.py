@@ -4,7 +4,7 @@ The matrix is the Hessian of the Voronoi start of n uniform targets in the unit 
 order (its k-d tree), one cell pinned (what ``LaplacianSolver`` solves). For each configuration: the
 hierarchy's setup, one V-cycle, and conjugate gradients to a relative residual of 1e-3 and 1e-5 (the
 Newton step's range), iterations and seconds, medians of --repeat runs. "BLAS 1" runs under
-``threadpoolctl.threadpool_limits(1, "blas")``, as a Newton solve does (``geomot/solvers/_blas.py``).
+``threadpoolctl.threadpool_limits(1, "blas")``, as a Newton solve does (``geomot/solvers/newton.py``).
 
     python benchmarks/bench_multigrid.py              # n = 1e5
     python benchmarks/bench_multigrid.py --n 3e5 --repeat 5

@@ -18,7 +18,7 @@ def test_the_openmp_wait_policy_is_passive_unless_set(given, expected):
 
 def test_a_newton_solve_runs_blas_on_one_thread_and_gives_the_threads_back():
     """The solve's BLAS calls are vector operations whose threads only compete with numba's
-    (``geomot/solvers/_blas.py``): one thread while it runs, the caller's setting after."""
+    (``geomot/solvers/newton.py``): one thread while it runs, the caller's setting after."""
     import numpy as np
     from threadpoolctl import threadpool_info, threadpool_limits
 

@@ -117,8 +117,7 @@ class LaplacianSolver:
         if n_comp == 1:
             pinned = self.by_priority[0]
             keep[pinned] = False
-            h = sp.csr_array(hessian)
-            indptr, indices, data = without(*csr_arrays(h), pinned)
+            indptr, indices, data = without(*csr_arrays(hessian), pinned)
             reduced = sp.csr_array((data, indices, indptr), shape=(n - 1, n - 1))
             d[keep] = self._solve(reduced, residual[keep], rtol)
             return d - d.mean()

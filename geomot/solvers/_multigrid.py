@@ -79,7 +79,7 @@ class Multigrid:
         gauss_seidel(*level.a, x, b, level.old, level.bounds, True)
         r = residual(*level.a, x, b, level.res)
         coarse = self._cycle(k + 1, matvec(*level.r, r, np.empty(level.r[0].size - 1)))
-        x += matvec(*level.p, coarse, level.old)
+        x += matvec(*level.p, coarse, level.old)  # (``old`` as scratch: the next sweep refills it)
         gauss_seidel(*level.a, x, b, level.old, level.bounds, False)
         return x
 

@@ -34,6 +34,7 @@ warm starts, screening) it declares in its ``POLICY``
 branches.
 """
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .._validate import as_count, as_flag, as_heights, as_masses, as_points, as_positive, check_callback
 from ..diagram import PowerDiagram
@@ -41,7 +42,6 @@ from ..diagram._frame import Frame, halfweights
 from ..diagram.power_diagram import backend
 from ..measures import as_exact_source
 from ..result import OTResult
-from ._blas import one_blas_thread
 from ._laplacian import LaplacianSolver
 from ._linesearch import kmt_step
 from ._residuals import LOG_UNTIL, lin_merit, lin_residual, log_merit, log_residual
@@ -91,7 +91,10 @@ def _suspects(pd, d):
     return np.sort(np.argpartition(-risk, min(k, len(d) - 1))[:k]).astype(np.int64)
 
 
-@one_blas_thread
+# BLAS on one thread while a solve runs (lifted after it): its BLAS calls are vector operations, and OpenBLAS
+# splits a dot product of more than 10^4 entries over threads that then spin on the cores the numba kernels are
+# about to use (3D, 1e5: 7.3 -> 6.7 s; docs/benchmarks.md, seventh stop)
+@threadpool_limits.wrap(limits=1, user_api="blas")
 def solve_newton(source, points, masses=None, *, tol=1e-10, maxiter=100, heights0=None, normalize=False,
                  verbose=False, callback=None):
     """Damped Newton on exact 2D and 3D diagrams (module docstring); ``gm.solve(..., method="newton")``.
